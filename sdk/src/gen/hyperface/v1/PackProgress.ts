@@ -1,0 +1,41 @@
+// Original file: proto/hyperface/v1/packing.proto
+
+import type { PackMetrics as _hyperface_v1_PackMetrics, PackMetrics__Output as _hyperface_v1_PackMetrics__Output } from '../../hyperface/v1/PackMetrics.js';
+
+export interface PackProgress {
+  'iteration'?: (number);
+  'iterations'?: (number);
+  'metrics'?: (_hyperface_v1_PackMetrics | null);
+  /**
+   * Best minimum angle seen so far, degrees (the iterate that will be returned).
+   */
+  'bestMinAngleDeg'?: (number | string);
+  'elapsedSeconds'?: (number | string);
+  /**
+   * Estimated seconds left (from iteration rate and max_seconds), -1 when unknown.
+   */
+  'etaSeconds'?: (number | string);
+  /**
+   * Free-text phase, e.g. "warm-start", "anneal", "polish".
+   */
+  'phase'?: (string);
+}
+
+export interface PackProgress__Output {
+  'iteration': (number);
+  'iterations': (number);
+  'metrics': (_hyperface_v1_PackMetrics__Output | null);
+  /**
+   * Best minimum angle seen so far, degrees (the iterate that will be returned).
+   */
+  'bestMinAngleDeg': (number);
+  'elapsedSeconds': (number);
+  /**
+   * Estimated seconds left (from iteration rate and max_seconds), -1 when unknown.
+   */
+  'etaSeconds': (number);
+  /**
+   * Free-text phase, e.g. "warm-start", "anneal", "polish".
+   */
+  'phase': (string);
+}

@@ -1,0 +1,163 @@
+// Original file: proto/hyperface/v1/packing.proto
+
+import type { GallerySource as _hyperface_v1_GallerySource, GallerySource__Output as _hyperface_v1_GallerySource__Output } from '../../hyperface/v1/GallerySource.js';
+import type { PackMode as _hyperface_v1_PackMode, PackMode__Output as _hyperface_v1_PackMode__Output } from '../../hyperface/v1/PackMode.js';
+import type { PackInit as _hyperface_v1_PackInit, PackInit__Output as _hyperface_v1_PackInit__Output } from '../../hyperface/v1/PackInit.js';
+import type { Device as _hyperface_v1_Device, Device__Output as _hyperface_v1_Device__Output } from '../../hyperface/v1/Device.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface PackRequest {
+  /**
+   * Number of identities N. Required: 2 <= N <= 2,000,000 (the daemon's `limits.maxIdentities`).
+   */
+  'identities'?: (number);
+  /**
+   * Embedding dimension D, 2 <= D <= 4096. 0 = the dimension of `recognizer` (or of the gallery).
+   */
+  'dim'?: (number);
+  /**
+   * Recognizer whose embedding space is packed; empty = the daemon's default recognizer.
+   * Needed for `image_dir`/`builtin` galleries and for dim = 0 without a gallery.
+   */
+  'recognizer'?: (string);
+  /**
+   * Unset = builtin gallery when a recognizer is used, `none` when `dim` is given without gallery.
+   */
+  'gallery'?: (_hyperface_v1_GallerySource | null);
+  'mode'?: (_hyperface_v1_PackMode);
+  'init'?: (_hyperface_v1_PackInit);
+  /**
+   * Weight of the gallery regulariser. Default 1.0 (the paper's reference setting; its ablation
+   * sweeps 0 .. 2). Ignored without a gallery.
+   */
+  'alpha'?: (number | string);
+  /**
+   * Adam learning rate (paper and stochastic modes; fast mode uses it as the initial step size).
+   * Default 0.01 (the paper's value).
+   */
+  'learningRate'?: (number | string);
+  /**
+   * Optimisation steps. Default: paper 1000, stochastic 2000, fast 500
+   * (the paper runs until the minimum angle stops improving; these reach a plateau at N <= 10k).
+   */
+  'iterations'?: (number);
+  /**
+   * Mini-batch size for PACK_MODE_STOCHASTIC. Default 1024 (the paper's stochastic runs use
+   * batches well below N; 1024 keeps one block Gram within 4 MiB x N at D = 512).
+   */
+  'batchSize'?: (number);
+  /**
+   * Seed for initialisation, mini-batches and restarts. Same seed + same request + same device
+   * = the same result, also across checkpoint/resume. Default 0.
+   */
+  'seed'?: (number | string | Long);
+  /**
+   * Wall-clock budget in seconds; 0 = none. When reached, the job stops and keeps the best iterate
+   * (largest minimum angle) seen so far.
+   */
+  'maxSeconds'?: (number | string);
+  'device'?: (_hyperface_v1_Device);
+  /**
+   * Emit a PackProgress every this many iterations. 0 = 10.
+   */
+  'progressEvery'?: (number);
+  /**
+   * Write a checkpoint every this many iterations. 0 = 50.
+   */
+  'checkpointEvery'?: (number);
+  /**
+   * When true, send the result rows as TensorChunks before the PackResult.
+   */
+  'streamEmbeddings'?: (boolean);
+  /**
+   * When true, cancelling/dropping the call leaves the job running (re-attach with WatchJob).
+   */
+  'detach'?: (boolean);
+  /**
+   * Optional server-side output path (.npy, relative to the data root). The job always writes
+   * `result.npy` + `result.json` in its own job directory as well.
+   */
+  'outputPath'?: (string);
+  '_alpha'?: "alpha";
+  '_learningRate'?: "learningRate";
+  '_iterations'?: "iterations";
+  '_batchSize'?: "batchSize";
+}
+
+export interface PackRequest__Output {
+  /**
+   * Number of identities N. Required: 2 <= N <= 2,000,000 (the daemon's `limits.maxIdentities`).
+   */
+  'identities': (number);
+  /**
+   * Embedding dimension D, 2 <= D <= 4096. 0 = the dimension of `recognizer` (or of the gallery).
+   */
+  'dim': (number);
+  /**
+   * Recognizer whose embedding space is packed; empty = the daemon's default recognizer.
+   * Needed for `image_dir`/`builtin` galleries and for dim = 0 without a gallery.
+   */
+  'recognizer': (string);
+  /**
+   * Unset = builtin gallery when a recognizer is used, `none` when `dim` is given without gallery.
+   */
+  'gallery': (_hyperface_v1_GallerySource__Output | null);
+  'mode': (_hyperface_v1_PackMode__Output);
+  'init': (_hyperface_v1_PackInit__Output);
+  /**
+   * Weight of the gallery regulariser. Default 1.0 (the paper's reference setting; its ablation
+   * sweeps 0 .. 2). Ignored without a gallery.
+   */
+  'alpha'?: (number);
+  /**
+   * Adam learning rate (paper and stochastic modes; fast mode uses it as the initial step size).
+   * Default 0.01 (the paper's value).
+   */
+  'learningRate'?: (number);
+  /**
+   * Optimisation steps. Default: paper 1000, stochastic 2000, fast 500
+   * (the paper runs until the minimum angle stops improving; these reach a plateau at N <= 10k).
+   */
+  'iterations'?: (number);
+  /**
+   * Mini-batch size for PACK_MODE_STOCHASTIC. Default 1024 (the paper's stochastic runs use
+   * batches well below N; 1024 keeps one block Gram within 4 MiB x N at D = 512).
+   */
+  'batchSize'?: (number);
+  /**
+   * Seed for initialisation, mini-batches and restarts. Same seed + same request + same device
+   * = the same result, also across checkpoint/resume. Default 0.
+   */
+  'seed': (number);
+  /**
+   * Wall-clock budget in seconds; 0 = none. When reached, the job stops and keeps the best iterate
+   * (largest minimum angle) seen so far.
+   */
+  'maxSeconds': (number);
+  'device': (_hyperface_v1_Device__Output);
+  /**
+   * Emit a PackProgress every this many iterations. 0 = 10.
+   */
+  'progressEvery': (number);
+  /**
+   * Write a checkpoint every this many iterations. 0 = 50.
+   */
+  'checkpointEvery': (number);
+  /**
+   * When true, send the result rows as TensorChunks before the PackResult.
+   */
+  'streamEmbeddings': (boolean);
+  /**
+   * When true, cancelling/dropping the call leaves the job running (re-attach with WatchJob).
+   */
+  'detach': (boolean);
+  /**
+   * Optional server-side output path (.npy, relative to the data root). The job always writes
+   * `result.npy` + `result.json` in its own job directory as well.
+   */
+  'outputPath': (string);
+  '_alpha'?: "alpha";
+  '_learningRate'?: "learningRate";
+  '_iterations'?: "iterations";
+  '_batchSize'?: "batchSize";
+}

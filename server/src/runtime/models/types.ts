@@ -1,0 +1,81 @@
+// The interfaces every model backend implements. The runtime knows nothing about RPCs; the domain
+// layer talks to models only through these types and the ModelRepository.
+
+export type ModelKind = 'recognizer' | 'generator';
+export type ModelState = 'loading' | 'warming' | 'ready' | 'failed';
+
+export interface TensorSpecInfo {
+  name: string;
+  /** -1 = dynamic. */
+  shape: number[];
+  dtype: string;
+}
+
+export interface ModelInfo {
+  name: string;
+  kind: ModelKind;
+  backend: string;
+  /** Execution provider actually in use: cpu, webgpu, cuda, wasm, tensorflow, remote. */
+  provider: string;
+  inputs: TensorSpecInfo[];
+  outputs: TensorSpecInfo[];
+  /** Embedding dimension (recognizer output; generator identity input). */
+  dim: number;
+  /** Square image side in pixels (recognizer input; generator output). */
+  imageSize: number;
+  state: ModelState;
+  error?: string;
+  description?: string;
+}
+
+/** A batch of aligned face crops: uint8 RGB, HWC, `count` images of `size` x `size`. */
+export interface FaceBatch {
+  data: Uint8Array;
+  count: number;
+  size: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface Recognizer {
+  readonly info: ModelInfo;
+  /**
+   * Embeds aligned crops (any square size; the backend resizes to its input when needed).
+   * Returns [count, dim] float32, each row L2-normalised.
+   */
+  embed(batch: FaceBatch, options?: CallOptions): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+/** Intra-class variation amounts, each in [0, 1]. */
+export interface VariationSettings {
+  beta: number;
+  pose: number;
+  color: number;
+  background: number;
+  accessories: number;
+}
+
+export interface RenderItem {
+  /** Unit identity embedding, length = generator dim. */
+  embedding: Float32Array;
+  /** Per-sample seed (uint32); the same (embedding, seed, variation) renders byte-identical pixels. */
+  seed: number;
+  variation: VariationSettings;
+}
+
+export interface RawImageData {
+  width: number;
+  height: number;
+  channels: 3;
+  /** uint8 RGB HWC. */
+  data: Uint8Array;
+}
+
+export interface Generator {
+  readonly info: ModelInfo;
+  render(items: RenderItem[], options?: CallOptions): Promise<RawImageData[]>;
+  dispose(): Promise<void>;
+}
