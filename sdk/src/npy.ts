@@ -104,7 +104,9 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const need = count * BYTES[dtype];
   if (bytes.length - start < need) throw new NpyFormatError(`truncated .npy data: need ${need} bytes, have ${bytes.length - start}`);
   // Copy so the result is aligned and independent of the input buffer.
-  const raw = bytes.slice(start, start + need);
+  // (Buffer.slice does not copy, so copy explicitly.)
+  const raw = new Uint8Array(need);
+  raw.set(bytes.subarray(start, start + need));
   const buf = raw.buffer;
   const data =
     dtype === 'float32'
