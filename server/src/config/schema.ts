@@ -1,0 +1,85 @@
+// Every daemon setting, its type, default and meaning, in one place. The YAML file, HYPERFACE_*
+// environment variables and CLI flags all go through this table (see load.ts), and
+// `hyperface serve --print-config` / docs/configuration.md are generated from it.
+
+export type LeafType = 'string' | 'int' | 'number' | 'bool' | 'enum' | 'string[]';
+
+export interface Leaf {
+  type: LeafType;
+  default: string | number | boolean | string[] | undefined;
+  doc: string;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+/** Dotted path → setting. Order is the documentation order. */
+export const SETTINGS = {
+  listen: { type: 'string', default: '127.0.0.1:50051', doc: 'HOST:PORT to serve gRPC on. Port 0 picks a free port. Binds loopback unless told otherwise.' },
+  dataDir: { type: 'string', default: './hyperface-data', doc: 'Where jobs (event logs, checkpoints, results) persist. Relative to the working directory.' },
+  dataRoot: { type: 'string', default: '.', doc: 'Every path a request names (galleries, datasets, outputs) must resolve inside this folder (no `..`, no symlink escape).' },
+  logLevel: { type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error', 'silent'], doc: 'Structured JSON log level (stderr).' },
+  'compute.device': { type: 'enum', default: 'cpu', values: ['cpu', 'gpu'], doc: 'Default device for packing block computations; gpu = onnxruntime WebGPU EP, falling back to cpu.' },
+  'limits.maxIdentities': { type: 'int', default: 2_000_000, min: 2, doc: 'Largest N a Pack or Generate request may ask for.' },
+  'limits.maxImagesPerIdentity': { type: 'int', default: 10_000, min: 1, doc: 'Largest images_per_identity.' },
+  'limits.maxConcurrentJobs': { type: 'int', default: 2, min: 1, max: 64, doc: 'Jobs running at once; further requests get RESOURCE_EXHAUSTED.' },
+  'limits.maxMessageBytes': { type: 'int', default: 4 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent.' },
+  'limits.generateAhead': { type: 'int', default: 16, min: 1, max: 4096, doc: 'Samples rendered ahead of a slow client (the bound on buffered faces per stream).' },
+  'limits.maxEmbedInFlight': { type: 'int', default: 64, min: 1, doc: 'Embed requests of one stream in flight before the daemon stops reading from it.' },
+  'recognition.maxBatch': { type: 'int', default: 32, min: 1, max: 1024, doc: 'Dynamic batching: largest recognizer batch.' },
+  'recognition.maxDelayMs': { type: 'int', default: 5, min: 0, max: 1000, doc: 'Dynamic batching: longest wait for a batch to fill.' },
+  'pool.workers': { type: 'int', default: 0, min: 0, max: 256, doc: 'Preprocessing worker threads; 0 = the CPUs this process may use.' },
+  'pool.maxQueue': { type: 'int', default: 256, min: 1, doc: 'Queued preprocessing tasks before RESOURCE_EXHAUSTED.' },
+  'shutdown.graceMs': { type: 'int', default: 10_000, min: 0, doc: 'SIGTERM: time to finish or checkpoint running jobs before exiting.' },
+  'auth.tokenFile': { type: 'string', default: undefined, doc: 'File with one bearer token per line (or `sha256:<hex>` hashes). Unset = no auth.' },
+  'auth.tokens': { type: 'string[]', default: [], doc: 'Bearer tokens as `sha256:<hex>` hashes (plain tokens allowed, not recommended).' },
+  'tls.cert': { type: 'string', default: undefined, doc: 'PEM server certificate; with tls.key enables TLS.' },
+  'tls.key': { type: 'string', default: undefined, doc: 'PEM private key.' },
+  'tls.clientCa': { type: 'string', default: undefined, doc: 'PEM CA for client certificates; set = mTLS (clients must present a certificate).' },
+  'metrics.listen': { type: 'string', default: undefined, doc: 'HOST:PORT for the Prometheus /metrics endpoint. Unset = off.' },
+  'telemetry.otlpEndpoint': { type: 'string', default: undefined, doc: 'OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces). Unset = off.' },
+  'defaults.recognizer': { type: 'string', default: 'faceres', doc: 'Recognizer used when a request names none.' },
+  'defaults.generator': { type: 'string', default: 'builtin', doc: 'Generator used when a request names none.' },
+  'models.builtin': { type: 'bool', default: true, doc: 'Register the embedded models (faceres, faceapi recognizers; builtin generator).' },
+  'models.load': { type: 'string[]', default: [], doc: 'Names of the models to load at start; empty = all registered models.' },
+} as const satisfies Record<string, Leaf>;
+
+export type SettingPath = keyof typeof SETTINGS;
+
+/** `models.entries` (a list of model declarations) is validated by runtime/models/config.ts. */
+export const NESTED_SECTIONS = ['models.entries'] as const;
+
+export interface Config {
+  listen: string;
+  dataDir: string;
+  dataRoot: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  compute: { device: 'cpu' | 'gpu' };
+  limits: {
+    maxIdentities: number;
+    maxImagesPerIdentity: number;
+    maxConcurrentJobs: number;
+    maxMessageBytes: number;
+    generateAhead: number;
+    maxEmbedInFlight: number;
+  };
+  recognition: { maxBatch: number; maxDelayMs: number };
+  pool: { workers: number; maxQueue: number };
+  shutdown: { graceMs: number };
+  auth: { tokenFile?: string; tokens: string[] };
+  tls: { cert?: string; key?: string; clientCa?: string };
+  metrics: { listen?: string };
+  telemetry: { otlpEndpoint?: string };
+  defaults: { recognizer: string; generator: string };
+  models: { builtin: boolean; load: string[]; entries: unknown[] };
+}
+
+/** Environment variable for a setting: HYPERFACE_ + the path in upper snake case. */
+export function envName(path: string): string {
+  return 'HYPERFACE_' + path.split('.').map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+}
+
+/** Flag for a setting: --data-dir, --limits-max-identities. */
+export function flagName(path: string): string {
+  return path.split('.').map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()).join('-');
+}

@@ -1,0 +1,352 @@
+// Jobs: long work persisted under <dataDir>/jobs/<id>/ (job.json, events.jsonl, checkpoint.bin,
+// results). Unfinished jobs resume after a restart; the event log lets a dropped stream re-attach.
+import { EventEmitter } from 'node:events';
+import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  CancelledError,
+  HyperfaceError,
+  NotFoundError,
+  ResourceExhaustedError,
+  UnavailableError,
+} from '../../errors.js';
+import type { Logger } from '../../logging.js';
+import { writeFileAtomic } from '../../util/fs-atomic.js';
+import { TERMINAL_STATES, type JobEvent, type JobKind, type JobRecord, type JobState } from './types.js';
+
+/** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
+export class ShutdownError extends UnavailableError {
+  constructor() {
+    super('the daemon is shutting down; the job will resume on restart');
+  }
+}
+
+export interface JobContext {
+  readonly id: string;
+  readonly dir: string;
+  readonly request: unknown;
+  /** Times this job was resumed after a restart (0 on the first run). */
+  readonly resumes: number;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Appends an event to the persisted log and tells watchers. */
+  emit(channel: JobEvent['channel'], payload: unknown): Promise<void>;
+  /** Updates the persisted fraction done (throttled). */
+  setProgress(fraction: number): void;
+  loadCheckpoint(): Promise<Uint8Array | null>;
+  saveCheckpoint(bytes: Uint8Array): Promise<void>;
+  /**
+   * Live, unpersisted delivery with backpressure to the stream that started the job (e.g. face
+   * images). Resolves when the consumer has room; a no-op when nobody is attached.
+   */
+  deliver(payload: unknown): Promise<void>;
+}
+
+export type JobRunner = (ctx: JobContext) => Promise<unknown>;
+
+export interface StartOptions {
+  /** Live consumer for ctx.deliver (the stream that started the job). */
+  sink?: (payload: unknown) => Promise<void>;
+}
+
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+  sink?: (payload: unknown) => Promise<void>;
+}
+
+export interface JobManagerOptions {
+  dataDir: string;
+  maxConcurrentJobs: number;
+  log: Logger;
+}
+
+export class JobManager {
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly seqs = new Map<string, number>();
+  /** Per-job append chain, so log lines land in sequence order. */
+  private readonly appends = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, Running>();
+  private readonly runners = new Map<JobKind, JobRunner>();
+  private readonly events = new EventEmitter();
+  private readonly root: string;
+  private closing = false;
+
+  constructor(private readonly options: JobManagerOptions) {
+    this.root = join(options.dataDir, 'jobs');
+    this.events.setMaxListeners(0);
+  }
+
+  register(kind: JobKind, runner: JobRunner): void {
+    this.runners.set(kind, runner);
+  }
+
+  /** Reads the job store; returns the jobs that were unfinished (call resumeUnfinished to run them). */
+  async open(): Promise<JobRecord[]> {
+    await mkdir(this.root, { recursive: true });
+    const unfinished: JobRecord[] = [];
+    for (const id of await readdir(this.root)) {
+      const file = join(this.root, id, 'job.json');
+      if (!existsSync(file)) continue;
+      try {
+        const record = JSON.parse(await readFile(file, 'utf8')) as JobRecord;
+        this.jobs.set(record.id, record);
+        this.seqs.set(record.id, await this.lastSeq(record.id));
+        if (!TERMINAL_STATES.has(record.state)) unfinished.push(record);
+      } catch (error) {
+        this.options.log.warn('skipping unreadable job record', { file, error: (error as Error).message });
+      }
+    }
+    return unfinished;
+  }
+
+  /** Restarts every unfinished job from its last checkpoint. */
+  resumeUnfinished(records: JobRecord[]): void {
+    for (const record of records) {
+      if (!this.runners.has(record.kind)) continue;
+      record.resumes += 1;
+      this.options.log.info('resuming job', { job: record.id, kind: record.kind, resumes: record.resumes });
+      this.launch(record, {});
+    }
+  }
+
+  async start(kind: JobKind, request: unknown, options: StartOptions = {}): Promise<JobRecord> {
+    if (this.closing) throw new UnavailableError('the daemon is shutting down');
+    if (!this.runners.has(kind)) throw new UnavailableError(`no runner for ${kind} jobs`);
+    if (this.running.size >= this.options.maxConcurrentJobs) {
+      throw new ResourceExhaustedError(`${this.running.size} jobs are running (limits.maxConcurrentJobs); retry later`, 2000);
+    }
+    const now = Date.now();
+    const id = `${kind.replace('_', '-')}-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
+    const record: JobRecord = { id, kind, state: 'queued', createdAtMs: now, updatedAtMs: now, progress: 0, resumes: 0, request };
+    await mkdir(this.dirOf(id), { recursive: true });
+    this.jobs.set(id, record);
+    this.seqs.set(id, 0);
+    await this.persist(record);
+    this.launch(record, options);
+    return { ...record };
+  }
+
+  get(id: string): JobRecord {
+    const record = this.jobs.get(id);
+    if (!record) throw new NotFoundError(`job ${id}`);
+    return { ...record };
+  }
+
+  list(filter: { kind?: JobKind; state?: JobState } = {}): JobRecord[] {
+    return [...this.jobs.values()]
+      .filter((j) => (!filter.kind || j.kind === filter.kind) && (!filter.state || j.state === filter.state))
+      .sort((a, b) => b.createdAtMs - a.createdAtMs || a.id.localeCompare(b.id))
+      .map((j) => ({ ...j }));
+  }
+
+  dirOf(id: string): string {
+    return join(this.root, id);
+  }
+
+  /** Cancels a queued or running job; a finished job is returned unchanged. */
+  async cancel(id: string): Promise<JobRecord> {
+    const record = this.jobs.get(id);
+    if (!record) throw new NotFoundError(`job ${id}`);
+    const run = this.running.get(id);
+    if (run) {
+      run.controller.abort(new CancelledError('cancelled by the client'));
+      await run.done;
+    } else if (!TERMINAL_STATES.has(record.state)) {
+      await this.transition(record, 'cancelled');
+    }
+    return this.get(id);
+  }
+
+  /** Resolves when the job reaches a terminal state (or immediately if it has). */
+  async waitFor(id: string): Promise<JobRecord> {
+    const run = this.running.get(id);
+    if (run) await run.done;
+    return this.get(id);
+  }
+
+  /**
+   * The job's events from `fromSeq` on: first replayed from the log, then live until the job ends
+   * (the last event is the terminal state change) or `signal` aborts.
+   */
+  async *watch(id: string, fromSeq = 0, signal?: AbortSignal): AsyncGenerator<JobEvent> {
+    this.get(id);
+    const queue: JobEvent[] = [];
+    let wake: (() => void) | undefined;
+    const onEvent = (event: JobEvent): void => {
+      queue.push(event);
+      wake?.();
+    };
+    const onAbort = (): void => wake?.();
+    this.events.on(id, onEvent);
+    signal?.addEventListener('abort', onAbort);
+    try {
+      let next = fromSeq;
+      for (const event of await this.readLog(id)) {
+        if (event.seq < next) continue;
+        next = event.seq + 1;
+        yield event;
+        if (isTerminalEvent(event)) return;
+      }
+      if (TERMINAL_STATES.has(this.get(id).state) && !this.running.has(id)) return;
+      for (;;) {
+        while (queue.length > 0) {
+          const event = queue.shift()!;
+          if (event.seq < next) continue;
+          next = event.seq + 1;
+          yield event;
+          if (isTerminalEvent(event)) return;
+        }
+        if (signal?.aborted) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      this.events.off(id, onEvent);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stops accepting jobs; running ones are aborted with ShutdownError (they checkpoint) and stay resumable. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
+    const runs = [...this.running.values()];
+    for (const run of runs) run.controller.abort(new ShutdownError());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(runs.map((r) => r.done)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  private launch(record: JobRecord, options: StartOptions): void {
+    const runner = this.runners.get(record.kind)!;
+    const controller = new AbortController();
+    const log = this.options.log.child({ job: record.id, kind: record.kind });
+    const entry: Running = { controller, done: Promise.resolve(), sink: options.sink };
+    let lastProgressWrite = 0;
+    const ctx: JobContext = {
+      id: record.id,
+      dir: this.dirOf(record.id),
+      request: record.request,
+      resumes: record.resumes,
+      signal: controller.signal,
+      log,
+      emit: (channel, payload) => this.append(record.id, channel, payload),
+      setProgress: (fraction) => {
+        record.progress = Math.max(0, Math.min(1, fraction));
+        const now = Date.now();
+        if (now - lastProgressWrite > 1000) {
+          lastProgressWrite = now;
+          record.updatedAtMs = now;
+          this.persist(record).catch((e: unknown) => log.warn('progress write failed', { error: e as Error }));
+        }
+      },
+      loadCheckpoint: async () => {
+        try {
+          return new Uint8Array(await readFile(join(this.dirOf(record.id), 'checkpoint.bin')));
+        } catch {
+          return null;
+        }
+      },
+      saveCheckpoint: (bytes) => writeFileAtomic(join(this.dirOf(record.id), 'checkpoint.bin'), bytes),
+      deliver: async (payload) => {
+        const sink = entry.sink;
+        if (sink) await sink(payload);
+      },
+    };
+    this.running.set(record.id, entry);
+    entry.done = (async () => {
+      try {
+        await this.transition(record, 'running');
+        const result = await runner(ctx);
+        record.result = result;
+        record.progress = 1;
+        await this.transition(record, 'succeeded');
+      } catch (error) {
+        const reason: unknown = controller.signal.reason;
+        if (reason instanceof ShutdownError) {
+          log.info('job interrupted by shutdown; will resume on restart');
+          record.state = 'queued';
+          record.updatedAtMs = Date.now();
+          await this.persist(record);
+        } else if (controller.signal.aborted) {
+          await this.transition(record, 'cancelled');
+        } else {
+          const known = error instanceof HyperfaceError;
+          if (!known) log.error('job failed', { error: error as Error });
+          record.error = known ? error.message : 'internal error (see the daemon log)';
+          record.errorCode = known ? error.code : 'INTERNAL';
+          await this.transition(record, 'failed');
+        }
+      } finally {
+        this.running.delete(record.id);
+      }
+    })().catch((e: unknown) => log.error('job bookkeeping failed', { error: e as Error }));
+  }
+
+  /** Drops the live sink of a job (its stream went away) without touching the job. */
+  detach(id: string): void {
+    const run = this.running.get(id);
+    if (run) run.sink = undefined;
+  }
+
+  private async transition(record: JobRecord, state: JobState): Promise<void> {
+    record.state = state;
+    record.updatedAtMs = Date.now();
+    await this.persist(record);
+    await this.append(record.id, 'job', { ...record });
+  }
+
+  private async persist(record: JobRecord): Promise<void> {
+    await writeFileAtomic(join(this.dirOf(record.id), 'job.json'), JSON.stringify(record, null, 2));
+  }
+
+  private async append(id: string, channel: JobEvent['channel'], payload: unknown): Promise<void> {
+    const seq = this.seqs.get(id) ?? 0;
+    this.seqs.set(id, seq + 1);
+    const event: JobEvent = { seq, channel, payload };
+    const previous = this.appends.get(id) ?? Promise.resolve();
+    const write = previous.then(() => appendFile(join(this.dirOf(id), 'events.jsonl'), JSON.stringify(event) + '\n'));
+    this.appends.set(id, write.catch(() => undefined));
+    await write;
+    this.events.emit(id, event);
+  }
+
+  private async readLog(id: string): Promise<JobEvent[]> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dirOf(id), 'events.jsonl'), 'utf8');
+    } catch {
+      return [];
+    }
+    const out: JobEvent[] = [];
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        out.push(JSON.parse(line) as JobEvent);
+      } catch {
+        // A torn last line after kill -9: ignore it.
+      }
+    }
+    return out;
+  }
+
+  private async lastSeq(id: string): Promise<number> {
+    const log = await this.readLog(id);
+    return log.length === 0 ? 0 : log[log.length - 1]!.seq + 1;
+  }
+}
+
+function isTerminalEvent(event: JobEvent): boolean {
+  return event.channel === 'job' && TERMINAL_STATES.has((event.payload as JobRecord).state);
+}

@@ -1,0 +1,35 @@
+export type JobKind = 'pack' | 'generate' | 'evaluate_verification' | 'evaluate_dataset';
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** What is persisted in <dataDir>/jobs/<id>/job.json. */
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  createdAtMs: number;
+  updatedAtMs: number;
+  /** Fraction done, 0..1. */
+  progress: number;
+  /** Public error message when failed. */
+  error?: string;
+  /** Code of the error (HyperfaceError code) when failed. */
+  errorCode?: string;
+  resumes: number;
+  /** The validated request (domain parameters), JSON. */
+  request: unknown;
+  /** Result summary, JSON. */
+  result?: unknown;
+}
+
+/**
+ * One entry of a job's event log. `channel` says which event family `payload` belongs to:
+ * 'job' = a state change (payload = JobRecord); 'pack' | 'generate' | 'evaluation' = an event of
+ * that family, shaped like the proto message of the same name in camelCase (e.g. `{ progress: {...} }`).
+ */
+export interface JobEvent {
+  seq: number;
+  channel: 'job' | 'pack' | 'generate' | 'evaluation';
+  payload: unknown;
+}
