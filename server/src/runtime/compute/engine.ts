@@ -1,0 +1,286 @@
+// Blockwise similarity search on onnxruntime-node sessions whose graphs are built in code.
+// The O(N²·D) work (Gram blocks X_b·Yᵀ and their row-wise top-k) runs inside ORT; callers get
+// only O(rows·k) results back, so no N×N matrix is ever held: one block is at most
+// `blockElements` floats (64 MiB by default) whatever N is.
+import * as ort from 'onnxruntime-node';
+import { availableParallelism } from 'node:os';
+import { throwIfAborted } from '../../errors.js';
+import { buildOnnxModel, type OnnxNode, type OnnxInitializer, type OnnxValueInfo } from './onnx-graph.js';
+
+export type ComputeDevice = 'cpu' | 'gpu';
+export type ComputeProvider = 'cpu' | 'webgpu';
+
+export interface ComputeEngineOptions {
+  /** 'gpu' asks for onnxruntime-node's bundled WebGPU EP and falls back to CPU (logged) when no adapter is found. @default 'cpu' */
+  device?: ComputeDevice;
+  /** CPU EP intra-op threads. Fixed by default so results are reproducible on one machine. @default os.availableParallelism() */
+  threads?: number;
+  /** Largest Gram block (rows × keys) materialised at once, in floats. @default 16_777_216 (64 MiB) */
+  blockElements?: number;
+  log?: (msg: string) => void;
+  /**
+   * Where the self match is removed for nearest-other-point queries: 'graph' masks it inside the
+   * graph (Equal/Where, one extra pass over each block), 'js' asks TopK for k+1 and drops it after.
+   * @default 'graph' on WebGPU, 'js' on CPU
+   */
+  selfMask?: 'graph' | 'js';
+}
+
+export interface TopKRequest {
+  /** Query rows, [rows, dim] row-major. Omit with `selfQuery` to use `keys[queryStart .. queryStart+rows)`. */
+  queries?: Float32Array;
+  /** Number of query rows. */
+  rows: number;
+  /** Key rows, [keyRows, dim]. */
+  keys: Float32Array;
+  keyRows: number;
+  dim: number;
+  /** Neighbours per query row (largest inner product first). */
+  k: number;
+  /**
+   * When set, query row r is key row `selfIndex[r]` and that key is excluded from its results
+   * (nearest *other* point). Without it every key is a candidate (e.g. nearest gallery row).
+   */
+  selfIndex?: Int32Array;
+  signal?: AbortSignal;
+}
+
+export interface TopKResult {
+  /** [rows, k] key indices, best first. */
+  index: Int32Array;
+  /** [rows, k] inner products (cosines for unit rows), best first. */
+  value: Float32Array;
+}
+
+export interface ComputeEngine {
+  readonly provider: ComputeProvider;
+  readonly threads: number;
+  /** Row-wise top-k of Q·Kᵀ, computed blockwise. */
+  topK(req: TopKRequest): Promise<TopKResult>;
+  /** For every row of the unit-row matrix x [n, dim], its k nearest other rows. */
+  nearestNeighbours(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult>;
+  /** For every row of x, the nearest gallery row (k = 1). */
+  nearestGallery(x: Float32Array, n: number, gallery: Float32Array, g: number, dim: number, signal?: AbortSignal): Promise<TopKResult>;
+  /** Number of cached sessions (one per graph shape). */
+  readonly sessionCount: number;
+  release(): Promise<void>;
+}
+
+interface BlockGraph {
+  session: ort.InferenceSession;
+  /** Query rows per run. */
+  rows: number;
+  /** Whether the graph takes the queries from the keys input (`selfIndex` then picks them). */
+  topOut: number;
+}
+
+const i64 = (values: number[]): OnnxInitializer['data'] => BigInt64Array.from(values.map((v) => BigInt(v)));
+
+/**
+ * One run: queries [R, D] (or the keys themselves), keys [M, D], optional self indices [R].
+ * Inside: for each sub-block of b rows, Gemm(Q_b, K, transB) → [b, M], optional self mask
+ * (Equal(self, Range) → Where(-4)), TopK(kk) → Concat. ORT frees each block's buffers after use.
+ */
+function blockModel(opts: { rows: number; keyRows: number; dim: number; kk: number; sub: number; mask: boolean; separateQueries: boolean }): Uint8Array {
+  const { rows, keyRows, dim, kk, sub, mask, separateQueries } = opts;
+  const nodes: OnnxNode[] = [];
+  const inits: OnnxInitializer[] = [{ name: 'kk', dims: [1], data: i64([kk]) }, { name: 'axis0', dims: [1], data: i64([0]) }];
+  const inputs: OnnxValueInfo[] = [{ name: 'keys', dtype: 'float32', shape: [keyRows, dim] }];
+  if (separateQueries) inputs.unshift({ name: 'queries', dtype: 'float32', shape: [rows, dim] });
+  if (mask) {
+    inputs.push({ name: 'self', dtype: 'int64', shape: [rows] });
+    inits.push({ name: 'cols', dims: [1, keyRows], data: i64(Array.from({ length: keyRows }, (_, j) => j)) });
+    inits.push({ name: 'neg', dims: [], data: new Float32Array([-4]) });
+    inits.push({ name: 'axis1', dims: [1], data: i64([1]) });
+  }
+  const vals: string[] = [];
+  const idxs: string[] = [];
+  const blocks = Math.ceil(rows / sub);
+  for (let s = 0; s < blocks; s++) {
+    const lo = s * sub;
+    const hi = Math.min(rows, lo + sub);
+    const q = separateQueries ? 'queries' : 'keys';
+    let qb = q;
+    const single = blocks === 1 && (separateQueries || rows === keyRows);
+    if (!single) {
+      inits.push({ name: `lo${s}`, dims: [1], data: i64([lo]) }, { name: `hi${s}`, dims: [1], data: i64([hi]) });
+      qb = `q${s}`;
+      nodes.push({ op: 'Slice', inputs: [q, `lo${s}`, `hi${s}`, 'axis0'], outputs: [qb] });
+    }
+    nodes.push({ op: 'Gemm', inputs: [qb, 'keys'], outputs: [`g${s}`], attributes: { transB: 1 } });
+    let scores = `g${s}`;
+    if (mask) {
+      let selfB = 'self';
+      if (blocks > 1) {
+        selfB = `self${s}`;
+        nodes.push({ op: 'Slice', inputs: ['self', `lo${s}`, `hi${s}`, 'axis0'], outputs: [selfB] });
+      }
+      nodes.push({ op: 'Unsqueeze', inputs: [selfB, 'axis1'], outputs: [`su${s}`] });
+      nodes.push({ op: 'Equal', inputs: [`su${s}`, 'cols'], outputs: [`eq${s}`] });
+      nodes.push({ op: 'Where', inputs: [`eq${s}`, 'neg', `g${s}`], outputs: [`m${s}`] });
+      scores = `m${s}`;
+    }
+    nodes.push({ op: 'TopK', inputs: [scores, 'kk'], outputs: [`v${s}`, `i${s}`], attributes: { axis: 1, largest: 1, sorted: 1 } });
+    vals.push(`v${s}`);
+    idxs.push(`i${s}`);
+  }
+  if (blocks === 1) {
+    nodes.push({ op: 'Identity', inputs: ['v0'], outputs: ['value'] }, { op: 'Identity', inputs: ['i0'], outputs: ['index'] });
+  } else {
+    nodes.push({ op: 'Concat', inputs: vals, outputs: ['value'], attributes: { axis: 0 } });
+    nodes.push({ op: 'Concat', inputs: idxs, outputs: ['index'], attributes: { axis: 0 } });
+  }
+  return buildOnnxModel({
+    inputs,
+    outputs: [
+      { name: 'value', dtype: 'float32', shape: [rows, kk] },
+      { name: 'index', dtype: 'int64', shape: [rows, kk] },
+    ],
+    nodes,
+    initializers: inits,
+    opset: 17,
+  });
+}
+
+class OrtComputeEngine implements ComputeEngine {
+  private readonly sessions = new Map<string, Promise<BlockGraph>>();
+  constructor(
+    readonly provider: ComputeProvider,
+    readonly threads: number,
+    private readonly blockElements: number,
+    private readonly selfMask: 'graph' | 'js',
+  ) {}
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  private sessionOptions(): ort.InferenceSession.SessionOptions {
+    if (this.provider === 'webgpu') return { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' };
+    return {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: this.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    };
+  }
+
+  private graph(key: string, build: () => Uint8Array, rows: number, topOut: number): Promise<BlockGraph> {
+    let g = this.sessions.get(key);
+    if (!g) {
+      g = ort.InferenceSession.create(build(), this.sessionOptions()).then((session) => ({ session, rows, topOut }));
+      this.sessions.set(key, g);
+      g.catch(() => this.sessions.delete(key));
+    }
+    return g;
+  }
+
+  async topK(req: TopKRequest): Promise<TopKResult> {
+    const { rows, keyRows, dim, keys, selfIndex, signal } = req;
+    const k = Math.min(req.k, selfIndex ? keyRows - 1 : keyRows);
+    if (k < 1) throw new RangeError(`topK needs k >= 1 candidates (k=${req.k}, keys=${keyRows})`);
+    if (keys.length < keyRows * dim) throw new RangeError('keys shorter than keyRows × dim');
+    const index = new Int32Array(rows * k);
+    const value = new Float32Array(rows * k);
+    if (rows === 0) return { index, value };
+    const gpu = this.provider === 'webgpu';
+    // CPU: no mask pass; ask for k+1 and drop the self index in JS (the self inner product ≈ 1 is
+    // always among the top 2 unless duplicates tie with it, which the drop handles as well).
+    // WebGPU: mask in-graph (elementwise ops are free there) and run many sub-blocks per upload.
+    const mask = this.selfMask === 'graph' && !!selfIndex;
+    const kk = selfIndex && !mask ? Math.min(k + 1, keyRows) : k;
+    const sub = Math.max(1, Math.min(rows, Math.floor(this.blockElements / keyRows)));
+    const perRun = gpu ? Math.max(sub, Math.min(rows, sub * 64)) : sub;
+    const selfContiguous = !req.queries;
+    for (let start = 0; start < rows; start += perRun) {
+      throwIfAborted(signal);
+      const r = Math.min(perRun, rows - start);
+      const separate = !(selfContiguous && r === keyRows && start === 0) || !!req.queries;
+      const subR = Math.min(sub, r);
+      const key = `${r}x${keyRows}x${dim}:k${kk}:s${subR}:m${mask ? 1 : 0}:q${separate ? 1 : 0}`;
+      const g = await this.graph(key, () => blockModel({ rows: r, keyRows, dim, kk, sub: subR, mask, separateQueries: separate }), r, kk);
+      const feeds: Record<string, ort.Tensor> = { keys: new ort.Tensor('float32', keys.subarray(0, keyRows * dim), [keyRows, dim]) };
+      if (separate) {
+        const q = req.queries ? req.queries.subarray(start * dim, (start + r) * dim) : keys.subarray(start * dim, (start + r) * dim);
+        feeds.queries = new ort.Tensor('float32', q, [r, dim]);
+      }
+      if (mask && selfIndex) {
+        const s = new BigInt64Array(r);
+        for (let i = 0; i < r; i++) s[i] = BigInt(selfIndex[start + i] ?? -1);
+        feeds.self = new ort.Tensor('int64', s, [r]);
+      }
+      const out = await g.session.run(feeds);
+      const v = out.value!.data as Float32Array;
+      const ix = out.index!.data as BigInt64Array;
+      for (let i = 0; i < r; i++) {
+        const row = start + i;
+        const self = selfIndex && !mask ? (selfIndex[row] ?? -1) : -1;
+        let w = row * k;
+        const end = (row + 1) * k;
+        for (let c = 0; c < kk && w < end; c++) {
+          const j = Number(ix[i * kk + c]);
+          if (j === self) continue;
+          index[w] = j;
+          value[w] = v[i * kk + c]!;
+          w++;
+        }
+      }
+      for (const t of Object.values(out)) t.dispose();
+    }
+    return { index, value };
+  }
+
+  nearestNeighbours(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult> {
+    const selfIndex = new Int32Array(n);
+    for (let i = 0; i < n; i++) selfIndex[i] = i;
+    return this.topK({ rows: n, keys: x, keyRows: n, dim, k, selfIndex, signal });
+  }
+
+  nearestGallery(x: Float32Array, n: number, gallery: Float32Array, g: number, dim: number, signal?: AbortSignal): Promise<TopKResult> {
+    return this.topK({ queries: x, rows: n, keys: gallery, keyRows: g, dim, k: 1, signal });
+  }
+
+  async release(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const g of all) {
+      try {
+        await (await g).session.release();
+      } catch {
+        // a session that failed to build has nothing to release
+      }
+    }
+  }
+}
+
+/** Probes the WebGPU EP with a tiny graph; returns the error message when no adapter is usable. */
+async function probeWebGpu(): Promise<string | null> {
+  const bytes = buildOnnxModel({
+    inputs: [{ name: 'x', dtype: 'float32', shape: [2, 2] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: [2, 2] }],
+    nodes: [{ op: 'MatMul', inputs: ['x', 'x'], outputs: ['y'] }],
+  });
+  try {
+    const s = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'] });
+    await s.run({ x: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [2, 2]) });
+    await s.release();
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+export async function createComputeEngine(opts: ComputeEngineOptions = {}): Promise<ComputeEngine> {
+  const log = opts.log ?? (() => {});
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const blockElements = Math.max(1024, Math.floor(opts.blockElements ?? 16_777_216));
+  let provider: ComputeProvider = 'cpu';
+  if (opts.device === 'gpu') {
+    const err = await probeWebGpu();
+    if (err === null) provider = 'webgpu';
+    else log(`compute: device=gpu requested but the WebGPU execution provider found no adapter; falling back to the CPU EP (${threads} threads). Cause: ${err.split('\n')[0]}`);
+  }
+  log(`compute: provider=${provider}${provider === 'cpu' ? ` threads=${threads}` : ''}`);
+  return new OrtComputeEngine(provider, threads, blockElements, opts.selfMask ?? (provider === 'webgpu' ? 'graph' : 'js'));
+}
