@@ -49,6 +49,8 @@ export type JobRunner = (ctx: JobContext) => Promise<unknown>;
 export interface StartOptions {
   /** Live consumer for ctx.deliver (the stream that started the job). */
   sink?: (payload: unknown) => Promise<void>;
+  /** Runs once the job folder exists, before the record is first persisted; returns the request to store. */
+  prepare?: (dir: string) => Promise<unknown>;
 }
 
 interface Running {
@@ -122,6 +124,7 @@ export class JobManager {
     const id = `${kind.replace('_', '-')}-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
     const record: JobRecord = { id, kind, state: 'queued', createdAtMs: now, updatedAtMs: now, progress: 0, resumes: 0, request };
     await mkdir(this.dirOf(id), { recursive: true });
+    if (options.prepare) record.request = await options.prepare(this.dirOf(id));
     this.jobs.set(id, record);
     this.seqs.set(id, 0);
     await this.persist(record);

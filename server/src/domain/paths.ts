@@ -1,0 +1,34 @@
+// Every path a request names is confined to the configured data root: resolved against it,
+// no `..` escape, no symlink escape (the real path of the deepest existing ancestor is checked).
+import { realpathSync, existsSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { InvalidArgumentError, PermissionDeniedError } from '../errors.js';
+
+export class PathPolicy {
+  private readonly root: string;
+  private readonly realRoot: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.realRoot = existsSync(this.root) ? realpathSync(this.root) : this.root;
+  }
+
+  /** Resolves `p` (relative to the root, or absolute inside it) for the request field `field`. */
+  resolve(p: string, field: string): string {
+    if (typeof p !== 'string' || p.length === 0) throw new InvalidArgumentError({ field, description: 'must be a non-empty path' });
+    if (p.includes('\0')) throw new InvalidArgumentError({ field, description: 'contains a NUL byte' });
+    const abs = isAbsolute(p) ? resolve(p) : resolve(this.root, p);
+    if (!inside(this.root, abs)) throw new PermissionDeniedError(`${field}: ${p} is outside the data root`);
+    // Follow symlinks on the existing part of the path.
+    let probe = abs;
+    while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
+    const real = existsSync(probe) ? realpathSync(probe) : probe;
+    if (!inside(this.realRoot, real)) throw new PermissionDeniedError(`${field}: ${p} leaves the data root through a symlink`);
+    return abs;
+  }
+}
+
+function inside(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
+}

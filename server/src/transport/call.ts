@@ -1,0 +1,96 @@
+// Handler plumbing shared by every service: one AbortSignal per call (client cancellation,
+// deadline, daemon shutdown), writes that honour backpressure, and error mapping.
+import { once } from 'node:events';
+import type { ServerUnaryCall, ServerWritableStream, ServerDuplexStream, sendUnaryData } from '@grpc/grpc-js';
+import { CancelledError, DeadlineExceededError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { linkSignals } from '../util/abort.js';
+import { toServiceError } from './errors.js';
+
+export interface CallContext {
+  signal: AbortSignal;
+  log: Logger;
+  /** The bearer token's identity when auth is on (for per-token limits). */
+  principal?: string;
+}
+
+export interface TransportDeps {
+  log: Logger;
+  /** Aborted when the daemon starts shutting down. */
+  shutdownSignal: AbortSignal;
+}
+
+/** The part of every grpc-js server call we use. */
+interface AnyCall {
+  getDeadline(): Date | number;
+  on(event: 'cancelled', listener: () => void): unknown;
+  off(event: 'cancelled', listener: () => void): unknown;
+}
+
+function callContext(call: AnyCall, deps: TransportDeps, method: string): { ctx: CallContext; dispose: () => void } {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : undefined;
+  const link = linkSignals([deps.shutdownSignal], ms !== undefined && ms > 0 ? ms : undefined);
+  const onCancel = (): void => link.abort(new CancelledError('the client cancelled the call'));
+  call.on('cancelled', onCancel);
+  if (ms !== undefined && ms <= 0) link.abort(new DeadlineExceededError());
+  return {
+    ctx: { signal: link.signal, log: deps.log.child({ method }) },
+    dispose: () => {
+      call.off('cancelled', onCancel);
+      link.dispose();
+    },
+  };
+}
+
+export function unary<Req, Res>(deps: TransportDeps, method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    const { ctx, dispose } = callContext(call as AnyCall, deps, method);
+    fn(call.request, ctx)
+      .then((res) => callback(null, res))
+      .catch((error: unknown) => callback(toServiceError(error, ctx.log, method)))
+      .finally(dispose);
+  };
+}
+
+export interface StreamWriter<Res> {
+  /** Writes one message; resolves when the transport can take more (backpressure). */
+  write(message: Res): Promise<void>;
+}
+
+/** Writes and waits for 'drain' when grpc-js' buffer is full; rejects when the call ends first. */
+export function makeWriter<Res>(call: ServerWritableStream<unknown, Res> | ServerDuplexStream<unknown, Res>, signal: AbortSignal): StreamWriter<Res> {
+  return {
+    async write(message) {
+      if (signal.aborted) throw signal.reason;
+      if (call.write(message)) return;
+      await once(call, 'drain', { signal });
+    },
+  };
+}
+
+export function serverStream<Req, Res>(deps: TransportDeps, method: string, fn: (req: Req, out: StreamWriter<Res>, ctx: CallContext) => Promise<void>) {
+  return (call: ServerWritableStream<Req, Res>): void => {
+    const { ctx, dispose } = callContext(call as AnyCall, deps, method);
+    fn(call.request, makeWriter(call, ctx.signal), ctx)
+      .then(() => call.end())
+      .catch((error: unknown) => {
+        if (call.cancelled) return; // nobody to tell
+        call.emit('error', toServiceError(error, ctx.log, method));
+      })
+      .finally(dispose);
+  };
+}
+
+export function duplexStream<Req, Res>(deps: TransportDeps, method: string, fn: (call: ServerDuplexStream<Req, Res>, out: StreamWriter<Res>, ctx: CallContext) => Promise<void>) {
+  return (call: ServerDuplexStream<Req, Res>): void => {
+    const { ctx, dispose } = callContext(call as AnyCall, deps, method);
+    fn(call, makeWriter(call, ctx.signal), ctx)
+      .then(() => call.end())
+      .catch((error: unknown) => {
+        if (call.cancelled) return;
+        call.emit('error', toServiceError(error, ctx.log, method));
+      })
+      .finally(dispose);
+  };
+}

@@ -1,0 +1,45 @@
+// ModelService: the model repository as seen on the wire.
+import type { ModelServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/ModelService';
+import type { ModelInfo as WireModelInfo } from '@hyperface/sdk/gen/hyperface/v1/ModelInfo';
+import { InvalidArgumentError } from '../errors.js';
+import type { ModelInfo, ModelKind } from '../runtime/models/types.js';
+import { unary, type TransportDeps } from './call.js';
+
+export interface ModelCatalog {
+  list(kind?: ModelKind): ModelInfo[];
+  info(name: string): ModelInfo;
+  readonly defaultRecognizerName: string;
+  readonly defaultGeneratorName: string;
+}
+
+const STATE = { loading: 'MODEL_STATE_LOADING', warming: 'MODEL_STATE_WARMING', ready: 'MODEL_STATE_READY', failed: 'MODEL_STATE_FAILED' } as const;
+
+export function modelToWire(m: ModelInfo, catalog: ModelCatalog): WireModelInfo {
+  return {
+    name: m.name,
+    kind: m.kind === 'recognizer' ? 'MODEL_KIND_RECOGNIZER' : 'MODEL_KIND_GENERATOR',
+    backend: m.backend,
+    provider: m.provider,
+    inputs: m.inputs,
+    outputs: m.outputs,
+    dim: m.dim,
+    state: STATE[m.state],
+    error: m.error ?? '',
+    imageSize: m.imageSize,
+    isDefault: m.name === (m.kind === 'recognizer' ? catalog.defaultRecognizerName : catalog.defaultGeneratorName),
+    description: m.description ?? '',
+  };
+}
+
+export function modelHandlers(deps: TransportDeps, catalog: ModelCatalog): ModelServiceHandlers {
+  return {
+    ListModels: unary(deps, 'ListModels', async (req) => {
+      const kind = req.kind === 'MODEL_KIND_RECOGNIZER' ? 'recognizer' : req.kind === 'MODEL_KIND_GENERATOR' ? 'generator' : undefined;
+      return { models: catalog.list(kind).map((m) => modelToWire(m, catalog)) };
+    }),
+    GetModel: unary(deps, 'GetModel', async (req) => {
+      if (!req.name) throw new InvalidArgumentError({ field: 'name', description: 'a model name is required' });
+      return modelToWire(catalog.info(req.name), catalog);
+    }),
+  };
+}
