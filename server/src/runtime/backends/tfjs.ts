@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, throwIfAborted } from '../../errors.js';
+import { checkFaceBatch } from './image-tensor.js';
 import { resolveModelFile } from '../models/config.js';
 import type { ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
@@ -109,16 +110,6 @@ export function fileGraphModelHandler(file: string): tf.io.IOHandler {
       } as tf.io.ModelArtifacts;
     },
   };
-}
-
-/** Validates a FaceBatch's geometry; throws InvalidArgumentError naming `field`. */
-export function checkFaceBatch(batch: FaceBatch, field = 'batch'): void {
-  if (!Number.isInteger(batch.count) || batch.count < 0) throw new InvalidArgumentError({ field: `${field}.count`, description: 'must be a non-negative integer' });
-  if (!Number.isInteger(batch.size) || batch.size < 1) throw new InvalidArgumentError({ field: `${field}.size`, description: 'must be a positive integer' });
-  const want = batch.count * batch.size * batch.size * 3;
-  if (batch.data.length !== want) {
-    throw new InvalidArgumentError({ field: `${field}.data`, description: `expected ${want} bytes (${batch.count} x ${batch.size}x${batch.size}x3 RGB), got ${batch.data.length}` });
-  }
 }
 
 type Forward = (x: tf.Tensor4D) => tf.Tensor2D;
@@ -308,6 +299,8 @@ export async function createTfjsRecognizer(entry: ModelConfigEntry, ctx?: { base
   const loaded = format === 'face-api' ? await loadFaceApi(entry, file) : await loadGraph(entry, file);
   return new TfjsRecognizer(entry, loaded, provider);
 }
+
+export { checkFaceBatch };
 
 /** The tfjs module this backend uses (shared with the preprocessing detector). */
 export { tf };

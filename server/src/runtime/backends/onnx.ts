@@ -1,0 +1,213 @@
+// onnxruntime-node recognizer backend: the ArcFace family as insightface ships it (112x112 RGB,
+// (x - 127.5) / 127.5, NCHW, 512-d) and any image → embedding model the input spec describes.
+
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { resolveModelFile } from '../models/config.js';
+import type { ExecutionProviderName, ModelConfigEntry } from '../models/config.js';
+import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
+import { batchToInput, checkFaceBatch, l2NormalizeRows } from './image-tensor.js';
+
+/** Execution providers this onnxruntime-node build can use (cuda only when its libraries are bundled). */
+export function availableProviders(): ExecutionProviderName[] {
+  const out: ExecutionProviderName[] = [];
+  try {
+    for (const b of ort.listSupportedBackends()) {
+      if (b.name === 'cpu' || b.name === 'webgpu') out.push(b.name);
+      else if (b.name === 'cuda' && b.bundled) out.push('cuda');
+    }
+  } catch {
+    out.push('cpu');
+  }
+  if (!out.includes('cpu')) out.push('cpu');
+  return out;
+}
+
+export interface OnnxSessionResult {
+  session: ort.InferenceSession;
+  provider: ExecutionProviderName;
+}
+
+/**
+ * Creates a session trying `providers` in order (cuda is skipped when not available) and
+ * returns the first that works. Throws FailedPreconditionError naming `file` when none does.
+ */
+export async function createOnnxSession(model: Uint8Array, file: string, providers: readonly ExecutionProviderName[], log?: (msg: string) => void): Promise<OnnxSessionResult> {
+  const available = availableProviders();
+  const order = providers.filter((p) => available.includes(p));
+  if (order.length === 0) order.push('cpu');
+  let lastError: unknown;
+  for (const provider of order) {
+    try {
+      const session = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+      return { session, provider };
+    } catch (error) {
+      lastError = error;
+      log?.(`onnx: provider ${provider} failed for ${file}: ${(error as Error).message}; trying the next one`);
+    }
+  }
+  throw new FailedPreconditionError(`model file ${file}: onnxruntime cannot load it: ${(lastError as Error | undefined)?.message ?? 'unknown error'}`, { cause: lastError });
+}
+
+function dimsOf(meta: ort.InferenceSession.ValueMetadata | undefined): (number | string)[] {
+  if (!meta || !('shape' in meta)) return [];
+  return [...meta.shape];
+}
+
+function specInfo(meta: ort.InferenceSession.ValueMetadata): TensorSpecInfo {
+  return { name: meta.name, shape: dimsOf(meta).map((d) => (typeof d === 'number' && d >= 0 ? d : -1)), dtype: 'type' in meta ? meta.type : 'unknown' };
+}
+
+/** Largest batch sent to a model with a dynamic batch dimension in one run. */
+const MAX_CHUNK = 64;
+
+class OnnxRecognizer implements Recognizer {
+  readonly info: ModelInfo;
+  private disposed = false;
+
+  constructor(
+    private readonly entry: ModelConfigEntry,
+    private readonly session: ort.InferenceSession,
+    provider: string,
+    private readonly inputName: string,
+    private readonly outputName: string,
+    /** Fixed batch size of the model, or 0 when dynamic. */
+    private readonly fixedBatch: number,
+    dim: number,
+    inputs: TensorSpecInfo[],
+    outputs: TensorSpecInfo[],
+  ) {
+    this.info = {
+      name: entry.name,
+      kind: 'recognizer',
+      backend: 'onnx',
+      provider,
+      inputs,
+      outputs,
+      dim,
+      imageSize: entry.input.size,
+      state: 'ready',
+      ...(entry.description !== undefined ? { description: entry.description } : {}),
+    };
+  }
+
+  async embed(batch: FaceBatch, options?: CallOptions): Promise<Float32Array> {
+    if (this.disposed) throw new FailedPreconditionError(`model ${this.info.name} is disposed`);
+    checkFaceBatch(batch);
+    const spec = this.entry.input;
+    const S = spec.size;
+    const dim = this.info.dim;
+    const out = new Float32Array(batch.count * dim);
+    const chunk = this.fixedBatch > 0 ? this.fixedBatch : MAX_CHUNK;
+    for (let start = 0; start < batch.count; start += chunk) {
+      throwIfAborted(options?.signal);
+      const n = Math.min(chunk, batch.count - start);
+      const rows = this.fixedBatch > 0 ? this.fixedBatch : n;
+      let data = batchToInput(batch, start, n, spec);
+      if (rows > n) {
+        // Fixed batch larger than what is left: pad with zeros.
+        const padded = new Float32Array(rows * S * S * 3);
+        padded.set(data);
+        data = padded;
+      }
+      const dims = spec.layout === 'NCHW' ? [rows, 3, S, S] : [rows, S, S, 3];
+      const feeds = { [this.inputName]: new ort.Tensor('float32', data, dims) };
+      let result: ort.InferenceSession.OnnxValueMapType;
+      try {
+        result = await this.session.run(feeds, [this.outputName]);
+      } catch (error) {
+        throw new InvalidArgumentError({ field: 'image', description: `model ${this.info.name} rejected input ${JSON.stringify(dims)}: ${(error as Error).message}` }, { cause: error });
+      }
+      const y = result[this.outputName];
+      if (!y) throw new FailedPreconditionError(`model ${this.info.name}: no output ${this.outputName}`);
+      const values = y.data as Float32Array;
+      if (values.length < n * dim) throw new FailedPreconditionError(`model ${this.info.name}: output has ${values.length} values, expected ${n * dim}`);
+      out.set(values.subarray(0, n * dim), start * dim);
+      y.dispose();
+    }
+    return l2NormalizeRows(out, dim);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.session.release();
+  }
+}
+
+/**
+ * Loads an onnx recognizer (`files[0]` is the .onnx file). The model must take one float image
+ * tensor `[N, 3, S, S]` (NCHW) or `[N, S, S, 3]` (NHWC) and return `[N, D]`. A fixed batch
+ * dimension is honoured by running in chunks of that size; a fixed image size overrides a
+ * configured one only when they agree (otherwise FAILED_PRECONDITION).
+ */
+export async function createOnnxRecognizer(entry: ModelConfigEntry, ctx?: { baseDir?: string; log?: (msg: string) => void; providersOverride?: readonly ExecutionProviderName[] }): Promise<Recognizer> {
+  const first = entry.files[0];
+  if (first === undefined) throw new FailedPreconditionError(`model ${entry.name}: backend onnx needs a model file`);
+  const file = resolveModelFile(first, ctx?.baseDir);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new FailedPreconditionError(`model file ${file}: cannot read: ${(error as Error).message}`, { cause: error });
+  }
+  const { session, provider } = await createOnnxSession(bytes, file, ctx?.providersOverride ?? entry.providers, ctx?.log);
+  const fail = async (problem: string): Promise<never> => {
+    await session.release();
+    throw new FailedPreconditionError(`model file ${file}: ${problem}`);
+  };
+  const inputMeta = session.inputMetadata;
+  if (inputMeta.length !== 1 || !inputMeta[0]) return fail(`expected exactly one input, found ${inputMeta.length} (${session.inputNames.join(', ')})`);
+  const inMeta = inputMeta[0];
+  const inDims = dimsOf(inMeta);
+  const spec = { ...entry.input };
+  if (inDims.length !== 0) {
+    if (inDims.length !== 4) return fail(`input ${inMeta.name} has rank ${inDims.length}, expected 4 (${spec.layout})`);
+    const [, a, b, c] = inDims;
+    const channels = spec.layout === 'NCHW' ? a : c;
+    const h = spec.layout === 'NCHW' ? b : a;
+    const w = spec.layout === 'NCHW' ? c : b;
+    if (typeof channels === 'number' && channels !== 3) return fail(`input ${inMeta.name} ${JSON.stringify(inDims)} does not have 3 channels in ${spec.layout} layout`);
+    if (typeof h === 'number' && typeof w === 'number' && h > 0) {
+      if (h !== w) return fail(`input ${inMeta.name} ${JSON.stringify(inDims)} is not square`);
+      spec.size = h;
+    }
+  }
+  if ('type' in inMeta && inMeta.type !== 'float32') return fail(`input ${inMeta.name} has type ${inMeta.type}, expected float32`);
+  const batchDim = inDims[0];
+  const fixedBatch = typeof batchDim === 'number' && batchDim > 0 ? batchDim : 0;
+
+  const outs = session.outputMetadata;
+  let outMeta: ort.InferenceSession.ValueMetadata | undefined;
+  if (entry.output.name !== undefined) {
+    outMeta = outs.find((o) => o.name === entry.output.name);
+    if (!outMeta) return fail(`no output named ${entry.output.name} (outputs: ${session.outputNames.join(', ')})`);
+  } else {
+    outMeta = (entry.output.dim !== undefined ? outs.find((o) => dimsOf(o).at(-1) === entry.output.dim) : undefined) ?? outs[0];
+    if (!outMeta) return fail('model has no outputs');
+  }
+  const outName = outMeta.name;
+
+  // Probe with one zero batch to learn (and check) the embedding dimension.
+  const rows = fixedBatch > 0 ? fixedBatch : 1;
+  const S = spec.size;
+  const probeDims = spec.layout === 'NCHW' ? [rows, 3, S, S] : [rows, S, S, 3];
+  let dim: number;
+  try {
+    const res = await session.run({ [inMeta.name]: new ort.Tensor('float32', new Float32Array(rows * 3 * S * S), probeDims) }, [outName]);
+    const y = res[outName];
+    if (!y) return await fail(`output ${outName} missing from the result`);
+    if (y.dims.length !== 2) return await fail(`output ${outName} has shape ${JSON.stringify(y.dims)}, expected [N, D]`);
+    dim = y.dims[1] ?? 0;
+    y.dispose();
+  } catch (error) {
+    if (error instanceof FailedPreconditionError) throw error;
+    await session.release();
+    throw new FailedPreconditionError(`model file ${file}: test run with input ${JSON.stringify(probeDims)} failed: ${(error as Error).message}`, { cause: error });
+  }
+  if (entry.output.dim !== undefined && entry.output.dim !== dim) return fail(`output ${outName} has dimension ${dim}, config says ${entry.output.dim}`);
+  const inputs = [{ ...specInfo(inMeta), shape: spec.layout === 'NCHW' ? [fixedBatch || -1, 3, S, S] : [fixedBatch || -1, S, S, 3] }];
+  const outputs = [{ ...specInfo(outMeta), shape: [fixedBatch || -1, dim] }];
+  return new OnnxRecognizer({ ...entry, input: spec }, session, provider, inMeta.name, outName, fixedBatch, dim, inputs, outputs);
+}
