@@ -97,7 +97,7 @@ const expectedIssame = Array.from({ length: 1200 }, (_, i) => (i * 7) % 3 === 0)
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 for (const name of ['list_p2', 'list_p3', 'list_p4', 'list_p5', 'ndarray_p2', 'ndarray_p4', 'ndarray_p5', 'npbool_list_p4', 'py2']) {
-  test(`reads a .bin written by Python pickle: ${name}`, async () => {
+  void test(`reads a .bin written by Python pickle: ${name}`, async () => {
     const { images, issame } = await readBin(join(dir, `${name}.bin`));
     assert.equal(images.length, 2400);
     assert.deepEqual(issame, expectedIssame);
@@ -105,7 +105,7 @@ for (const name of ['list_p2', 'list_p3', 'list_p4', 'list_p5', 'ndarray_p2', 'n
   });
 }
 
-test('openBin streams: images read lazily by index', async () => {
+void test('openBin streams: images read lazily by index', async () => {
   const bench = await openBin(join(dir, 'list_p4.bin'));
   try {
     assert.equal(bench.count, 2400);
@@ -116,18 +116,18 @@ test('openBin streams: images read lazily by index', async () => {
   }
 });
 
-test('rejects pickles that call anything but the whitelisted globals', async () => {
+void test('rejects pickles that call anything but the whitelisted globals', async () => {
   await assert.rejects(readBin(join(dir, 'evil.bin')), (e: unknown) => e instanceof InvalidArgumentError && /posix\.system|os\.system/.test(e.message));
   await assert.rejects(unpickle(Uint8Array.of(0x80, 2, 0x63, ...Buffer.from('os\nsystem\n'), 0x2e)), PickleError);
 });
 
-test('missing file is NotFound, garbage is InvalidArgument(bin_path)', async () => {
+void test('missing file is NotFound, garbage is InvalidArgument(bin_path)', async () => {
   await assert.rejects(readBin(join(dir, 'nope.bin')), NotFoundError);
   writeFileSync(join(dir, 'garbage.bin'), 'hello');
   await assert.rejects(readBin(join(dir, 'garbage.bin')), (e: unknown) => e instanceof InvalidArgumentError && e.violations[0]?.field === 'bin_path');
 });
 
-test('writeBin round trip, and Python reads our file', async () => {
+void test('writeBin round trip, and Python reads our file', async () => {
   const path = join(dir, 'ours.bin');
   async function* gen(): AsyncGenerator<Uint8Array> {
     for (const img of expectedImages) yield img;

@@ -201,7 +201,7 @@ export async function unpickle(source: ByteSource | Uint8Array, options: Unpickl
       const [a, enc] = args;
       if (typeof a === 'string' && (enc === 'latin1' || enc === 'latin-1')) return latin1Bytes(a);
       if (a instanceof Uint8Array || a instanceof BytesRef) return materialize(a);
-      if (Array.isArray(a) && a.every((x) => typeof x === 'number')) return Uint8Array.from(a as number[]);
+      if (Array.isArray(a) && a.every((x) => typeof x === 'number')) return Uint8Array.from(a);
       throw new PickleError(`${q}: unsupported arguments`);
     }
     if (q === 'numpy.dtype') {
