@@ -281,6 +281,7 @@ export class HyperfaceClient {
   }
 
   private serverStream<T>(start: (s: Stubs, md: Metadata, o: GrpcCallOptions) => ClientReadableStream<T>, options: CallOptions): AsyncIterable<T> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the generator needs the client
     const self = this;
     return {
       async *[Symbol.asyncIterator]() {

@@ -6,7 +6,7 @@ import { InvalidArgumentError, type FieldViolation } from '../errors.js';
 import { envName, SETTINGS, type Config, type Leaf } from './schema.js';
 
 /** Environment variables that are ours but not settings (read by the CLI). */
-const NON_SETTING_ENV = new Set(['HYPERFACE_ADDRESS', 'HYPERFACE_TOKEN', 'HYPERFACE_CONFIG']);
+const NON_SETTING_ENV = new Set(['HYPERFACE_ADDRESS', 'HYPERFACE_TOKEN', 'HYPERFACE_CONFIG', 'HYPERFACE_DEBUG']);
 
 export interface LoadOptions {
   file?: string;

@@ -38,8 +38,8 @@ export const SETTINGS = {
   'tls.clientCa': { type: 'string', default: undefined, doc: 'PEM CA for client certificates; set = mTLS (clients must present a certificate).' },
   'metrics.listen': { type: 'string', default: undefined, doc: 'HOST:PORT for the Prometheus /metrics endpoint. Unset = off.' },
   'telemetry.otlpEndpoint': { type: 'string', default: undefined, doc: 'OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces). Unset = off.' },
-  'defaults.recognizer': { type: 'string', default: 'faceres', doc: 'Recognizer used when a request names none.' },
-  'defaults.generator': { type: 'string', default: 'builtin', doc: 'Generator used when a request names none.' },
+  'defaults.recognizer': { type: 'string', default: undefined, doc: 'Recognizer used when a request names none. Unset = `faceres` (the space the builtin generator was trained in).' },
+  'defaults.generator': { type: 'string', default: undefined, doc: 'Generator used when a request names none. Unset = the first generator (`builtin`).' },
   'models.builtin': { type: 'bool', default: true, doc: 'Register the embedded models (faceres, faceapi recognizers; builtin generator).' },
   'models.load': { type: 'string[]', default: [], doc: 'Names of the models to load at start; empty = all registered models.' },
 } as const satisfies Record<string, Leaf>;
@@ -70,7 +70,7 @@ export interface Config {
   tls: { cert?: string; key?: string; clientCa?: string };
   metrics: { listen?: string };
   telemetry: { otlpEndpoint?: string };
-  defaults: { recognizer: string; generator: string };
+  defaults: { recognizer?: string; generator?: string };
   models: { builtin: boolean; load: string[]; entries: unknown[] };
 }
 

@@ -45,7 +45,7 @@ function callContext(call: AnyCall, deps: TransportDeps, method: string): { ctx:
 
 export function unary<Req, Res>(deps: TransportDeps, method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    const { ctx, dispose } = callContext(call as AnyCall, deps, method);
+    const { ctx, dispose } = callContext(call, deps, method);
     fn(call.request, ctx)
       .then((res) => callback(null, res))
       .catch((error: unknown) => callback(toServiceError(error, ctx.log, method)))
@@ -71,7 +71,7 @@ export function makeWriter<Res>(call: ServerWritableStream<unknown, Res> | Serve
 
 export function serverStream<Req, Res>(deps: TransportDeps, method: string, fn: (req: Req, out: StreamWriter<Res>, ctx: CallContext) => Promise<void>) {
   return (call: ServerWritableStream<Req, Res>): void => {
-    const { ctx, dispose } = callContext(call as AnyCall, deps, method);
+    const { ctx, dispose } = callContext(call, deps, method);
     fn(call.request, makeWriter(call, ctx.signal), ctx)
       .then(() => call.end())
       .catch((error: unknown) => {
@@ -84,7 +84,7 @@ export function serverStream<Req, Res>(deps: TransportDeps, method: string, fn: 
 
 export function duplexStream<Req, Res>(deps: TransportDeps, method: string, fn: (call: ServerDuplexStream<Req, Res>, out: StreamWriter<Res>, ctx: CallContext) => Promise<void>) {
   return (call: ServerDuplexStream<Req, Res>): void => {
-    const { ctx, dispose } = callContext(call as AnyCall, deps, method);
+    const { ctx, dispose } = callContext(call, deps, method);
     fn(call, makeWriter(call, ctx.signal), ctx)
       .then(() => call.end())
       .catch((error: unknown) => {

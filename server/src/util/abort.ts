@@ -40,6 +40,7 @@ export function linkSignals(parents: (AbortSignal | undefined)[], timeoutMs?: nu
 }
 
 /** Resolves after `ms`, rejects with the signal's reason when it aborts first. */
+/* eslint-disable @typescript-eslint/prefer-promise-reject-errors -- an abort rejects with the signal's own reason */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -54,3 +55,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+/* eslint-enable @typescript-eslint/prefer-promise-reject-errors */

@@ -1,0 +1,111 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { collectPack, writeNpy, type PackRequest } from '@hyperface/sdk';
+import { COMMON_OPTIONS, connect, intOption, numberOption, parseArgs, parseOrUsage, printJson, Progress, say, UsageError } from './common.js';
+
+export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer NAME) --out FILE.npy
+  [--gallery none|builtin|FILE.npy|IMAGE_DIR] [--mode fast|paper|stochastic] [--init gallery|random]
+  [--alpha A] [--lr LR] [--iterations T] [--batch-size B] [--max-seconds S] [--seed S]
+  [--device cpu|gpu] [--checkpoint-every K] [--address HOST:PORT] [--data-dir DIR] [--json]`;
+
+export async function packCommand(argv: string[]): Promise<number> {
+  const { values } = parseOrUsage(() => parseArgs({ args: argv, strict: true, options: { ...COMMON_OPTIONS,
+    identities: { type: 'string' },
+    dim: { type: 'string' },
+    recognizer: { type: 'string' },
+    gallery: { type: 'string' },
+    mode: { type: 'string' },
+    init: { type: 'string' },
+    alpha: { type: 'string' },
+    lr: { type: 'string' },
+    iterations: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'max-seconds': { type: 'string' },
+    seed: { type: 'string' },
+    device: { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    out: { type: 'string' },
+  } }));
+  if (values.help) {
+    process.stdout.write(PACK_USAGE + '\n');
+    return 0;
+  }
+  if (!values.out) throw new UsageError('--out FILE.npy is required');
+  if (!values.identities) throw new UsageError('--identities N is required');
+  const request: PackRequest = {
+    identities: intOption(values.identities, 'identities'),
+    dim: intOption(values.dim, 'dim', 0),
+    recognizer: values.recognizer ?? '',
+    seed: intOption(values.seed, 'seed', 0),
+    maxSeconds: numberOption(values['max-seconds'], 'max-seconds') ?? 0,
+    streamEmbeddings: true,
+  };
+  const gallery = values.gallery ?? (values.dim && !values.recognizer ? 'none' : 'builtin');
+  if (gallery === 'none') request.gallery = { none: true };
+  else if (gallery === 'builtin') request.gallery = { builtinSize: 0 };
+  else if (existsSync(gallery) && statSync(gallery).isDirectory()) request.gallery = { imageDir: resolve(gallery) };
+  else request.gallery = { npyPath: resolve(gallery) };
+  const enumOf = <T extends string>(v: string | undefined, name: string, allowed: Record<string, T>): T | undefined => {
+    if (v === undefined) return undefined;
+    const e = allowed[v];
+    if (!e) throw new UsageError(`--${name} must be one of ${Object.keys(allowed).join(', ')}`);
+    return e;
+  };
+  request.mode = enumOf(values.mode, 'mode', { fast: 'PACK_MODE_FAST', paper: 'PACK_MODE_PAPER', stochastic: 'PACK_MODE_STOCHASTIC' } as const);
+  request.init = enumOf(values.init, 'init', { gallery: 'PACK_INIT_GALLERY', random: 'PACK_INIT_RANDOM' } as const);
+  request.device = enumOf(values.device, 'device', { cpu: 'DEVICE_CPU', gpu: 'DEVICE_GPU' } as const);
+  const alpha = numberOption(values.alpha, 'alpha');
+  if (alpha !== undefined) request.alpha = alpha;
+  const lr = numberOption(values.lr, 'lr');
+  if (lr !== undefined) request.learningRate = lr;
+  const iterations = intOption(values.iterations, 'iterations');
+  if (iterations !== undefined) request.iterations = iterations;
+  const batch = intOption(values['batch-size'], 'batch-size');
+  if (batch !== undefined) request.batchSize = batch;
+  request.checkpointEvery = intOption(values['checkpoint-every'], 'checkpoint-every', 0);
+
+  const needsModels = gallery !== 'none' || (request.dim === 0);
+  const conn = await connect(values, { dataDir: values['data-dir'], configFile: values.config, models: needsModels ? 'all' : 'none', quiet: values.quiet });
+  const progress = new Progress(values.quiet || values.json);
+  try {
+    const outcome = await collectPack(conn.client.pack(request), (p) =>
+      progress.update(p.iteration, p.iterations, `it ${p.iteration}/${p.iterations} min angle ${p.metrics?.minAngleDeg.toFixed(2)}° best ${p.bestMinAngleDeg.toFixed(2)}° ${p.phase}`),
+    );
+    progress.done();
+    if (!outcome.embeddings) throw new Error('the daemon sent no embeddings');
+    const out = resolve(values.out);
+    await mkdir(dirname(out), { recursive: true });
+    await writeNpy(out, outcome.embeddings);
+    const sidecarPath = out.replace(/\.npy$/i, '') + '.json';
+    let sidecar: unknown;
+    if (conn.inProcess && outcome.result.sidecarPath) sidecar = JSON.parse(await readFile(outcome.result.sidecarPath, 'utf8'));
+    else {
+      const job = await conn.client.getJob(outcome.jobId);
+      sidecar = { request: JSON.parse(job.requestJson || '{}'), result: outcome.result };
+    }
+    await writeFile(sidecarPath, JSON.stringify(sidecar, null, 2) + '\n');
+    const m = outcome.result.metrics;
+    const summary = {
+      job_id: outcome.jobId,
+      out,
+      sidecar: sidecarPath,
+      shape: outcome.result.shape,
+      min_angle_deg: m?.minAngleDeg,
+      mean_nn_angle_deg: m?.meanNnAngleDeg,
+      max_cosine: m?.maxCosine,
+      mean_gallery_distance: m?.meanGalleryDistance,
+      loss: m?.loss,
+      iterations_run: outcome.result.iterationsRun,
+      elapsed_seconds: outcome.result.elapsedSeconds,
+      stop_reason: outcome.result.stopReason,
+      provider: outcome.result.provider,
+    };
+    say(values.json, values.quiet, `packed ${summary.shape.join('×')} → ${out}: min angle ${m?.minAngleDeg.toFixed(3)}°, mean nearest ${m?.meanNnAngleDeg.toFixed(3)}° (${summary.stop_reason}, ${summary.elapsed_seconds.toFixed(1)} s on ${summary.provider})`);
+    if (values.json) printJson(summary);
+    return 0;
+  } finally {
+    progress.done();
+    await conn.close();
+  }
+}

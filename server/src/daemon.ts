@@ -1,0 +1,148 @@
+// Process wiring only: config → runtime → domain → transport → listen. No logic of its own.
+import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config/schema.js';
+import { createLogger, type Logger } from './logging.js';
+import { UnavailableError } from './errors.js';
+import { JobManager } from './domain/jobs/manager.js';
+import { PathPolicy } from './domain/paths.js';
+import { PackingApp } from './domain/app/packing.js';
+import { createComputeEngine, type ComputeEngine } from './runtime/compute/engine.js';
+import { ModelRepository } from './runtime/models/repository.js';
+import { validateModelsConfig } from './runtime/models/config.js';
+import { GrpcServer } from './transport/server.js';
+import { jobHandlers } from './transport/jobs.js';
+import { modelHandlers } from './transport/models.js';
+import { packingHandlers } from './transport/packing.js';
+import type { TransportDeps } from './transport/call.js';
+
+export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+
+export interface Daemon {
+  readonly port: number;
+  readonly address: string;
+  readonly config: Config;
+  readonly log: Logger;
+  /** Resolves when every model is loaded and warmed (health SERVING). */
+  readonly ready: Promise<void>;
+  /** SIGTERM behaviour: health NOT_SERVING → stop accepting → checkpoint running jobs → close. */
+  shutdown(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  log?: Logger;
+}
+
+export async function startDaemon(config: Config, options: DaemonOptions = {}): Promise<Daemon> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const shutdownController = new AbortController();
+  await mkdir(config.dataDir, { recursive: true });
+
+  // --- runtime -------------------------------------------------------------------------------
+  const modelsConfig = validateModelsConfig({
+    builtins: config.models.builtin,
+    entries: config.models.entries,
+    defaults: { ...(config.defaults.recognizer ? { recognizer: config.defaults.recognizer } : {}), ...(config.defaults.generator ? { generator: config.defaults.generator } : {}) },
+  });
+  if (config.models.load.length > 0) modelsConfig.entries = modelsConfig.entries.filter((e) => config.models.load.includes(e.name));
+  const engines = new Map<string, Promise<ComputeEngine>>();
+  const compute = (device: 'cpu' | 'gpu'): Promise<ComputeEngine> => {
+    let engine = engines.get(device);
+    if (!engine) {
+      engine = createComputeEngine({ device, log: (msg) => log.info(msg, { component: 'compute' }) });
+      engines.set(device, engine);
+    }
+    return engine;
+  };
+
+  // --- domain --------------------------------------------------------------------------------
+  const paths = new PathPolicy(config.dataRoot);
+  const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, log });
+  const unfinished = await jobs.open();
+  let models: ModelRepository | undefined;
+  const requireModels = (): ModelRepository => {
+    if (!models) throw new UnavailableError('models are still loading; retry shortly');
+    return models;
+  };
+  const packing = new PackingApp({
+    jobs,
+    paths,
+    compute,
+    recognizerDim: (name) => {
+      const r = requireModels().recognizer(name);
+      return { name: r.info.name, dim: r.info.dim };
+    },
+    galleries: {
+      fromImageDir: async () => {
+        throw new UnavailableError('image-folder galleries need the recognition service');
+      },
+      builtin: async () => {
+        throw new UnavailableError('builtin galleries need the builtin generator');
+      },
+    },
+    version: VERSION,
+    maxIdentities: config.limits.maxIdentities,
+  });
+  jobs.register('pack', packing.run);
+
+  // --- transport -----------------------------------------------------------------------------
+  const deps: TransportDeps = { log, shutdownSignal: shutdownController.signal };
+  const grpc = new GrpcServer({ maxMessageBytes: config.limits.maxMessageBytes, tls: config.tls });
+  const catalog = {
+    list: (kind?: 'recognizer' | 'generator') => models?.list(kind) ?? [],
+    info: (name: string) => requireModels().info(name),
+    get defaultRecognizerName() {
+      return models?.defaultRecognizerName ?? '';
+    },
+    get defaultGeneratorName() {
+      return models?.defaultGeneratorName ?? '';
+    },
+  };
+  grpc.add('hyperface.v1.PackingService', packingHandlers(deps, packing, jobs));
+  grpc.add('hyperface.v1.JobService', jobHandlers(deps, jobs));
+  grpc.add('hyperface.v1.ModelService', modelHandlers(deps, catalog));
+  const port = await grpc.listen(config.listen);
+  const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
+  log.info('listening', { address: `${host}:${port}`, dataDir: config.dataDir, version: VERSION });
+  grpc.setStatus('hyperface.v1.JobService', 'SERVING');
+
+  // Models load after the port is open so probes see NOT_SERVING (not connection refused) meanwhile.
+  const ready = (async () => {
+    await compute(config.compute.device);
+    grpc.setStatus('hyperface.v1.PackingService', 'SERVING');
+    models = await ModelRepository.create(modelsConfig, {
+      log: (level, msg, fields) => log[level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'info'](msg, { component: 'models', ...fields }),
+      signal: shutdownController.signal,
+    });
+    grpc.setStatus('hyperface.v1.ModelService', 'SERVING');
+    for (const s of ['hyperface.v1.RecognitionService', 'hyperface.v1.GenerationService', 'hyperface.v1.EvaluationService'] as const) grpc.setStatus(s, 'SERVING');
+    grpc.setStatus('', 'SERVING');
+    jobs.resumeUnfinished(unfinished);
+    log.info('ready', { models: models.list().map((m) => `${m.name}:${m.state}`) });
+  })();
+  ready.catch((error: unknown) => log.error('start-up failed', { error: error as Error }));
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    address: `${host}:${port}`,
+    config,
+    log,
+    ready,
+    shutdown: () => {
+      stopping ??= (async () => {
+        log.info('shutting down');
+        grpc.setStatus('', 'NOT_SERVING');
+        for (const s of ['hyperface.v1.PackingService', 'hyperface.v1.GenerationService', 'hyperface.v1.RecognitionService', 'hyperface.v1.EvaluationService', 'hyperface.v1.ModelService', 'hyperface.v1.JobService'] as const) grpc.setStatus(s, 'NOT_SERVING');
+        await jobs.shutdown(config.shutdown.graceMs);
+        shutdownController.abort(new UnavailableError('the daemon is shutting down'));
+        await grpc.stop(Math.min(2000, config.shutdown.graceMs));
+        await models?.dispose();
+        for (const e of engines.values()) await (await e).release();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,209 @@
+// The packing application service: resolves the gallery and dimension, validates parameters
+// (withPackDefaults/validatePackParams), runs the optimiser as a persisted job, writes the result
+// (.npy + JSON sidecar) and emits PackEvent-shaped events to the job log.
+import { readFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { decodeNpyMatrix, encodeNpyFloat32 } from '@hyperface/sdk/npy';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { writeFileAtomic } from '../../util/fs-atomic.js';
+import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
+import type { JobRecord } from '../jobs/types.js';
+import type { PathPolicy } from '../paths.js';
+import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
+import type { ComputeEngine } from '../../runtime/compute/engine.js';
+
+export type GallerySpec =
+  | { kind: 'none' }
+  | { kind: 'npy'; path: string }
+  | { kind: 'image_dir'; path: string }
+  | { kind: 'builtin'; size: number }
+  | { kind: 'inline'; data: Float32Array; rows: number; dim: number };
+
+/** What the transport decodes a PackRequest into. Unset optional numbers take the documented defaults. */
+export interface PackInput {
+  params: Partial<PackParams> & { identities: number; dim: number };
+  recognizer?: string;
+  /** Undefined = builtin when a recognizer is involved, none when `dim` is given. */
+  gallery?: GallerySpec;
+  /** Server-side output .npy (already confined by the caller's PathPolicy or raw here). */
+  outputPath?: string;
+}
+
+/** The persisted job request. Inline galleries are written into the job folder so resume can read them. */
+interface PackJobRequest {
+  params: PackParams;
+  recognizer: string;
+  gallery: { kind: 'none' } | { kind: 'file'; path: string } | { kind: 'image_dir'; path: string } | { kind: 'builtin'; size: number };
+  outputPath?: string;
+}
+
+export interface GalleryBuilder {
+  /** Embeds every face image under `dir` with `recognizer` (largest face per image). */
+  fromImageDir(dir: string, recognizer: string, signal: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }>;
+  /** Embeddings of `size` faces drawn from the default generator, embedded by `recognizer`. */
+  builtin(size: number, recognizer: string, seed: number, signal: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }>;
+}
+
+export interface PackingDeps {
+  jobs: JobManager;
+  paths: PathPolicy;
+  /** Compute engine for a device (cached by the runtime wiring). */
+  compute(device: 'cpu' | 'gpu'): Promise<ComputeEngine>;
+  /** Recognizer dimension lookup (throws NotFound / FailedPrecondition). */
+  recognizerDim(name: string | undefined): { name: string; dim: number };
+  galleries: GalleryBuilder;
+  version: string;
+  maxIdentities: number;
+}
+
+export class PackingApp {
+  constructor(private readonly deps: PackingDeps) {}
+
+  async start(input: PackInput, options: StartOptions = {}): Promise<JobRecord> {
+    const { deps } = this;
+    const violations: { field: string; description: string }[] = [];
+    if (!Number.isInteger(input.params.identities) || input.params.identities < 2) violations.push({ field: 'identities', description: 'must be an integer >= 2' });
+    else if (input.params.identities > deps.maxIdentities) violations.push({ field: 'identities', description: `must be <= ${deps.maxIdentities} (limits.maxIdentities)` });
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+
+    const gallery = input.gallery ?? (input.params.dim > 0 && !input.recognizer ? { kind: 'none' as const } : { kind: 'builtin' as const, size: 0 });
+    let dim = input.params.dim;
+    let recognizer = input.recognizer ?? '';
+    let galleryFile: string | undefined;
+    let inline: { data: Float32Array; rows: number; dim: number } | undefined;
+
+    if (gallery.kind === 'npy') {
+      const path = deps.paths.resolve(gallery.path, 'gallery.npy_path');
+      if (!existsSync(path)) throw new NotFoundError(`gallery file ${gallery.path}`);
+      const m = decodeNpyMatrix(new Uint8Array(await readFile(path)));
+      checkGallery(m.rows, m.cols, dim, 'gallery.npy_path');
+      dim ||= m.cols;
+      galleryFile = path;
+    } else if (gallery.kind === 'inline') {
+      checkGallery(gallery.rows, gallery.dim, dim, 'gallery.embeddings');
+      dim ||= gallery.dim;
+      inline = gallery;
+    } else if (gallery.kind === 'image_dir' || gallery.kind === 'builtin' || dim === 0) {
+      const r = deps.recognizerDim(input.recognizer);
+      recognizer = r.name;
+      if (dim !== 0 && dim !== r.dim && gallery.kind !== 'none') {
+        throw new InvalidArgumentError({ field: 'dim', description: `recognizer ${r.name} embeds into ${r.dim} dimensions, not ${dim}` });
+      }
+      dim ||= r.dim;
+    }
+
+    const params = withPackDefaults({ ...input.params, dim }, gallery.kind !== 'none');
+    validatePackParams(params);
+
+    const request: PackJobRequest = {
+      params,
+      recognizer,
+      gallery:
+        gallery.kind === 'none'
+          ? { kind: 'none' }
+          : gallery.kind === 'image_dir'
+            ? { kind: 'image_dir', path: deps.paths.resolve(gallery.path, 'gallery.image_dir') }
+            : gallery.kind === 'builtin'
+              ? { kind: 'builtin', size: gallery.size || 1000 }
+              : { kind: 'file', path: galleryFile ?? '' },
+      outputPath: input.outputPath ? deps.paths.resolve(input.outputPath, 'output_path') : undefined,
+    };
+    if (request.gallery.kind === 'image_dir' && !existsSync(request.gallery.path)) throw new NotFoundError(`gallery folder ${gallery.kind === 'image_dir' ? gallery.path : ''}`);
+
+    if (inline) {
+      // Inline galleries live in the job folder; the job record points at that file.
+      const job = await deps.jobs.start('pack', { ...request, gallery: { kind: 'file', path: '' } }, { ...options, prepare: async (dir) => {
+        const file = join(dir, 'gallery.npy');
+        await writeFileAtomic(file, encodeNpyFloat32(inline.data, inline.rows, inline.dim));
+        return { ...request, gallery: { kind: 'file', path: file } };
+      } });
+      return job;
+    }
+    return deps.jobs.start('pack', request, options);
+  }
+
+  /** The job runner registered with the JobManager for 'pack' jobs. */
+  readonly run = async (ctx: JobContext): Promise<unknown> => {
+    const req = ctx.request as PackJobRequest;
+    const gallery = await this.loadGallery(req, ctx);
+    const compute = await this.deps.compute(req.params.device);
+    const outcome = await runPacking(req.params, gallery, {
+      compute,
+      signal: ctx.signal,
+      onProgress: (p) => {
+        ctx.setProgress(p.iterations > 0 ? p.iteration / p.iterations : 0);
+        ctx.emit('pack', { progress: p }).catch((e: unknown) => ctx.log.warn('progress event lost', { error: e as Error }));
+      },
+      checkpoints: { load: () => ctx.loadCheckpoint(), save: (b) => ctx.saveCheckpoint(b) },
+      log: (msg) => ctx.log.info(msg),
+    });
+    const npy = encodeNpyFloat32(outcome.embeddings, outcome.identities, outcome.dim);
+    const npyPath = join(ctx.dir, 'result.npy');
+    const sidecarPath = join(ctx.dir, 'result.json');
+    const sidecar = packSidecar(req.params, outcome, { jobId: ctx.id, recognizer: req.recognizer || null, gallery: describeGallery(req), softwareVersion: this.deps.version });
+    await writeFileAtomic(npyPath, npy);
+    await writeFileAtomic(sidecarPath, JSON.stringify(sidecar, null, 2) + '\n');
+    let outNpy = npyPath;
+    let outSidecar = sidecarPath;
+    if (req.outputPath) {
+      await mkdir(dirname(req.outputPath), { recursive: true });
+      outNpy = req.outputPath;
+      outSidecar = req.outputPath.replace(/\.npy$/i, '') + '.json';
+      await writeFileAtomic(outNpy, npy);
+      await writeFileAtomic(outSidecar, JSON.stringify(sidecar, null, 2) + '\n');
+    }
+    const result = {
+      jobId: ctx.id,
+      shape: [outcome.identities, outcome.dim],
+      metrics: outcome.metrics,
+      iterationsRun: outcome.iterationsRun,
+      elapsedSeconds: outcome.elapsedSeconds,
+      stopReason: outcome.stopReason,
+      npyPath: outNpy,
+      sidecarPath: outSidecar,
+      provider: outcome.provider,
+    };
+    await ctx.emit('pack', { result });
+    return result;
+  };
+
+  private async loadGallery(req: PackJobRequest, ctx: JobContext): Promise<{ data: Float32Array; rows: number } | null> {
+    const g = req.gallery;
+    if (g.kind === 'none') return null;
+    const cached = join(ctx.dir, 'gallery.npy');
+    const file = g.kind === 'file' ? g.path : cached;
+    if (existsSync(file)) {
+      const m = decodeNpyMatrix(new Uint8Array(await readFile(file)));
+      if (m.cols !== req.params.dim) throw new InvalidArgumentError({ field: 'gallery', description: `gallery rows have ${m.cols} dimensions, the packing has ${req.params.dim}` });
+      return { data: normalizeRows(m.data, m.rows, m.cols), rows: m.rows };
+    }
+    const built =
+      g.kind === 'image_dir'
+        ? await this.deps.galleries.fromImageDir(g.path, req.recognizer, ctx.signal)
+        : await this.deps.galleries.builtin(g.kind === 'builtin' ? g.size : 1000, req.recognizer, req.params.seed, ctx.signal);
+    if (built.dim !== req.params.dim) throw new InvalidArgumentError({ field: 'gallery', description: `gallery embeddings have ${built.dim} dimensions, the packing has ${req.params.dim}` });
+    await writeFileAtomic(cached, encodeNpyFloat32(built.data, built.rows, built.dim));
+    return { data: normalizeRows(built.data, built.rows, built.dim), rows: built.rows };
+  }
+}
+
+function checkGallery(rows: number, cols: number, dim: number, field: string): void {
+  if (rows < 1) throw new InvalidArgumentError({ field, description: 'the gallery is empty' });
+  if (dim !== 0 && cols !== dim) throw new InvalidArgumentError({ field, description: `gallery rows have ${cols} dimensions but dim is ${dim}` });
+}
+
+function describeGallery(req: PackJobRequest): unknown {
+  return req.gallery.kind === 'file' ? { kind: 'npy', path: req.gallery.path } : req.gallery;
+}
+
+function normalizeRows(data: Float32Array, rows: number, dim: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let c = 0; c < dim; c++) s += data[r * dim + c]! ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let c = 0; c < dim; c++) out[r * dim + c] = data[r * dim + c]! * inv;
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+// PackingService.Pack: decode → PackingApp.start → stream the job's events (and result rows).
+import { readFile } from 'node:fs/promises';
+import type { PackingServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/PackingService';
+import type { PackRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/PackRequest';
+import type { PackEvent } from '@hyperface/sdk/gen/hyperface/v1/PackEvent';
+import { decodeNpyMatrix } from '@hyperface/sdk/npy';
+import { fromTensor, toTensor } from '@hyperface/sdk/tensor';
+import { InvalidArgumentError } from '../errors.js';
+import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.js';
+import type { JobManager } from '../domain/jobs/manager.js';
+import { serverStream, type TransportDeps } from './call.js';
+import { followJob } from './follow.js';
+
+const CHUNK_BYTES = 1024 * 1024;
+
+export function decodePackRequest(req: PackRequest__Output): PackInput {
+  const modes = { PACK_MODE_UNSPECIFIED: undefined, PACK_MODE_FAST: 'fast', PACK_MODE_PAPER: 'paper', PACK_MODE_STOCHASTIC: 'stochastic' } as const;
+  const inits = { PACK_INIT_UNSPECIFIED: undefined, PACK_INIT_GALLERY: 'gallery', PACK_INIT_RANDOM: 'random' } as const;
+  const devices = { DEVICE_UNSPECIFIED: undefined, DEVICE_CPU: 'cpu', DEVICE_GPU: 'gpu' } as const;
+  let gallery: GallerySpec | undefined;
+  const g = req.gallery;
+  switch (g?.source) {
+    case 'none':
+      gallery = { kind: 'none' };
+      break;
+    case 'npyPath':
+      gallery = { kind: 'npy', path: g.npyPath ?? '' };
+      break;
+    case 'imageDir':
+      gallery = { kind: 'image_dir', path: g.imageDir ?? '' };
+      break;
+    case 'builtinSize':
+      gallery = { kind: 'builtin', size: g.builtinSize ?? 0 };
+      break;
+    case 'embeddings': {
+      let t;
+      try {
+        t = fromTensor(g.embeddings, 2);
+      } catch (error) {
+        throw new InvalidArgumentError({ field: 'gallery.embeddings', description: (error as Error).message });
+      }
+      gallery = { kind: 'inline', data: t.data, rows: t.shape[0]!, dim: t.shape[1]! };
+      break;
+    }
+    default:
+      gallery = undefined;
+  }
+  const params: PackInput['params'] = { identities: req.identities, dim: req.dim, seed: req.seed, maxSeconds: req.maxSeconds };
+  const mode = modes[req.mode];
+  const init = inits[req.init];
+  const device = devices[req.device];
+  if (mode) params.mode = mode;
+  if (init) params.init = init;
+  if (device) params.device = device;
+  if (req.alpha !== undefined) params.alpha = req.alpha;
+  if (req.learningRate !== undefined) params.learningRate = req.learningRate;
+  if (req.iterations !== undefined) params.iterations = req.iterations;
+  if (req.batchSize !== undefined) params.batchSize = req.batchSize;
+  if (req.progressEvery) params.progressEvery = req.progressEvery;
+  if (req.checkpointEvery) params.checkpointEvery = req.checkpointEvery;
+  return { params, recognizer: req.recognizer || undefined, gallery, outputPath: req.outputPath || undefined };
+}
+
+export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobManager): PackingServiceHandlers {
+  return {
+    Pack: serverStream<PackRequest__Output, PackEvent>(deps, 'Pack', async (req, out, ctx) => {
+      const job = await app.start(decodePackRequest(req));
+      await out.write({ accepted: { jobId: job.id, resumed: false } });
+      await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
+        if (event.channel !== 'pack') return;
+        const payload = event.payload as PackEvent;
+        if (payload.result && req.streamEmbeddings) {
+          const m = decodeNpyMatrix(new Uint8Array(await readFile(payload.result.npyPath ?? '')));
+          const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (m.cols * 4)));
+          for (let r = 0; r < m.rows; r += rowsPerChunk) {
+            const n = Math.min(rowsPerChunk, m.rows - r);
+            await out.write({ chunk: { rowOffset: r, totalRows: m.rows, rows: toTensor(m.data.subarray(r * m.cols, (r + n) * m.cols), [n, m.cols]) } });
+          }
+        }
+        await out.write(payload);
+      });
+    }),
+  };
+}
