@@ -84,7 +84,7 @@ const i64 = (values: number[]): OnnxInitializer['data'] => BigInt64Array.from(va
 function blockModel(opts: { rows: number; keyRows: number; dim: number; kk: number; sub: number; mask: boolean; separateQueries: boolean }): Uint8Array {
   const { rows, keyRows, dim, kk, sub, mask, separateQueries } = opts;
   const nodes: OnnxNode[] = [];
-  const inits: OnnxInitializer[] = [{ name: 'kk', dims: [1], data: i64([kk]) }, { name: 'axis0', dims: [1], data: i64([0]) }];
+  const inits: OnnxInitializer[] = [{ name: 'kk', dims: [1], data: i64([kk]) }];
   const inputs: OnnxValueInfo[] = [{ name: 'keys', dtype: 'float32', shape: [keyRows, dim] }];
   if (separateQueries) inputs.unshift({ name: 'queries', dtype: 'float32', shape: [rows, dim] });
   if (mask) {
@@ -103,6 +103,7 @@ function blockModel(opts: { rows: number; keyRows: number; dim: number; kk: numb
     let qb = q;
     const single = blocks === 1 && (separateQueries || rows === keyRows);
     if (!single) {
+      if (s === 0) inits.push({ name: 'axis0', dims: [1], data: i64([0]) });
       inits.push({ name: `lo${s}`, dims: [1], data: i64([lo]) }, { name: `hi${s}`, dims: [1], data: i64([hi]) });
       qb = `q${s}`;
       nodes.push({ op: 'Slice', inputs: [q, `lo${s}`, `hi${s}`, 'axis0'], outputs: [qb] });
@@ -156,13 +157,14 @@ class OrtComputeEngine implements ComputeEngine {
   }
 
   private sessionOptions(): ort.InferenceSession.SessionOptions {
-    if (this.provider === 'webgpu') return { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' };
+    if (this.provider === 'webgpu') return { executionProviders: ['webgpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
     return {
       executionProviders: ['cpu'],
       intraOpNumThreads: this.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
     };
   }
 

@@ -1,0 +1,171 @@
+// The HyperFace objective and its gradient, as pure O(N·D) functions of the nearest-neighbour
+// indices (the O(N²·D) search runs in runtime/compute):
+//   loss(X) = (1/N) Σ_i max_{j≠i} cos(x_i, x_j)  +  α · (1/N) Σ_i (1 − max_g cos(x_i, g))
+// The points are normalised inside the objective (x̂ = x/|x|, as F.normalize does), so the gradient
+// with respect to x is tangent to the sphere at x̂.
+
+export interface PackMetricsInfo {
+  minAngleDeg: number;
+  meanNnAngleDeg: number;
+  maxCosine: number;
+  meanGalleryDistance: number;
+  loss: number;
+  packingLoss: number;
+  galleryLoss: number;
+}
+
+const DEG = 180 / Math.PI;
+export const clampCos = (c: number): number => (c > 1 ? 1 : c < -1 ? -1 : c);
+export const angleDeg = (cos: number): number => Math.acos(clampCos(cos)) * DEG;
+
+/** Normalises every row in place (zero rows become e_0). */
+export function normalizeRows(x: Float32Array, n: number, d: number): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    let s = 0;
+    for (let c = 0; c < d; c++) s += x[o + c]! * x[o + c]!;
+    if (s === 0) {
+      x[o] = 1;
+      continue;
+    }
+    const inv = 1 / Math.sqrt(s);
+    for (let c = 0; c < d; c++) x[o + c]! *= inv;
+  }
+}
+
+export function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, d: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let c = 0;
+  for (; c + 3 < d; c += 4) {
+    s0 += a[ao + c]! * b[bo + c]!;
+    s1 += a[ao + c + 1]! * b[bo + c + 1]!;
+    s2 += a[ao + c + 2]! * b[bo + c + 2]!;
+    s3 += a[ao + c + 3]! * b[bo + c + 3]!;
+  }
+  for (; c < d; c++) s0 += a[ao + c]! * b[bo + c]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/** Removes from each row of g its component along the (unit) row of x: g_i ← g_i − (g_i·x_i) x_i. */
+export function projectTangent(g: Float32Array, x: Float32Array, n: number, d: number, rows?: Int32Array): void {
+  const count = rows ? rows.length : n;
+  for (let r = 0; r < count; r++) {
+    const o = (rows ? rows[r]! : r) * d;
+    const p = dot(g, o, x, o, d);
+    for (let c = 0; c < d; c++) g[o + c]! -= p * x[o + c]!;
+  }
+}
+
+/** Metrics from per-row nearest cosines (and, with a gallery, per-row nearest gallery cosines). */
+export function metricsFrom(nnCos: ArrayLike<number>, galleryCos: ArrayLike<number> | null, alpha: number): PackMetricsInfo {
+  const n = nnCos.length;
+  let maxCos = -Infinity;
+  let sumCos = 0;
+  let sumAngle = 0;
+  for (let i = 0; i < n; i++) {
+    const c = clampCos(nnCos[i]!);
+    if (c > maxCos) maxCos = c;
+    sumCos += c;
+    sumAngle += Math.acos(c);
+  }
+  let gd = 0;
+  if (galleryCos) {
+    for (let i = 0; i < galleryCos.length; i++) gd += 1 - clampCos(galleryCos[i]!);
+    gd /= Math.max(1, galleryCos.length);
+  }
+  const packingLoss = sumCos / n;
+  const galleryLoss = galleryCos ? alpha * gd : 0;
+  return {
+    minAngleDeg: angleDeg(maxCos),
+    meanNnAngleDeg: (sumAngle / n) * DEG,
+    maxCosine: maxCos,
+    meanGalleryDistance: gd,
+    loss: packingLoss + galleryLoss,
+    packingLoss,
+    galleryLoss,
+  };
+}
+
+export interface GradientInput {
+  /** Unit rows [N, D]. */
+  x: Float32Array;
+  n: number;
+  d: number;
+  /** Rows whose terms are in the loss (all rows when omitted: paper mode; a mini-batch: stochastic). */
+  rows?: Int32Array;
+  /** Nearest other row of each listed row (same order as `rows`). */
+  nn: Int32Array;
+  /** Gallery [G, D] unit rows and each listed row's nearest gallery row; omitted without gallery. */
+  gallery?: Float32Array | null;
+  galleryNn?: Int32Array | null;
+  alpha: number;
+  /** Output [N, D]; zeroed here. With `rows`, only rows of the batch (and their neighbours) are written. */
+  out: Float32Array;
+}
+
+/**
+ * Gradient of loss = (1/M) Σ_{i∈rows} [cos(x_i, x_nn(i)) + α (1 − cos(x_i, g_nn(i)))] with respect to
+ * the (unit) rows, projected on the tangent spaces. With `rows` (stochastic mode), rows outside the
+ * batch are treated as constants (detached), so only batch rows receive gradient.
+ */
+export function packingGradient(inp: GradientInput): void {
+  const { x, n, d, rows, nn, gallery, galleryNn, alpha, out } = inp;
+  out.fill(0);
+  const m = rows ? rows.length : n;
+  const w = 1 / m;
+  let inBatch: Uint8Array | null = null;
+  if (rows) {
+    inBatch = new Uint8Array(n);
+    for (const r of rows) inBatch[r] = 1;
+  }
+  for (let r = 0; r < m; r++) {
+    const i = rows ? rows[r]! : r;
+    const j = nn[r]!;
+    const oi = i * d;
+    const oj = j * d;
+    for (let c = 0; c < d; c++) out[oi + c]! += w * x[oj + c]!;
+    if (!inBatch || inBatch[j]) for (let c = 0; c < d; c++) out[oj + c]! += w * x[oi + c]!;
+    if (gallery && galleryNn && alpha !== 0) {
+      const og = galleryNn[r]! * d;
+      for (let c = 0; c < d; c++) out[oi + c]! -= alpha * w * gallery[og + c]!;
+    }
+  }
+  if (rows) projectTangent(out, x, n, d, rows);
+  else projectTangent(out, x, n, d);
+}
+
+/** Dense reference (O(N²·D), tests only): loss of raw (unnormalised) rows. */
+export function packingLossDense(raw: Float64Array | Float32Array, n: number, d: number, gallery: Float32Array | null, g: number, alpha: number): number {
+  const x = Float64Array.from(raw);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += x[i * d + c]! ** 2;
+    const inv = 1 / Math.sqrt(s);
+    for (let c = 0; c < d; c++) x[i * d + c]! *= inv;
+  }
+  let pack = 0;
+  let gal = 0;
+  for (let i = 0; i < n; i++) {
+    let best = -Infinity;
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      let s = 0;
+      for (let c = 0; c < d; c++) s += x[i * d + c]! * x[j * d + c]!;
+      best = Math.max(best, s);
+    }
+    pack += best;
+    if (gallery) {
+      let bg = -Infinity;
+      for (let k = 0; k < g; k++) {
+        let s = 0;
+        for (let c = 0; c < d; c++) s += x[i * d + c]! * gallery[k * d + c]!;
+        bg = Math.max(bg, s);
+      }
+      gal += 1 - bg;
+    }
+  }
+  return pack / n + (gallery ? (alpha * gal) / n : 0);
+}

@@ -1,0 +1,371 @@
+// The three optimisers behind one interface. Each iteration is split into evaluate() (the
+// blockwise neighbour search for the current iterate; metrics of that iterate) and update() (the
+// O(N·D) step in JS), so the driver can keep the best iterate before it moves. All state needed to
+// continue lives in saveState()/the constructor's `restore`, so a resumed run is bit-identical.
+import { type ComputeEngine } from '../../runtime/compute/engine.js';
+import { SMALL_PROBLEM, type PackParams } from './params.js';
+import { type Rng } from './rng.js';
+import { dot, metricsFrom, packingGradient, projectTangent, normalizeRows, type PackMetricsInfo } from './objective.js';
+import { type PackStateArrays } from './checkpoint.js';
+
+export interface OptimiserContext {
+  params: PackParams;
+  n: number;
+  d: number;
+  /** The current iterate, unit rows [N, D]; optimisers update it in place. */
+  x: Float32Array;
+  gallery: Float32Array | null;
+  galleryRows: number;
+  compute: ComputeEngine;
+  rng: Rng;
+  signal?: AbortSignal;
+}
+
+export interface Evaluation {
+  metrics: PackMetricsInfo;
+  /** True when the metrics are exact for the whole iterate (eligible as the best iterate). */
+  exact: boolean;
+  phase: string;
+}
+
+export interface Optimiser {
+  evaluate(iteration: number): Promise<Evaluation>;
+  update(iteration: number): void;
+  saveState(): { arrays: PackStateArrays; scalars: Record<string, number> };
+}
+
+/** Exact metrics of an iterate: one blockwise nearest-neighbour pass (+ nearest gallery rows). */
+export async function exactEvaluation(ctx: OptimiserContext, x: Float32Array): Promise<{ metrics: PackMetricsInfo; nn: Int32Array; galleryNn: Int32Array | null }> {
+  const { n, d, compute, gallery, galleryRows, signal, params } = ctx;
+  const nn = await compute.nearestNeighbours(x, n, d, 1, signal);
+  let gnn: Int32Array | null = null;
+  let gcos: Float32Array | null = null;
+  if (gallery) {
+    const r = await compute.nearestGallery(x, n, gallery, galleryRows, d, signal);
+    gnn = r.index;
+    gcos = r.value;
+  }
+  return { metrics: metricsFrom(nn.value, gcos, params.alpha), nn: nn.index, galleryNn: gnn };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paper mode: full-batch Adam on the points, re-projected on the sphere after every step.
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPS = 1e-8;
+
+function adamRows(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, d: number, t: number, lr: number, rows: Iterable<number>): void {
+  const c1 = 1 - BETA1 ** t;
+  const c2 = 1 - BETA2 ** t;
+  const a = lr / c1;
+  const s2 = 1 / Math.sqrt(c2);
+  for (const i of rows) {
+    const o = i * d;
+    for (let c = o; c < o + d; c++) {
+      const gi = g[c]!;
+      const mi = (m[c] = BETA1 * m[c]! + (1 - BETA1) * gi);
+      const vi = (v[c] = BETA2 * v[c]! + (1 - BETA2) * gi * gi);
+      x[c]! -= (a * mi) / (Math.sqrt(vi) * s2 + EPS);
+    }
+  }
+}
+
+function* range(n: number): Iterable<number> {
+  for (let i = 0; i < n; i++) yield i;
+}
+
+export class PaperOptimiser implements Optimiser {
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private readonly g: Float32Array;
+  private nn: Int32Array | null = null;
+  private galleryNn: Int32Array | null = null;
+
+  constructor(
+    private readonly ctx: OptimiserContext,
+    restore?: PackStateArrays,
+  ) {
+    const size = ctx.n * ctx.d;
+    this.m = restore?.m instanceof Float32Array ? restore.m : new Float32Array(size);
+    this.v = restore?.v instanceof Float32Array ? restore.v : new Float32Array(size);
+    this.g = new Float32Array(size);
+  }
+
+  async evaluate(): Promise<Evaluation> {
+    const e = await exactEvaluation(this.ctx, this.ctx.x);
+    this.nn = e.nn;
+    this.galleryNn = e.galleryNn;
+    return { metrics: e.metrics, exact: true, phase: 'adam' };
+  }
+
+  update(iteration: number): void {
+    const { x, n, d, gallery, params } = this.ctx;
+    packingGradient({ x, n, d, nn: this.nn!, gallery, galleryNn: this.galleryNn, alpha: params.alpha, out: this.g });
+    adamRows(x, this.g, this.m, this.v, d, iteration + 1, params.learningRate, range(n));
+    normalizeRows(x, n, d);
+  }
+
+  saveState() {
+    return { arrays: { m: this.m, v: this.v }, scalars: {} };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stochastic mode: each step draws a mini-batch of identities, finds their nearest other
+// identities among ALL points, and takes an Adam step on the batch rows only.
+
+export class StochasticOptimiser implements Optimiser {
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private readonly g: Float32Array;
+  private batch: Int32Array = new Int32Array(0);
+  private nn: Int32Array | null = null;
+  private galleryNn: Int32Array | null = null;
+  private readonly evalEvery: number;
+
+  constructor(
+    private readonly ctx: OptimiserContext,
+    restore?: PackStateArrays,
+  ) {
+    const size = ctx.n * ctx.d;
+    this.m = restore?.m instanceof Float32Array ? restore.m : new Float32Array(size);
+    this.v = restore?.v instanceof Float32Array ? restore.v : new Float32Array(size);
+    this.g = new Float32Array(size);
+    const b = Math.min(ctx.params.batchSize, ctx.n);
+    // An exact (full) evaluation costs ⌈N/B⌉ steps; doing one every 4 epochs keeps it under 25 %.
+    this.evalEvery = Math.max(ctx.params.checkpointEvery, 4 * Math.ceil(ctx.n / b));
+  }
+
+  async evaluate(iteration: number): Promise<Evaluation> {
+    const { x, n, d, compute, gallery, galleryRows, signal, params, rng } = this.ctx;
+    const b = Math.min(params.batchSize, n);
+    let exact: PackMetricsInfo | null = null;
+    if (iteration % this.evalEvery === 0) exact = (await exactEvaluation(this.ctx, x)).metrics;
+    const batch = rng.sample(n, b);
+    batch.sort();
+    const q = new Float32Array(b * d);
+    for (let r = 0; r < b; r++) q.set(x.subarray(batch[r]! * d, batch[r]! * d + d), r * d);
+    const nn = await compute.topK({ queries: q, rows: b, keys: x, keyRows: n, dim: d, k: 1, selfIndex: batch, signal });
+    let gcos: Float32Array | null = null;
+    this.galleryNn = null;
+    if (gallery) {
+      const r = await compute.topK({ queries: q, rows: b, keys: gallery, keyRows: galleryRows, dim: d, k: 1, signal });
+      this.galleryNn = r.index;
+      gcos = r.value;
+    }
+    this.batch = batch;
+    this.nn = nn.index;
+    return { metrics: exact ?? metricsFrom(nn.value, gcos, params.alpha), exact: exact !== null, phase: exact ? 'adam+eval' : 'adam' };
+  }
+
+  update(iteration: number): void {
+    const { x, n, d, gallery, params } = this.ctx;
+    packingGradient({ x, n, d, rows: this.batch, nn: this.nn!, gallery, galleryNn: this.galleryNn, alpha: params.alpha, out: this.g });
+    adamRows(x, this.g, this.m, this.v, d, iteration + 1, params.learningRate, this.batch);
+    for (const i of this.batch) {
+      const o = i * d;
+      const s = Math.sqrt(dot(x, o, x, o, d));
+      for (let c = o; c < o + d; c++) x[c]! /= s;
+    }
+  }
+
+  saveState() {
+    return { arrays: { m: this.m, v: this.v }, scalars: {} };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast mode: smoothed maximum over candidate pairs with an annealed temperature.
+//  * Candidates: every point's K nearest others, refreshed by the blockwise engine every R steps
+//    (between refreshes JS evaluates only the N·K candidate pairs: O(N·K·D)).
+//  * Weights w_ij = exp((c_ij − c_max)/τ_t): at a large τ every close pair repels (an energy warm
+//    start that spreads the points); as τ anneals geometrically the weight concentrates on the
+//    closest pairs (the max-min objective itself); the last steps polish the active pairs.
+//  * Riemannian step: the repulsion is projected on each tangent space, scaled so the most pushed
+//    point moves η_t radians (η_t anneals too), then retracted by normalisation.
+//  * Gallery: each point is pulled towards its nearest gallery row with strength α × the mean
+//    repulsion, so α keeps the meaning "1 = as important as packing".
+
+/** Fraction of a cycle spent at the warm-start temperature. */
+const WARM = 0.35;
+/** τ_end/τ_start and η_end/η_start over a cycle. */
+const TAU_END = 1e-3;
+const ETA_END = 2e-3;
+/** Warm-start temperature (× the initial spread of nearest-neighbour cosines) per restart cycle:
+ * broad energies find the symmetric basins (24-cell), sharp ones the irregular optima (N = 7, D = 3). */
+const TAU_SCALES = [4, 1, 1, 2];
+/** Riesz s-energy warm start (s = 1) instead of the broad exponential one, per restart cycle: the
+ * 24-cell's basin is much wider under it, while the cross-polytopes prefer the exponential. */
+const RIESZ_CYCLE = [false, true, false, false];
+/** Steps per restart cycle for small pure-geometry problems. */
+export const FAST_CYCLE = 300;
+
+export class FastOptimiser implements Optimiser {
+  private cand: Int32Array;
+  private galleryNn: Int32Array | null;
+  private pi = new Int32Array(0);
+  private pj = new Int32Array(0);
+  private pc = new Float32Array(0);
+  private readonly k: number;
+  private readonly refreshEvery: number;
+  private readonly scalars: Record<string, number>;
+  private readonly dir: Float32Array;
+  private cmax = 1;
+  /** Steps per annealing cycle; small pure-geometry problems restart from fresh random points each cycle. */
+  private readonly cycleLength: number;
+
+  constructor(
+    private readonly ctx: OptimiserContext,
+    restore?: { arrays: PackStateArrays; scalars: Record<string, number> },
+  ) {
+    const { n, d } = ctx;
+    this.k = Math.min(n - 1, n <= 4096 ? 24 : 16);
+    this.refreshEvery = this.k === n - 1 ? Number.POSITIVE_INFINITY : n <= 2048 ? 2 : 4;
+    const c = restore?.arrays.cand;
+    this.cand = c instanceof Int32Array ? c : new Int32Array(0);
+    const g = restore?.arrays.galleryNn;
+    this.galleryNn = g instanceof Int32Array ? g : null;
+    this.scalars = { ...(restore?.scalars ?? {}) };
+    this.dir = new Float32Array(n * d);
+    const T = ctx.params.iterations;
+    const restarts = n <= SMALL_PROBLEM && !ctx.gallery ? Math.max(1, Math.floor(T / FAST_CYCLE)) : 1;
+    this.cycleLength = Math.ceil(T / restarts);
+    if (this.cand.length) this.buildPairs();
+  }
+
+  private buildPairs(): void {
+    const { n } = this.ctx;
+    const k = this.k;
+    const pi: number[] = [];
+    const pj: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < k; a++) {
+        const j = this.cand[i * k + a]!;
+        if (j < i) {
+          // keep (i, j) with j < i only when i is not already in j's list (that pair is kept there)
+          let dup = false;
+          for (let b = 0; b < k; b++) if (this.cand[j * k + b] === i) dup = true;
+          if (dup) continue;
+        }
+        pi.push(i);
+        pj.push(j);
+      }
+    }
+    this.pi = Int32Array.from(pi);
+    this.pj = Int32Array.from(pj);
+    this.pc = new Float32Array(pi.length);
+  }
+
+  private isRefresh(iteration: number): boolean {
+    if (!this.cand.length) return true;
+    return Number.isFinite(this.refreshEvery) && iteration % this.refreshEvery === 0;
+  }
+
+  async evaluate(iteration: number): Promise<Evaluation> {
+    const { x, n, d, compute, gallery, galleryRows, signal, params } = this.ctx;
+    const cycleStep = iteration % this.cycleLength;
+    if (cycleStep === 0 && iteration > 0) {
+      // restart: fresh uniform points and a fresh schedule (the best iterate so far is kept by the driver)
+      for (let c = 0; c < n * d; c++) x[c] = this.ctx.rng.normal();
+      normalizeRows(x, n, d);
+      delete this.scalars.tau0;
+    }
+    let exact = !Number.isFinite(this.refreshEvery) && this.cand.length > 0;
+    if (this.isRefresh(iteration)) {
+      this.cand = (await compute.nearestNeighbours(x, n, d, this.k, signal)).index;
+      if (gallery) this.galleryNn = (await compute.nearestGallery(x, n, gallery, galleryRows, d, signal)).index;
+      this.buildPairs();
+      exact = true;
+    }
+    // cosines of the candidate pairs, each point's nearest candidate
+    const nnCos = new Float32Array(n).fill(-1);
+    let cmax = -1;
+    for (let p = 0; p < this.pi.length; p++) {
+      const i = this.pi[p]!;
+      const j = this.pj[p]!;
+      const c = dot(x, i * d, x, j * d, d);
+      this.pc[p] = c;
+      if (c > nnCos[i]!) nnCos[i] = c;
+      if (c > nnCos[j]!) nnCos[j] = c;
+      if (c > cmax) cmax = c;
+    }
+    this.cmax = cmax;
+    let gcos: Float32Array | null = null;
+    if (gallery && this.galleryNn) {
+      gcos = new Float32Array(n);
+      for (let i = 0; i < n; i++) gcos[i] = dot(x, i * d, gallery, this.galleryNn[i]! * d, d);
+    }
+    if (this.scalars.tau0 === undefined) {
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += nnCos[i]!;
+      mean /= n;
+      const spread = Math.max(1e-3, cmax - mean);
+      this.scalars.tau0 = spread / 2;
+      this.scalars.eta0 = Math.max(10 * params.learningRate, 0.02);
+    }
+    const frac = cycleStep / Math.max(1, this.cycleLength - 1);
+    const phase = frac < 0.3 ? 'warm-start' : frac < 0.85 ? 'anneal' : 'polish';
+    return { metrics: metricsFrom(nnCos, gcos, params.alpha), exact, phase };
+  }
+
+  update(iteration: number): void {
+    const { x, n, d, gallery, params } = this.ctx;
+    const frac = Math.min(1, (iteration % this.cycleLength) / Math.max(1, this.cycleLength - 1));
+    // warm start: τ held at τ0 (a smooth energy, spreads the points); then τ and η anneal together
+    const hold = WARM;
+    const a = frac < hold ? 0 : (frac - hold) / (1 - hold);
+    const cycle = Math.floor(iteration / this.cycleLength);
+    const tau = this.scalars.tau0! * TAU_SCALES[cycle % TAU_SCALES.length]! * Math.pow(TAU_END, a);
+    const eta = this.scalars.eta0! * Math.pow(ETA_END, frac);
+    const dir = this.dir;
+    dir.fill(0);
+    const riesz = RIESZ_CYCLE[cycle % RIESZ_CYCLE.length] && frac < WARM ? 1 : 0;
+    const cut = riesz > 0 ? -2 : this.cmax - 30 * tau;
+    for (let p = 0; p < this.pi.length; p++) {
+      const c = this.pc[p]!;
+      if (c < cut) continue;
+      const w = riesz > 0 ? Math.pow(Math.max(2 - 2 * c, 1e-9) / Math.max(2 - 2 * this.cmax, 1e-9), -(riesz / 2 + 1)) : Math.exp((c - this.cmax) / tau);
+      const oi = this.pi[p]! * d;
+      const oj = this.pj[p]! * d;
+      for (let q = 0; q < d; q++) {
+        dir[oi + q]! -= w * x[oj + q]!;
+        dir[oj + q]! -= w * x[oi + q]!;
+      }
+    }
+    projectTangent(dir, x, n, d);
+    let maxNorm = 0;
+    let meanNorm = 0;
+    for (let i = 0; i < n; i++) {
+      const s = Math.sqrt(dot(dir, i * d, dir, i * d, d));
+      meanNorm += s;
+      if (s > maxNorm) maxNorm = s;
+    }
+    meanNorm /= n;
+    if (gallery && this.galleryNn && params.alpha > 0) {
+      const pull = params.alpha * Math.max(meanNorm, 1e-12);
+      for (let i = 0; i < n; i++) {
+        const oi = i * d;
+        const og = this.galleryNn[i]! * d;
+        const gx = dot(gallery, og, x, oi, d);
+        let t2 = 0;
+        for (let q = 0; q < d; q++) t2 += (gallery[og + q]! - gx * x[oi + q]!) ** 2;
+        const inv = t2 > 1e-20 ? pull / Math.sqrt(t2) : 0;
+        for (let q = 0; q < d; q++) dir[oi + q]! += inv * (gallery[og + q]! - gx * x[oi + q]!);
+      }
+      maxNorm = 0;
+      for (let i = 0; i < n; i++) maxNorm = Math.max(maxNorm, Math.sqrt(dot(dir, i * d, dir, i * d, d)));
+    }
+    if (maxNorm <= 0) return;
+    const s = eta / maxNorm;
+    for (let c = 0; c < n * d; c++) x[c]! += s * dir[c]!;
+    normalizeRows(x, n, d);
+  }
+
+  saveState() {
+    const arrays: PackStateArrays = { cand: this.cand };
+    if (this.galleryNn) arrays.galleryNn = this.galleryNn;
+    return { arrays, scalars: { ...this.scalars } };
+  }
+}
+

@@ -1,0 +1,83 @@
+// Packing parameters: the ONE place their defaults live (documented with @default), and validation
+// that names the proto's snake_case fields.
+import { InvalidArgumentError, type FieldViolation } from '../../errors.js';
+
+export type PackMode = 'fast' | 'paper' | 'stochastic';
+
+export interface PackParams {
+  /** Number of identities N (2 ..= 2,000,000). */
+  identities: number;
+  /** Embedding dimension D (2 ..= 4096). */
+  dim: number;
+  /** @default 'fast' */
+  mode: PackMode;
+  /** @default 'gallery' when a gallery is given, else 'random' */
+  init: 'gallery' | 'random';
+  /** Weight of the gallery regulariser; ignored without a gallery. @default 1.0 */
+  alpha: number;
+  /** Adam learning rate (paper/stochastic); fast mode's initial step scale. @default 0.01 */
+  learningRate: number;
+  /**
+   * Optimisation steps. @default paper 1000, stochastic 2000, fast 500 — fast 12000 for small
+   * pure-geometry problems (N <= 64, no gallery): 40 restart cycles of 300 steps, well under 5 s.
+   */
+  iterations: number;
+  /** Mini-batch of identities per stochastic step (clamped to N). @default 1024 */
+  batchSize: number;
+  /** Seed for initialisation and mini-batches. @default 0 */
+  seed: number;
+  /** Wall-clock budget in seconds, 0 = none. @default 0 */
+  maxSeconds: number;
+  /** Progress callback every this many iterations. @default 10 */
+  progressEvery: number;
+  /** Checkpoint every this many iterations. @default 50 */
+  checkpointEvery: number;
+  /** @default 'cpu' */
+  device: 'cpu' | 'gpu';
+}
+
+export const DEFAULT_ITERATIONS: Record<PackMode, number> = { paper: 1000, stochastic: 2000, fast: 500 };
+
+/** Fast mode restarts (and a longer default schedule) up to this many identities without gallery. */
+export const SMALL_PROBLEM = 64;
+
+export function withPackDefaults(partial: Partial<PackParams> & { identities: number; dim: number }, hasGallery: boolean): PackParams {
+  const mode = partial.mode ?? 'fast';
+  const pos = (v: number | undefined, d: number) => (v === undefined || v === 0 ? d : v);
+  return {
+    identities: partial.identities,
+    dim: partial.dim,
+    mode,
+    init: partial.init ?? (hasGallery ? 'gallery' : 'random'),
+    alpha: partial.alpha ?? 1.0,
+    learningRate: pos(partial.learningRate, 0.01),
+    iterations: pos(partial.iterations, mode === 'fast' && !hasGallery && partial.identities <= SMALL_PROBLEM ? 12000 : DEFAULT_ITERATIONS[mode]),
+    batchSize: pos(partial.batchSize, 1024),
+    seed: partial.seed ?? 0,
+    maxSeconds: partial.maxSeconds ?? 0,
+    progressEvery: pos(partial.progressEvery, 10),
+    checkpointEvery: pos(partial.checkpointEvery, 50),
+    device: partial.device ?? 'cpu',
+  };
+}
+
+const isInt = (v: number) => Number.isSafeInteger(v);
+
+export function validatePackParams(p: PackParams): void {
+  const bad: FieldViolation[] = [];
+  const v = (field: string, description: string) => bad.push({ field, description });
+  if (!isInt(p.identities) || p.identities < 2 || p.identities > 2_000_000) v('identities', 'must be an integer in [2, 2000000]');
+  if (!isInt(p.dim) || p.dim < 2 || p.dim > 4096) v('dim', 'must be an integer in [2, 4096]');
+  if (!['fast', 'paper', 'stochastic'].includes(p.mode)) v('mode', `unknown mode ${String(p.mode)}`);
+  if (!['gallery', 'random'].includes(p.init)) v('init', `unknown init ${String(p.init)}`);
+  if (!Number.isFinite(p.alpha) || p.alpha < 0 || p.alpha > 1000) v('alpha', 'must be a finite number in [0, 1000]');
+  if (!Number.isFinite(p.learningRate) || p.learningRate <= 0 || p.learningRate > 10) v('learning_rate', 'must be in (0, 10]');
+  if (!isInt(p.iterations) || p.iterations < 1 || p.iterations > 10_000_000) v('iterations', 'must be an integer in [1, 10000000]');
+  if (!isInt(p.batchSize) || p.batchSize < 1 || p.batchSize > 2_000_000) v('batch_size', 'must be an integer in [1, 2000000]');
+  if (!isInt(p.seed) || p.seed < 0) v('seed', 'must be a non-negative integer below 2^53');
+  if (!Number.isFinite(p.maxSeconds) || p.maxSeconds < 0) v('max_seconds', 'must be >= 0 (0 = no limit)');
+  if (!isInt(p.progressEvery) || p.progressEvery < 1) v('progress_every', 'must be a positive integer');
+  if (!isInt(p.checkpointEvery) || p.checkpointEvery < 1) v('checkpoint_every', 'must be a positive integer');
+  if (p.device !== 'cpu' && p.device !== 'gpu') v('device', `unknown device ${String(p.device)}`);
+  if (bad.length) throw new InvalidArgumentError(bad);
+}
