@@ -1,0 +1,83 @@
+// Starts the real daemon for integration tests: in this process (startDaemon on port 0) or as a
+// child process (`hyperface serve --listen 127.0.0.1:0`) when a test needs to kill it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { HyperfaceClient } from '@hyperface/sdk';
+import { loadConfig } from '@hyperface/server/config/load';
+import { startDaemon, type Daemon } from '@hyperface/server/daemon';
+import { createLogger } from '@hyperface/server/logging';
+
+export const CLI = fileURLToPath(new URL('../../../server/bin/hyperface.js', import.meta.url));
+
+export function tempDir(prefix = 'hf-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface TestDaemon {
+  daemon: Daemon;
+  client: HyperfaceClient;
+  address: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** In-process daemon on a free port. `models: false` skips loading the recognizers/generators. */
+export async function startTestDaemon(overrides: Record<string, unknown> = {}, options: { models?: boolean } = {}): Promise<TestDaemon> {
+  const dataDir = (overrides.dataDir as string | undefined) ?? tempDir();
+  const config = await loadConfig({
+    env: {},
+    overrides: { listen: '127.0.0.1:0', dataDir, dataRoot: '/', ...(options.models === false ? { 'models.builtin': false } : {}), ...overrides },
+  });
+  const daemon = await startDaemon(config, { log: createLogger(process.env.HYPERFACE_TEST_LOG ? 'debug' : 'error') });
+  const address = `127.0.0.1:${daemon.port}`;
+  const client = new HyperfaceClient({ address });
+  return {
+    daemon,
+    client,
+    address,
+    dataDir,
+    stop: async () => {
+      client.close();
+      await daemon.shutdown();
+    },
+  };
+}
+
+export interface ChildDaemon {
+  child: ChildProcess;
+  port: number;
+  address: string;
+  client: HyperfaceClient;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+/** `hyperface serve` as a child process; resolves once it printed its port. */
+export async function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildDaemon> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...args], {
+    env: { ...process.env, HYPERFACE_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { port?: number };
+        if (msg.port) resolve(msg.port);
+      } catch {
+        // not our line
+      }
+    });
+    void exited.then((code) => reject(new Error(`daemon exited with ${code} before listening:\n${err}`)));
+  });
+  const address = `127.0.0.1:${port}`;
+  return { child, port, address, client: new HyperfaceClient({ address }), exited, stderr: () => err };
+}
