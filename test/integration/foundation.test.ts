@@ -12,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
-import { collectPack, decodeNpyMatrix, HyperfaceError, InvalidArgumentError, SERVICE_NAMES } from '@hyperface/sdk';
+import { collectPack, decodeNpyMatrix, type HyperfaceError, InvalidArgumentError, SERVICE_NAMES } from '@hyperface/sdk';
 import { spawnDaemon, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 
 const run = promisify(execFile);
