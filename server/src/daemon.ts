@@ -8,6 +8,7 @@ import { UnavailableError } from './errors.js';
 import { JobManager } from './domain/jobs/manager.js';
 import { PathPolicy } from './domain/paths.js';
 import { PackingApp } from './domain/app/packing.js';
+import { GenerationApp } from './domain/app/generation.js';
 import { createComputeEngine, type ComputeEngine } from './runtime/compute/engine.js';
 import { ModelRepository } from './runtime/models/repository.js';
 import { validateModelsConfig } from './runtime/models/config.js';
@@ -15,6 +16,7 @@ import { GrpcServer } from './transport/server.js';
 import { jobHandlers } from './transport/jobs.js';
 import { modelHandlers } from './transport/models.js';
 import { packingHandlers } from './transport/packing.js';
+import { generationHandlers } from './transport/generation.js';
 import type { TransportDeps } from './transport/call.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -85,6 +87,15 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     maxIdentities: config.limits.maxIdentities,
   });
   jobs.register('pack', packing.run);
+  const generation = new GenerationApp({
+    jobs,
+    paths,
+    models: requireModels,
+    maxImagesPerIdentity: config.limits.maxImagesPerIdentity,
+    maxIdentities: config.limits.maxIdentities,
+    generateAhead: config.limits.generateAhead,
+  });
+  jobs.register('generate', generation.run);
 
   // --- transport -----------------------------------------------------------------------------
   const deps: TransportDeps = { log, shutdownSignal: shutdownController.signal };
@@ -100,6 +111,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     },
   };
   grpc.add('hyperface.v1.PackingService', packingHandlers(deps, packing, jobs));
+  grpc.add('hyperface.v1.GenerationService', generationHandlers(deps, generation, jobs));
   grpc.add('hyperface.v1.JobService', jobHandlers(deps, jobs));
   grpc.add('hyperface.v1.ModelService', modelHandlers(deps, catalog));
   const port = await grpc.listen(config.listen);

@@ -1,0 +1,227 @@
+// The generation application service: resolves the identities (inline, .npy, a finished pack job),
+// validates (withGenerateDefaults/validateGenerateParams), runs generateSamples as a persisted job,
+// encodes faces, commits them to a dataset (resumable: the manifest says what is done) and hands
+// each sample to the stream that started the job, with backpressure.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { decodeNpyMatrix, encodeNpyFloat32 } from '@hyperface/sdk/npy';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { writeFileAtomic } from '../../util/fs-atomic.js';
+import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
+import type { JobRecord } from '../jobs/types.js';
+import type { PathPolicy } from '../paths.js';
+import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
+import { openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
+import type { RawImageData } from '../../runtime/models/types.js';
+
+export type IdentitySource =
+  | { kind: 'inline'; data: Float32Array; rows: number; dim: number }
+  | { kind: 'npy'; path: string }
+  | { kind: 'pack_job'; jobId: string };
+
+export type ImageFormatName = 'png' | 'jpeg' | 'raw';
+
+export interface GenerateInput {
+  identities: IdentitySource;
+  params: Omit<GenerateParamsInput, 'identities'>;
+  format: ImageFormatName;
+  /** 1..100. @default 90 */
+  jpegQuality: number;
+  /** Output side; 0 = the generator's native size. */
+  imageSize: number;
+  outputDir?: string;
+  datasetFormat: 'none' | 'imagefolder' | 'recordio';
+  /** Do not send images back (only progress + summary). */
+  skipImages: boolean;
+}
+
+interface GenerateJobRequest extends Omit<GenerateInput, 'identities'> {
+  /** The identities as a file: the job folder's copy for inline ones, else the source file. */
+  identitiesPath: string;
+}
+
+export interface GenerationDepsApp {
+  jobs: JobManager;
+  paths: PathPolicy;
+  models: () => GenerationModels;
+  maxImagesPerIdentity: number;
+  maxIdentities: number;
+  /** Samples rendered ahead of the consumer. */
+  generateAhead: number;
+}
+
+/** A FaceSample as the wire wants it (camelCase, proto-loader shape). */
+export interface FaceSamplePayload {
+  identity: number;
+  sample: number;
+  seed: number;
+  image?: { encoded?: Uint8Array; raw?: { height: number; width: number; channels: number; data: Uint8Array } };
+  embedding?: { shape: number[]; data: Uint8Array };
+  cosine: number;
+  attempts: number;
+  belowThreshold: boolean;
+  file: string;
+}
+
+export class GenerationApp {
+  constructor(private readonly deps: GenerationDepsApp) {}
+
+  async start(input: GenerateInput, options: StartOptions = {}): Promise<JobRecord> {
+    const { deps } = this;
+    if (input.datasetFormat !== 'none' && !input.outputDir) throw new InvalidArgumentError({ field: 'output_dir', description: 'required when dataset_format is set' });
+    if (input.outputDir && input.datasetFormat === 'none') throw new InvalidArgumentError({ field: 'dataset_format', description: 'set IMAGEFOLDER or RECORDIO to write output_dir' });
+    if (input.skipImages && input.datasetFormat === 'none') throw new InvalidArgumentError({ field: 'skip_images', description: 'skipping images only makes sense when a dataset is written' });
+    if (!Number.isInteger(input.jpegQuality) || input.jpegQuality < 1 || input.jpegQuality > 100) throw new InvalidArgumentError({ field: 'jpeg_quality', description: 'must be in 1..100' });
+    if (!Number.isInteger(input.imageSize) || input.imageSize < 0 || input.imageSize > 1024) throw new InvalidArgumentError({ field: 'image_size', description: 'must be in 0..1024' });
+
+    let identitiesPath = '';
+    let inline: { data: Float32Array; rows: number; dim: number } | undefined;
+    const src = input.identities;
+    if (src.kind === 'inline') inline = src;
+    else if (src.kind === 'npy') {
+      identitiesPath = deps.paths.resolve(src.path, 'embeddings_path');
+      if (!existsSync(identitiesPath)) throw new NotFoundError(`embeddings file ${src.path}`);
+    } else {
+      const job = deps.jobs.get(src.jobId);
+      if (job.kind !== 'pack') throw new InvalidArgumentError({ field: 'pack_job_id', description: `job ${src.jobId} is a ${job.kind} job` });
+      if (job.state !== 'succeeded') throw new FailedPreconditionError(`pack job ${src.jobId} is ${job.state}, not succeeded`);
+      identitiesPath = join(deps.jobs.dirOf(src.jobId), 'result.npy');
+    }
+    // Validate now (cheap) so a bad request fails before a job exists.
+    const matrix = inline ?? (await readMatrix(identitiesPath, 'embeddings_path'));
+    if (matrix.rows > deps.maxIdentities) throw new InvalidArgumentError({ field: 'embeddings', description: `${matrix.rows} identities exceed limits.maxIdentities (${deps.maxIdentities})` });
+    validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity });
+    const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
+
+    const request: GenerateJobRequest = { ...input, outputDir, identitiesPath };
+    delete (request as Partial<GenerateInput>).identities;
+    if (inline) {
+      const rows = inline;
+      return deps.jobs.start('generate', request, {
+        ...options,
+        prepare: async (dir) => {
+          const file = join(dir, 'identities.npy');
+          await writeFileAtomic(file, encodeNpyFloat32(rows.data, rows.rows, rows.dim));
+          return { ...request, identitiesPath: file };
+        },
+      });
+    }
+    return deps.jobs.start('generate', request, options);
+  }
+
+  readonly run = async (ctx: JobContext): Promise<unknown> => {
+    const req = ctx.request as GenerateJobRequest;
+    const identities = await readMatrix(req.identitiesPath, 'embeddings_path');
+    const params = validateGenerateParams(withGenerateDefaults({ ...req.params, identities }), { maxImagesPerIdentity: this.deps.maxImagesPerIdentity });
+    const total = planSize(params);
+    const started = Date.now();
+    let writer: DatasetWriter | undefined;
+    if (req.outputDir && req.datasetFormat !== 'none') {
+      writer = await openDatasetWriter(req.outputDir, req.datasetFormat, { imageSize: req.imageSize || 112, numClasses: identities.rows });
+    }
+    let done = 0;
+    let skipped = 0;
+    let below = 0;
+    let cosineSum = 0;
+    let cosineCount = 0;
+    let lastProgress = 0;
+    const emitProgress = async (force: boolean): Promise<void> => {
+      const now = Date.now();
+      if (!force && now - lastProgress < 500) return;
+      lastProgress = now;
+      const elapsed = (now - started) / 1000;
+      const rate = done / Math.max(elapsed, 1e-3);
+      ctx.setProgress(total > 0 ? (done + skipped) / total : 1);
+      await ctx.emit('generate', { progress: { done: done + skipped, total, elapsedSeconds: elapsed, etaSeconds: rate > 0 ? (total - done - skipped) / rate : -1, facesPerSecond: rate, skipped } });
+    };
+    const skip = writer
+      ? (i: number, k: number): boolean => {
+          const has = writer!.has(i, k);
+          if (has) skipped += 1;
+          return has;
+        }
+      : undefined;
+    try {
+      const ext = req.format === 'jpeg' ? 'jpg' : 'png';
+      for await (const s of generateSamples(params, { models: this.deps.models(), skip }, { signal: ctx.signal, batchSize: this.deps.generateAhead })) {
+        const image = req.imageSize && req.imageSize !== s.image.width ? await resize(s.image, req.imageSize) : s.image;
+        const needEncoded = writer !== undefined || req.format !== 'raw';
+        const encoded = needEncoded ? await encodeImage(image, req.format === 'jpeg' ? 'jpeg' : 'png', req.jpegQuality) : undefined;
+        let file = '';
+        if (writer && encoded) {
+          await writer.write({ identity: s.identity, sample: s.sample, seed: s.seed, encoded, ext, cosine: s.cosine, extra: { attempts: s.attempts, below_threshold: s.belowThreshold } });
+          file = req.datasetFormat === 'imagefolder' ? `${String(s.identity).padStart(6, '0')}/${String(s.sample).padStart(4, '0')}.${ext}` : 'train.rec';
+        }
+        done += 1;
+        if (s.belowThreshold) below += 1;
+        if (s.embedding) {
+          cosineSum += s.cosine;
+          cosineCount += 1;
+        }
+        if (!req.skipImages) {
+          const payload: FaceSamplePayload = {
+            identity: s.identity,
+            sample: s.sample,
+            seed: s.seed,
+            image: req.format === 'raw' ? { raw: { height: image.height, width: image.width, channels: 3, data: image.data } } : { encoded },
+            cosine: s.cosine,
+            attempts: s.attempts,
+            belowThreshold: s.belowThreshold,
+            file,
+          };
+          if (s.embedding) payload.embedding = { shape: [1, s.embedding.length], data: new Uint8Array(s.embedding.buffer, s.embedding.byteOffset, s.embedding.byteLength) };
+          await ctx.deliver({ sample: payload });
+        }
+        await emitProgress(false);
+      }
+    } finally {
+      await writer?.close();
+    }
+    await emitProgress(true);
+    const summary = {
+      jobId: ctx.id,
+      samples: done,
+      identities: identities.rows,
+      skipped,
+      belowThreshold: below,
+      meanCosine: cosineCount > 0 ? cosineSum / cosineCount : 0,
+      elapsedSeconds: (Date.now() - started) / 1000,
+      outputDir: req.outputDir ?? '',
+      manifestPath: req.outputDir ? join(req.outputDir, 'manifest.jsonl') : '',
+    };
+    await ctx.emit('generate', { summary });
+    return summary;
+  };
+}
+
+async function readMatrix(path: string, field: string): Promise<{ data: Float32Array; rows: number; dim: number }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    throw new NotFoundError(`identities file ${path}`);
+  }
+  try {
+    const m = decodeNpyMatrix(bytes);
+    return { data: m.data, rows: m.rows, dim: m.cols };
+  } catch (error) {
+    throw new InvalidArgumentError({ field, description: (error as Error).message });
+  }
+}
+
+export async function encodeImage(image: RawImageData, format: 'png' | 'jpeg', quality: number): Promise<Uint8Array> {
+  const s = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
+  // Fixed encoder settings: the same pixels always encode to the same bytes.
+  const buf = format === 'png' ? await s.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer() : await s.jpeg({ quality, chromaSubsampling: '4:2:0' }).toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+async function resize(image: RawImageData, size: number): Promise<RawImageData> {
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
+    .resize(size, size, { kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}

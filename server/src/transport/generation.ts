@@ -1,0 +1,94 @@
+// GenerationService.Generate: decode → GenerationApp.start → samples through the job's live sink
+// (backpressured), progress and summary from the job log.
+import type { GenerationServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/GenerationService';
+import type { GenerateRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/GenerateRequest';
+import type { GenerateEvent } from '@hyperface/sdk/gen/hyperface/v1/GenerateEvent';
+import { fromTensor } from '@hyperface/sdk/tensor';
+import { InvalidArgumentError } from '../errors.js';
+import type { GenerationApp, GenerateInput, IdentitySource } from '../domain/app/generation.js';
+import type { JobManager } from '../domain/jobs/manager.js';
+import { serverStream, type TransportDeps } from './call.js';
+import { followJob } from './follow.js';
+
+export function decodeGenerateRequest(req: GenerateRequest__Output): GenerateInput {
+  let identities: IdentitySource;
+  switch (req.identities) {
+    case 'embeddingsPath':
+      identities = { kind: 'npy', path: req.embeddingsPath ?? '' };
+      break;
+    case 'packJobId':
+      identities = { kind: 'pack_job', jobId: req.packJobId ?? '' };
+      break;
+    case 'embeddings': {
+      let t;
+      try {
+        t = fromTensor(req.embeddings, 2);
+      } catch (error) {
+        throw new InvalidArgumentError({ field: 'embeddings', description: (error as Error).message });
+      }
+      identities = { kind: 'inline', data: t.data, rows: t.shape[0]!, dim: t.shape[1]! };
+      break;
+    }
+    default:
+      throw new InvalidArgumentError({ field: 'identities', description: 'set one of embeddings_path, pack_job_id or embeddings' });
+  }
+  const v = req.variation;
+  const variation: Record<string, number> = {};
+  for (const key of ['beta', 'pose', 'color', 'background', 'accessories'] as const) {
+    const x = v?.[key];
+    if (x !== undefined && x !== null) variation[key] = x;
+  }
+  const formats = { IMAGE_FORMAT_UNSPECIFIED: 'png', IMAGE_FORMAT_PNG: 'png', IMAGE_FORMAT_JPEG: 'jpeg', IMAGE_FORMAT_RAW: 'raw' } as const;
+  const datasets = { DATASET_FORMAT_NONE: 'none', DATASET_FORMAT_IMAGEFOLDER: 'imagefolder', DATASET_FORMAT_RECORDIO: 'recordio' } as const;
+  const params: GenerateInput['params'] = {
+    imagesPerIdentity: req.imagesPerIdentity,
+    seed: req.seed,
+    variation,
+    identityOffset: req.identityOffset,
+    identityCount: req.identityCount,
+    includeEmbedding: req.includeEmbedding || req.minCosine !== undefined,
+    maxRetries: req.maxRetries,
+  };
+  if (req.generator) params.generator = req.generator;
+  if (req.recognizer) params.recognizer = req.recognizer;
+  if (req.minCosine !== undefined && req.minCosine !== null) params.minCosine = req.minCosine;
+  if (req.imagesPerIdentity === 0) throw new InvalidArgumentError({ field: 'images_per_identity', description: 'must be >= 1' });
+  return {
+    identities,
+    params,
+    format: formats[req.format],
+    jpegQuality: req.jpegQuality || 90,
+    imageSize: req.imageSize,
+    outputDir: req.outputDir || undefined,
+    datasetFormat: datasets[req.datasetFormat],
+    skipImages: req.skipImages,
+  };
+}
+
+export function generationHandlers(deps: TransportDeps, app: GenerationApp, jobs: JobManager): GenerationServiceHandlers {
+  return {
+    Generate: serverStream<GenerateRequest__Output, GenerateEvent>(deps, 'Generate', async (req, out, ctx) => {
+      const input = decodeGenerateRequest(req);
+      let markAccepted!: () => void;
+      const accepted = new Promise<void>((resolve) => (markAccepted = resolve));
+      let jobId = '';
+      const job = await app.start(input, {
+        sink: async (payload) => {
+          await accepted;
+          try {
+            await out.write(payload as GenerateEvent);
+          } catch {
+            // The stream went away: the job goes on (detach) or is being cancelled by followJob.
+            jobs.detach(jobId);
+          }
+        },
+      });
+      jobId = job.id;
+      await out.write({ accepted: { jobId: job.id, resumed: false } });
+      markAccepted();
+      await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
+        if (event.channel === 'generate') await out.write(event.payload as GenerateEvent);
+      });
+    }),
+  };
+}
