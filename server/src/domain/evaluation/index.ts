@@ -1,0 +1,5 @@
+export * from './protocol.js';
+export * from './quality.js';
+export * from './report.js';
+export * from './evaluate.js';
+export { Rng } from './rng.js';
