@@ -19,6 +19,8 @@ export interface OptimiserContext {
   compute: ComputeEngine;
   rng: Rng;
   signal?: AbortSignal;
+  /** Fraction of the wall-clock budget used (0 without max_seconds); fast mode anneals over it. */
+  timeFraction: () => number;
 }
 
 export interface Evaluation {
@@ -200,6 +202,8 @@ const TAU_SCALES = [4, 1, 1, 2];
 const RIESZ_CYCLE = [false, true, false, false];
 /** Steps per restart cycle for small pure-geometry problems. */
 export const FAST_CYCLE = 300;
+const ADAM_LR_END = Number(process.env.HF_LRE ?? 0.01);
+const ADAM_TAU = Number(process.env.HF_AT ?? 1);
 
 export class FastOptimiser implements Optimiser {
   private cand: Int32Array;
@@ -212,6 +216,8 @@ export class FastOptimiser implements Optimiser {
   private readonly scalars: Record<string, number>;
   private readonly dir: Float32Array;
   private cmax = 1;
+  private adam: { m: Float32Array; v: Float32Array } | null = null;
+  private adamT = 0;
   /** Steps per annealing cycle; small pure-geometry problems restart from fresh random points each cycle. */
   private readonly cycleLength: number;
 
@@ -221,7 +227,7 @@ export class FastOptimiser implements Optimiser {
   ) {
     const { n, d } = ctx;
     this.k = Math.min(n - 1, n <= 4096 ? 24 : 16);
-    this.refreshEvery = this.k === n - 1 ? Number.POSITIVE_INFINITY : n <= 2048 ? 2 : 4;
+    this.refreshEvery = this.k === n - 1 ? Number.POSITIVE_INFINITY : n <= 2048 ? 2 : 6;
     const c = restore?.arrays.cand;
     this.cand = c instanceof Int32Array ? c : new Int32Array(0);
     const g = restore?.arrays.galleryNn;
@@ -232,6 +238,12 @@ export class FastOptimiser implements Optimiser {
     const restarts = n <= SMALL_PROBLEM && !ctx.gallery ? Math.max(1, Math.floor(T / FAST_CYCLE)) : 1;
     this.cycleLength = Math.ceil(T / restarts);
     if (this.cand.length) this.buildPairs();
+    if (n > SMALL_PROBLEM) {
+      const m = restore?.arrays.m;
+      const v = restore?.arrays.v;
+      this.adam = { m: m instanceof Float32Array ? m : new Float32Array(n * d), v: v instanceof Float32Array ? v : new Float32Array(n * d) };
+      this.adamT = restore?.scalars.adamT ?? 0;
+    }
   }
 
   private buildPairs(): void {
@@ -255,6 +267,12 @@ export class FastOptimiser implements Optimiser {
     this.pi = Int32Array.from(pi);
     this.pj = Int32Array.from(pj);
     this.pc = new Float32Array(pi.length);
+  }
+
+  /** Schedule position in [0, 1] within the current cycle (or of the wall-clock budget, if further). */
+  private fraction(iteration: number): number {
+    const f = (iteration % this.cycleLength) / Math.max(1, this.cycleLength - 1);
+    return Math.min(1, this.cycleLength === this.ctx.params.iterations ? Math.max(f, this.ctx.timeFraction()) : f);
   }
 
   private isRefresh(iteration: number): boolean {
@@ -302,16 +320,19 @@ export class FastOptimiser implements Optimiser {
       mean /= n;
       const spread = Math.max(1e-3, cmax - mean);
       this.scalars.tau0 = spread / 2;
-      this.scalars.eta0 = Math.max(10 * params.learningRate, 0.02);
+      // step: at most half the gap between the mean nearest-neighbour angle and the minimum angle
+      // (keeps the candidate lists valid between refreshes), capped by 10 × learning_rate
+      const gap = Math.acos(Math.min(1, mean)) - Math.acos(Math.min(1, cmax));
+      this.scalars.eta0 = Math.min(10 * params.learningRate, Math.max(0.005, 0.5 * gap));
     }
-    const frac = cycleStep / Math.max(1, this.cycleLength - 1);
+    const frac = this.fraction(iteration);
     const phase = frac < 0.3 ? 'warm-start' : frac < 0.85 ? 'anneal' : 'polish';
     return { metrics: metricsFrom(nnCos, gcos, params.alpha), exact, phase };
   }
 
   update(iteration: number): void {
     const { x, n, d, gallery, params } = this.ctx;
-    const frac = Math.min(1, (iteration % this.cycleLength) / Math.max(1, this.cycleLength - 1));
+    const frac = this.fraction(iteration);
     // warm start: τ held at τ0 (a smooth energy, spreads the points); then τ and η anneal together
     const hold = WARM;
     const a = frac < hold ? 0 : (frac - hold) / (1 - hold);
@@ -357,15 +378,27 @@ export class FastOptimiser implements Optimiser {
       for (let i = 0; i < n; i++) maxNorm = Math.max(maxNorm, Math.sqrt(dot(dir, i * d, dir, i * d, d)));
     }
     if (maxNorm <= 0) return;
-    const s = eta / maxNorm;
-    for (let c = 0; c < n * d; c++) x[c]! += s * dir[c]!;
+    if (this.adam) {
+      // large N: Riemannian Adam on the tempered objective (per-coordinate normalisation moves the
+      // whole crowd, not only the worst pair), learning rate annealed with the temperature
+      this.adamT++;
+      for (let c = 0; c < n * d; c++) dir[c] = -dir[c]!;
+      adamRows(x, dir, this.adam.m, this.adam.v, d, this.adamT, params.learningRate * Math.pow(ADAM_LR_END, frac), range(n));
+    } else {
+      const s = eta / maxNorm;
+      for (let c = 0; c < n * d; c++) x[c]! += s * dir[c]!;
+    }
     normalizeRows(x, n, d);
   }
 
   saveState() {
     const arrays: PackStateArrays = { cand: this.cand };
+    if (this.adam) {
+      arrays.m = this.adam.m;
+      arrays.v = this.adam.v;
+    }
     if (this.galleryNn) arrays.galleryNn = this.galleryNn;
-    return { arrays, scalars: { ...this.scalars } };
+    return { arrays, scalars: { ...this.scalars, adamT: this.adamT } };
   }
 }
 

@@ -126,7 +126,9 @@ export async function runPacking(
     best = Float32Array.from(x);
   }
 
-  const octx: OptimiserContext = { params, n, d, x, gallery: g, galleryRows: gRows, compute: ctx.compute, rng, signal: ctx.signal };
+  const elapsed = () => priorElapsed + (performance.now() - started) / 1000;
+  const timeFraction = () => (params.maxSeconds > 0 ? Math.min(1, elapsed() / params.maxSeconds) : 0);
+  const octx: OptimiserContext = { params, n, d, x, gallery: g, galleryRows: gRows, compute: ctx.compute, rng, signal: ctx.signal, timeFraction };
   const { bestMin: _b, ...optScalars } = restoreScalars;
   const opt: Optimiser =
     params.mode === 'paper'
@@ -135,7 +137,6 @@ export async function runPacking(
         ? new StochasticOptimiser(octx, restoreArrays)
         : new FastOptimiser(octx, restoreArrays ? { arrays: restoreArrays, scalars: optScalars } : undefined);
 
-  const elapsed = () => priorElapsed + (performance.now() - started) / 1000;
   const T = params.iterations;
   let stopReason: PackOutcome['stopReason'] = 'completed';
   let it = startIteration;
