@@ -18,12 +18,19 @@ import { modelHandlers } from './transport/models.js';
 import { packingHandlers } from './transport/packing.js';
 import { generationHandlers } from './transport/generation.js';
 import type { TransportDeps } from './transport/call.js';
+import { createInterceptors, TokenSet } from './transport/interceptors.js';
+import { Telemetry } from './telemetry.js';
+import type { JobContext, JobRunner } from './domain/jobs/manager.js';
+import type { JobKind } from './domain/jobs/types.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 
 export interface Daemon {
   readonly port: number;
   readonly address: string;
+  /** Port of the Prometheus /metrics endpoint (0 when metrics.listen is unset). */
+  readonly metricsPort: number;
+  readonly telemetry: Telemetry;
   readonly config: Config;
   readonly log: Logger;
   /** Resolves when every model is loaded and warmed (health SERVING). */
@@ -40,6 +47,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const log = options.log ?? createLogger(config.logLevel);
   const shutdownController = new AbortController();
   await mkdir(config.dataDir, { recursive: true });
+  const tokens = TokenSet.load(config.auth.tokens, config.auth.tokenFile);
+  const telemetry = Telemetry.create({ otlpEndpoint: config.telemetry.otlpEndpoint, version: VERSION });
 
   // --- runtime -------------------------------------------------------------------------------
   const modelsConfig = validateModelsConfig({
@@ -86,7 +95,18 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     version: VERSION,
     maxIdentities: config.limits.maxIdentities,
   });
-  jobs.register('pack', packing.run);
+  // One span per job, and a count of jobs started by kind.
+  const traced = (kind: JobKind, run: JobRunner): JobRunner => (ctx: JobContext) => {
+    telemetry.jobsStarted.add(1, { kind });
+    return telemetry.span(`job ${kind}`, { 'hyperface.job.id': ctx.id, 'hyperface.job.kind': kind, 'hyperface.job.resumes': ctx.resumes }, () => run(ctx));
+  };
+  telemetry.gauge('hyperface_jobs', 'Jobs by state', () => {
+    const counts: Record<string, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const j of jobs.list()) counts[j.state] = (counts[j.state] ?? 0) + 1;
+    return counts;
+  });
+  telemetry.gauge('hyperface_jobs_running', 'Jobs running now (queue depth of the job runner)', () => jobs.runningCount);
+  jobs.register('pack', traced('pack', packing.run));
   const generation = new GenerationApp({
     jobs,
     paths,
@@ -95,11 +115,15 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     maxIdentities: config.limits.maxIdentities,
     generateAhead: config.limits.generateAhead,
   });
-  jobs.register('generate', generation.run);
+  jobs.register('generate', traced('generate', generation.run));
 
   // --- transport -----------------------------------------------------------------------------
   const deps: TransportDeps = { log, shutdownSignal: shutdownController.signal };
-  const grpc = new GrpcServer({ maxMessageBytes: config.limits.maxMessageBytes, tls: config.tls });
+  const grpc = new GrpcServer({
+    maxMessageBytes: config.limits.maxMessageBytes,
+    tls: config.tls,
+    interceptors: createInterceptors({ tokens, maxCallsPerPrincipal: config.limits.maxCallsPerClient, telemetry, log }),
+  });
   const catalog = {
     list: (kind?: 'recognizer' | 'generator') => models?.list(kind) ?? [],
     info: (name: string) => requireModels().info(name),
@@ -116,7 +140,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   grpc.add('hyperface.v1.ModelService', modelHandlers(deps, catalog));
   const port = await grpc.listen(config.listen);
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
-  log.info('listening', { address: `${host}:${port}`, dataDir: config.dataDir, version: VERSION });
+  const metricsPort = config.metrics.listen ? await telemetry.serveMetrics(config.metrics.listen) : 0;
+  log.info('listening', { address: `${host}:${port}`, dataDir: config.dataDir, version: VERSION, metricsPort: metricsPort || undefined, auth: tokens ? `${tokens.size} tokens` : 'off' });
   grpc.setStatus('hyperface.v1.JobService', 'SERVING');
 
   // Models load after the port is open so probes see NOT_SERVING (not connection refused) meanwhile.
@@ -139,6 +164,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   return {
     port,
     address: `${host}:${port}`,
+    metricsPort,
+    telemetry,
     config,
     log,
     ready,
@@ -152,6 +179,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         await grpc.stop(Math.min(2000, config.shutdown.graceMs));
         await models?.dispose();
         for (const e of engines.values()) await (await e).release();
+        await telemetry.shutdown();
         log.info('stopped');
       })();
       return stopping;

@@ -47,7 +47,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const daemon = await startDaemon(config);
   if (daemon.port === 0) throw new UsageError('could not bind');
   // One line on stdout so scripts (and tests) can read the port chosen for --listen HOST:0.
-  process.stdout.write(JSON.stringify({ listening: daemon.address, port: daemon.port }) + '\n');
+  process.stdout.write(JSON.stringify({ listening: daemon.address, port: daemon.port, metricsPort: daemon.metricsPort || undefined }) + '\n');
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       daemon.log.info('signal received', { signal });

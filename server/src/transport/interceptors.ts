@@ -1,0 +1,129 @@
+// Server interceptors: bearer-token auth (grpc.health.v1 and reflection stay open for probes and
+// generic clients), per-token concurrent-call limits, and per-RPC metrics + spans.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
+import { encodeStatusDetails, STATUS_DETAILS_KEY } from '@hyperface/sdk/status-details';
+import { FailedPreconditionError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import type { Telemetry } from '../telemetry.js';
+
+const OPEN_PREFIXES = ['/grpc.health.v1.Health/', '/grpc.reflection.'];
+
+/** Accepted tokens as SHA-256 digests (plain tokens from config/files are hashed on load). */
+export class TokenSet {
+  private readonly digests: Buffer[];
+
+  constructor(entries: string[]) {
+    this.digests = entries
+      .map((e) => e.trim())
+      .filter((e) => e.length > 0 && !e.startsWith('#'))
+      .map((e) => (e.startsWith('sha256:') ? Buffer.from(e.slice(7), 'hex') : sha256(e)));
+    if (this.digests.some((d) => d.length !== 32)) throw new FailedPreconditionError('auth tokens: a sha256: entry is not 64 hex digits');
+  }
+
+  static load(tokens: string[], file?: string): TokenSet | null {
+    const entries = [...tokens];
+    if (file) {
+      try {
+        entries.push(...readFileSync(file, 'utf8').split('\n'));
+      } catch (error) {
+        throw new FailedPreconditionError(`cannot read auth.tokenFile ${file}: ${(error as Error).message}`);
+      }
+    }
+    const set = new TokenSet(entries);
+    return set.size > 0 ? set : null;
+  }
+
+  get size(): number {
+    return this.digests.length;
+  }
+
+  /** The principal (digest prefix) of a valid token, or undefined. */
+  check(token: string): string | undefined {
+    const d = sha256(token);
+    return this.digests.some((x) => timingSafeEqual(x, d)) ? d.toString('hex').slice(0, 12) : undefined;
+  }
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+export interface InterceptorOptions {
+  tokens: TokenSet | null;
+  /** Concurrent calls one token (or, without auth, one peer address) may hold. */
+  maxCallsPerPrincipal: number;
+  telemetry: Telemetry;
+  log: Logger;
+}
+
+export function createInterceptors(options: InterceptorOptions): ServerInterceptor[] {
+  const active = new Map<string, number>();
+  const interceptor: ServerInterceptor = (method, call) => {
+    const path = method.path;
+    const [, service = '', name = ''] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
+    const open = OPEN_PREFIXES.some((p) => path.startsWith(p));
+    const started = process.hrtime.bigint();
+    let principal: string | undefined;
+    let finished = false;
+    const record = (code: status): void => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      options.telemetry.rpcDuration.record(seconds, { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': name, 'rpc.grpc.status_code': code });
+      if (code !== status.OK && code !== status.CANCELLED) options.log.debug('rpc finished', { method: path, code: status[code], seconds });
+    };
+    const reject = (code: status, details: string, metadata = new Metadata()): void => {
+      record(code);
+      call.sendStatus({ code, details, metadata });
+    };
+    const release = (): void => {
+      if (finished) return;
+      finished = true;
+      if (principal !== undefined) {
+        const n = (active.get(principal) ?? 1) - 1;
+        if (n <= 0) active.delete(principal);
+        else active.set(principal, n);
+      }
+    };
+    return new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, mdNext) {
+            if (!open) {
+              let who: string | undefined = `peer:${call.getPeer().replace(/:\d+$/, '')}`;
+              if (options.tokens) {
+                const header = metadata.get('authorization')[0];
+                const token = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : '';
+                who = token ? options.tokens.check(token) : undefined;
+                if (!who) {
+                  reject(status.UNAUTHENTICATED, token ? 'invalid bearer token' : 'missing bearer token (authorization: Bearer <token>)');
+                  return;
+                }
+              }
+              const n = active.get(who) ?? 0;
+              if (n >= options.maxCallsPerPrincipal) {
+                const md = new Metadata();
+                md.set(STATUS_DETAILS_KEY, encodeStatusDetails({ code: status.RESOURCE_EXHAUSTED, message: 'too many concurrent calls', fieldViolations: [], retryDelayMs: 1000 }));
+                md.set('retry-after-ms', '1000');
+                reject(status.RESOURCE_EXHAUSTED, `too many concurrent calls for this client (limits.maxCallsPerClient = ${options.maxCallsPerPrincipal})`, md);
+                return;
+              }
+              principal = who;
+              active.set(who, n + 1);
+            }
+            mdNext(metadata);
+          },
+          onCancel() {
+            release();
+          },
+        });
+      },
+      sendStatus(st, next) {
+        release();
+        record(st.code);
+        next(st);
+      },
+    });
+  };
+  return [interceptor];
+}
