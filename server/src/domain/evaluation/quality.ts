@@ -154,13 +154,17 @@ function median(xs: number[]): number {
   return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
-/** Identities whose value is far below the rest: robust z = 0.6745 (x - median) / MAD < z. */
-export function robustLowOutliers(values: Array<{ id: number; value: number }>, z = -3.5): number[] {
+/**
+ * Identities whose value is far below the rest: robust z = 0.6745 (x - median) / MAD < z, and at
+ * least `minDrop` below the median (so a tight dataset has no "outliers" at 0.9998 vs 0.9999).
+ */
+export function robustLowOutliers(values: Array<{ id: number; value: number }>, z = -3.5, minDrop = 0.05): number[] {
   const finite = values.filter((v) => Number.isFinite(v.value));
   const med = median(finite.map((v) => v.value));
   const mad = median(finite.map((v) => Math.abs(v.value - med)));
-  if (!(mad > 0)) return [];
-  return finite.filter((v) => (0.6745 * (v.value - med)) / mad < z).map((v) => v.id);
+  return finite
+    .filter((v) => med - v.value >= minDrop && (mad > 0 ? (0.6745 * (v.value - med)) / mad < z : true))
+    .map((v) => v.id);
 }
 
 function downsample(points: RocPoint[], max = 400): RocPoint[] {

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { datasetQuality, drawPairs, histogram, robustLowOutliers } from './quality.js';
+import { Rng } from './rng.js';
+
+function clusters(C: number, K: number, dim: number, sigma: number, seed: number, noisy = -1): { identity: number[]; emb: Float32Array; centres: Float32Array } {
+  const rng = new Rng(seed);
+  const centres = new Float32Array(C * dim);
+  for (let c = 0; c < C; c++) {
+    let n = 0;
+    for (let j = 0; j < dim; j++) n += (centres[c * dim + j] = rng.normal()) ** 2;
+    for (let j = 0; j < dim; j++) centres[c * dim + j] = centres[c * dim + j]! / Math.sqrt(n);
+  }
+  const identity: number[] = [];
+  const emb = new Float32Array(C * K * dim);
+  for (let c = 0; c < C; c++)
+    for (let k = 0; k < K; k++) {
+      const r = c * K + k;
+      identity.push(c);
+      const s = c === noisy ? sigma * 6 : sigma;
+      for (let j = 0; j < dim; j++) emb[r * dim + j] = centres[c * dim + j]! + (s / Math.sqrt(dim)) * rng.normal();
+    }
+  return { identity, emb, centres };
+}
+
+void test('tight clusters: high consistency, low EER, separation below consistency, the noisy identity is an outlier', () => {
+  const dim = 64;
+  const { identity, emb, centres } = clusters(30, 8, dim, 0.5, 1, 7);
+  const q = datasetQuality({ identity, embeddings: emb, dim, reference: (id) => centres.subarray(id * dim, (id + 1) * dim) }, { pairs: 2000, seed: 3 });
+  assert.equal(q.identities, 30);
+  assert.equal(q.samples, 240);
+  assert.equal(q.reference_source, 'reference');
+  // E[cos(c, c + n)] with |n| ~ 0.5: about 1 / sqrt(1.25) = 0.89 for ordinary identities.
+  const ordinary = q.per_identity.filter((p) => p.identity !== 7);
+  const m = ordinary.reduce((a, p) => a + p.consistency, 0) / ordinary.length;
+  assert.ok(Math.abs(m - 0.89) < 0.03, `consistency ${m}`);
+  assert.ok(q.nearest_impostor_mean < 0.6 && q.nearest_impostor_mean > 0, `separation ${q.nearest_impostor_mean}`);
+  assert.ok(q.verification_eer < 0.1, `eer ${q.verification_eer}`);
+  assert.deepEqual(q.outlier_identities, [7]);
+  assert.ok(q.genuine_mean > q.impostor_mean);
+  assert.equal(q.histograms.genuine.counts.reduce((a, b) => a + b, 0), 2000);
+});
+
+void test('no structure: EER near 0.5; without references falls back to manifest cosines, then centroids', () => {
+  const dim = 16;
+  const { identity, emb } = clusters(20, 5, dim, 50, 2);
+  const q = datasetQuality({ identity, embeddings: emb, dim }, { pairs: 3000, seed: 1 });
+  assert.equal(q.reference_source, 'centroid');
+  assert.equal(q.identity_consistency_mean, q.centroid_consistency_mean);
+  assert.ok(Math.abs(q.verification_eer - 0.5) < 0.06, `eer ${q.verification_eer}`);
+  const recorded = identity.map((_, i) => (i % 2 ? 0.7 : 0.5));
+  const q2 = datasetQuality({ identity, embeddings: emb, dim, recordedCosine: recorded });
+  assert.equal(q2.reference_source, 'manifest');
+  assert.ok(Math.abs(q2.identity_consistency_mean - 0.6) < 1e-9);
+});
+
+void test('pairs are seeded and valid', () => {
+  const identity = [0, 0, 0, 1, 1, 2];
+  const a = drawPairs(identity, 50, 9);
+  assert.deepEqual(drawPairs(identity, 50, 9), a);
+  assert.notDeepEqual(drawPairs(identity, 50, 10), a);
+  for (let p = 0; p < a.a.length; p++) {
+    assert.notEqual(a.a[p], a.b[p]);
+    assert.equal(identity[a.a[p]!] === identity[a.b[p]!], a.genuine[p] === 1);
+  }
+  assert.equal(a.a.length, 100);
+  // Single-sample identities only: no genuine pairs, EER undefined.
+  const q = datasetQuality({ identity: [0, 1, 2], embeddings: new Float32Array([1, 0, 0, 1, 1, 1]), dim: 2 });
+  assert.ok(Number.isNaN(q.verification_eer));
+  assert.ok(Number.isNaN(q.centroid_consistency_mean));
+});
+
+void test('histogram and robust outliers', () => {
+  assert.deepEqual(histogram([-1, 0, 0.99, 1, NaN], -1, 1, 4).counts, [1, 0, 1, 2]);
+  assert.deepEqual(robustLowOutliers([0.8, 0.81, 0.79, 0.8, 0.82, 0.2].map((value, id) => ({ id, value }))), [5]);
+  assert.deepEqual(robustLowOutliers([0.5, 0.5, 0.5].map((value, id) => ({ id, value }))), []);
+  assert.deepEqual(robustLowOutliers([0.9999, 0.9999, 0.99991, 0.9998].map((value, id) => ({ id, value }))), []);
+  assert.deepEqual(robustLowOutliers([0.9, 0.9, 0.9, 0.9, 0.5].map((value, id) => ({ id, value }))), [4]);
+});
