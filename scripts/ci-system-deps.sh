@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# System packages the test suite needs beyond Node and Python (Debian/Ubuntu CI images).
-# - chromium: the evaluation report test renders report.html headless and checks the screenshot.
+# System packages the tests use, from Debian's archive (idempotent; skipped when present):
+#   python3-grpcio  - a non-Node gRPC client for the health/reflection tests and the Python examples
+#   chromium        - renders the HTML evaluation report in a screenshot test
 set -euo pipefail
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-
-if ! command -v chromium >/dev/null 2>&1; then
-  $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends chromium
+need=()
+/usr/bin/python3 -c 'import grpc' 2>/dev/null || need+=(python3-grpcio python3-protobuf)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
