@@ -202,8 +202,8 @@ const TAU_SCALES = [4, 1, 1, 2];
 const RIESZ_CYCLE = [false, true, false, false];
 /** Steps per restart cycle for small pure-geometry problems. */
 export const FAST_CYCLE = 300;
-const ADAM_LR_END = Number(process.env.HF_LRE ?? 0.01);
-const ADAM_TAU = Number(process.env.HF_AT ?? 1);
+/** Adam learning-rate decay over the fast schedule (large N). */
+const ADAM_LR_END = 0.01;
 
 export class FastOptimiser implements Optimiser {
   private cand: Int32Array;

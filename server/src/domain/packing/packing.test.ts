@@ -32,9 +32,21 @@ void test('gradient matches central finite differences (with gallery, through th
   const gnn = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = -Infinity;
-    for (let j = 0; j < n; j++) if (j !== i && dot(xh, i * d, xh, j * d, d) > best) ((best = dot(xh, i * d, xh, j * d, d)), (nn[i] = j));
+    for (let j = 0; j < n; j++) {
+      const c = dot(xh, i * d, xh, j * d, d);
+      if (j !== i && c > best) {
+        best = c;
+        nn[i] = j;
+      }
+    }
     best = -Infinity;
-    for (let k = 0; k < g; k++) if (dot(xh, i * d, gallery, k * d, d) > best) ((best = dot(xh, i * d, gallery, k * d, d)), (gnn[i] = k));
+    for (let k = 0; k < g; k++) {
+      const c = dot(xh, i * d, gallery, k * d, d);
+      if (c > best) {
+        best = c;
+        gnn[i] = k;
+      }
+    }
   }
   const out = new Float32Array(n * d);
   packingGradient({ x: xh, n, d, nn, gallery, galleryNn: gnn, alpha, out });
