@@ -123,6 +123,8 @@ export class ModelRepository {
 
   private async loadAll(): Promise<void> {
     let firstError: FailedPreconditionError | undefined;
+    // Yield once so listeners registered right after open() see every transition.
+    await Promise.resolve();
     for (const slot of this.slots.values()) {
       try {
         throwIfAborted(this.opts.signal);
