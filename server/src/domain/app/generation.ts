@@ -138,7 +138,7 @@ export class GenerationApp {
     };
     const skip = writer
       ? (i: number, k: number): boolean => {
-          const has = writer!.has(i, k);
+          const has = writer.has(i, k);
           if (has) skipped += 1;
           return has;
         }
