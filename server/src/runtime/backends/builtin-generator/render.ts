@@ -6,7 +6,7 @@
 import { faceToSvgString, svgsIndex } from 'facesjs';
 import sharp from 'sharp';
 import type { RawImageData, VariationSettings } from '../../models/types.js';
-import { type Accessories, type FaceParams, toFaceConfig } from './params.js';
+import { type Accessories, type FaceParams, NO_ACCESSORIES, toFaceConfig } from './params.js';
 import { Rng } from './prng.js';
 
 /** ArcFace 112 template (eye centres, mean) and the facesjs eye positions. */
@@ -75,7 +75,9 @@ export function drawVariation(seed: number, v: VariationSettings): SampleVariati
   const contrast = 1 + v.color * 0.15 * color.normal();
   const brightness = v.color * 20 * color.normal();
   const skinJitter = v.color * 0.06 * color.normal();
-  const team = [0, 1, 2].map(() => hsvHex(color.next(), color.uniform(0.3, 1), color.uniform(0.2, 0.9))) as [string, string, string];
+  const randomTeam = [0, 1, 2].map(() => hsvHex(color.next(), color.uniform(0.3, 1), color.uniform(0.2, 0.9))) as [string, string, string];
+  // Clothing / accessory colours vary only with colour variation on.
+  const team = v.color > 0 ? randomTeam : NO_ACCESSORIES.teamColors;
 
   const hue = bg.next();
   const sat = bg.uniform(0, 0.6) * v.background;
