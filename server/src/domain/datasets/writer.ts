@@ -102,7 +102,11 @@ abstract class BaseWriter implements DatasetWriter {
   }
 
   write(sample: DatasetSample): Promise<void> {
-    validateSample(sample);
+    try {
+      validateSample(sample);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.queue.run(async () => {
       if (this.closed) throw new FailedPreconditionError('dataset writer is closed');
       if (this.has(sample.identity, sample.sample)) return;
