@@ -20,7 +20,7 @@ import { resolveModelFile } from '../../models/config.js';
 import type { CallOptions, Generator, ModelInfo, RawImageData, RenderItem } from '../../models/types.js';
 import { perturbEmbedding, Rng } from '../builtin-generator/prng.js';
 import { type OnnxGeneratorContext, type OnnxGeneratorEntry, optNumber, planarToImage, shapeOf, specInfo } from '../onnx-decoder.js';
-import { createOnnxSession } from '../onnx.js';
+import { availableProviders } from '../onnx.js';
 import { DEFAULT_DPM_SOLVER, type DpmSolverConfig, DpmSolverMultistep } from './scheduler.js';
 
 export { DpmSolverMultistep, buildSchedule, alphasCumprod, inferenceTimesteps, firstOrderUpdate, secondOrderUpdate, epsilonToX0, DEFAULT_DPM_SOLVER } from './scheduler.js';
@@ -266,15 +266,24 @@ export async function createOnnxDiffusionGenerator(entry: OnnxGeneratorEntry, ct
     maxBatch: optNumber(o, 'maxBatch', { int: true, min: 1, max: 64 }) ?? 1,
   };
   const providers = ctx.providersOverride ?? entry.providers ?? ['cpu'];
+  // Sessions are created from paths (not bytes) so that models stored with ONNX external data
+  // (the SD-1.5 UNet is > 2 GB in float32) load their weight files from the same folder.
+  const available = availableProviders();
+  const order = providers.filter((p) => available.includes(p));
+  if (order.length === 0) order.push('cpu');
   const open = async (file: string): Promise<{ session: ort.InferenceSession; provider: string }> => {
     const path = join(dir, file);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(path);
-    } catch (cause) {
-      throw new FailedPreconditionError(`model ${entry.name}: cannot read ${path}`, { cause });
+    if (!existsSync(path)) throw new FailedPreconditionError(`model ${entry.name}: ${path} does not exist`);
+    let lastError: unknown;
+    for (const provider of order) {
+      try {
+        return { session: await ort.InferenceSession.create(path, { executionProviders: [provider], graphOptimizationLevel: 'all' }), provider };
+      } catch (error) {
+        lastError = error;
+        ctx.log?.(`onnx-diffusion: provider ${provider} failed for ${path}: ${(error as Error).message}`);
+      }
     }
-    return createOnnxSession(bytes, path, providers, ctx.log);
+    throw new FailedPreconditionError(`model ${entry.name}: onnxruntime cannot load ${path}: ${(lastError as Error | undefined)?.message ?? 'unknown error'}`, { cause: lastError });
   };
   const text = await open(m.textEncoder);
   const unet = await open(m.unet);
