@@ -102,12 +102,8 @@ abstract class BaseWriter implements DatasetWriter {
   }
 
   write(sample: DatasetSample): Promise<void> {
-    try {
-      validateSample(sample);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     return this.queue.run(async () => {
+      validateSample(sample);
       if (this.closed) throw new FailedPreconditionError('dataset writer is closed');
       if (this.has(sample.identity, sample.sample)) return;
       await this.writeOne(sample);
