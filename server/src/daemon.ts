@@ -9,6 +9,9 @@ import { JobManager } from './domain/jobs/manager.js';
 import { PathPolicy } from './domain/paths.js';
 import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
+import { createGalleryBuilder } from './domain/app/galleries.js';
+import { RecognitionService } from './domain/recognition/service.js';
+import { PreprocessPool } from './runtime/pool/pool.js';
 import { createComputeEngine, type ComputeEngine } from './runtime/compute/engine.js';
 import { ModelRepository } from './runtime/models/repository.js';
 import { validateModelsConfig } from './runtime/models/config.js';
@@ -17,6 +20,7 @@ import { jobHandlers } from './transport/jobs.js';
 import { modelHandlers } from './transport/models.js';
 import { packingHandlers } from './transport/packing.js';
 import { generationHandlers } from './transport/generation.js';
+import { recognitionHandlers } from './transport/recognition.js';
 import type { TransportDeps } from './transport/call.js';
 import { createInterceptors, TokenSet } from './transport/interceptors.js';
 import { Telemetry } from './telemetry.js';
@@ -76,6 +80,12 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     if (!models) throw new UnavailableError('models are still loading; retry shortly');
     return models;
   };
+  const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue });
+  let recognition: RecognitionService | undefined;
+  const requireRecognition = (): RecognitionService => {
+    if (!recognition) throw new UnavailableError('models are still loading; retry shortly');
+    return recognition;
+  };
   const packing = new PackingApp({
     jobs,
     paths,
@@ -84,14 +94,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       const r = requireModels().recognizer(name);
       return { name: r.info.name, dim: r.info.dim };
     },
-    galleries: {
-      fromImageDir: async () => {
-        throw new UnavailableError('image-folder galleries need the recognition service');
-      },
-      builtin: async () => {
-        throw new UnavailableError('builtin galleries need the builtin generator');
-      },
-    },
+    galleries: createGalleryBuilder({
+      generator: (name) => requireModels().generator(name),
+      recognition: requireRecognition,
+      log: (msg, fields) => log.info(msg, { component: 'galleries', ...fields }),
+    }),
     version: VERSION,
     maxIdentities: config.limits.maxIdentities,
   });
@@ -136,6 +143,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   };
   grpc.add('hyperface.v1.PackingService', packingHandlers(deps, packing, jobs));
   grpc.add('hyperface.v1.GenerationService', generationHandlers(deps, generation, jobs));
+  grpc.add('hyperface.v1.RecognitionService', recognitionHandlers(deps, requireRecognition, config.limits.maxEmbedInFlight));
   grpc.add('hyperface.v1.JobService', jobHandlers(deps, jobs));
   grpc.add('hyperface.v1.ModelService', modelHandlers(deps, catalog));
   const port = await grpc.listen(config.listen);
@@ -152,13 +160,20 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       log: (level, msg, fields) => log[level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'info'](msg, { component: 'models', ...fields }),
       signal: shutdownController.signal,
     });
+    recognition = new RecognitionService(models, pool, { maxBatch: config.recognition.maxBatch, maxDelayMs: config.recognition.maxDelayMs });
     grpc.setStatus('hyperface.v1.ModelService', 'SERVING');
-    for (const s of ['hyperface.v1.RecognitionService', 'hyperface.v1.GenerationService', 'hyperface.v1.EvaluationService'] as const) grpc.setStatus(s, 'SERVING');
+    // Per service: SERVING once the models it needs are loaded and warmed.
+    const hasRecognizer = models.list('recognizer').some((m) => m.state === 'ready');
+    const hasGenerator = models.list('generator').some((m) => m.state === 'ready');
+    grpc.setStatus('hyperface.v1.RecognitionService', hasRecognizer ? 'SERVING' : 'NOT_SERVING');
+    grpc.setStatus('hyperface.v1.EvaluationService', 'SERVING');
+    grpc.setStatus('hyperface.v1.GenerationService', hasGenerator ? 'SERVING' : 'NOT_SERVING');
     grpc.setStatus('', 'SERVING');
     jobs.resumeUnfinished(unfinished);
     log.info('ready', { models: models.list().map((m) => `${m.name}:${m.state}`) });
   })();
   ready.catch((error: unknown) => log.error('start-up failed', { error: error as Error }));
+  // Callers that await `ready` see the failure; keep the unawaited copy from crashing the process.
 
   let stopping: Promise<void> | undefined;
   return {
@@ -178,6 +193,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         shutdownController.abort(new UnavailableError('the daemon is shutting down'));
         await grpc.stop(Math.min(2000, config.shutdown.graceMs));
         await models?.dispose();
+        await pool.close();
         for (const e of engines.values()) await (await e).release();
         await telemetry.shutdown();
         log.info('stopped');

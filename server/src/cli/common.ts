@@ -81,6 +81,12 @@ export async function connect(values: { address?: string; token?: string }, inPr
   }
   const config = await loadConfig({ file: inProcess.configFile, env: process.env, overrides });
   const daemon = await startDaemon(config);
+  try {
+    await daemon.ready; // model files that fail to load fail the command with their message
+  } catch (error) {
+    await daemon.shutdown();
+    throw error;
+  }
   const client = new HyperfaceClient({ address: `127.0.0.1:${daemon.port}` });
   return {
     client,

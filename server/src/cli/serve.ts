@@ -48,7 +48,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (daemon.port === 0) throw new UsageError('could not bind');
   // One line on stdout so scripts (and tests) can read the port chosen for --listen HOST:0.
   process.stdout.write(JSON.stringify({ listening: daemon.address, port: daemon.port, metricsPort: daemon.metricsPort || undefined }) + '\n');
+  let exitCode = 0;
   await new Promise<void>((resolve) => {
+    daemon.ready.catch((error: unknown) => {
+      process.stderr.write(`hyperface serve: ${error instanceof Error ? error.message : String(error)}\n`);
+      exitCode = 1;
+      daemon.shutdown().then(resolve, resolve);
+    });
     const stop = (signal: string): void => {
       daemon.log.info('signal received', { signal });
       daemon.shutdown().then(resolve, resolve);
@@ -56,5 +62,5 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  return 0;
+  return exitCode;
 }

@@ -1,0 +1,107 @@
+// Gallery sources for packing: a folder of face images embedded by a recognizer, or `builtin` =
+// embeddings of faces drawn from the default generator (random identities, default variation),
+// as the paper builds its gallery from embeddings of generated faces.
+import { readdir, readFile } from 'node:fs/promises';
+import { join, extname } from 'node:path';
+import { FailedPreconditionError, HyperfaceError, throwIfAborted } from '../../errors.js';
+import type { Generator, RawImageData } from '../../runtime/models/types.js';
+import type { RecognitionService } from '../recognition/service.js';
+import { DEFAULT_VARIATION, sampleSeed } from '../generation/index.js';
+import type { GalleryBuilder } from './packing.js';
+
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp']);
+const BATCH = 16;
+
+export interface GalleryDeps {
+  generator(name?: string): Generator;
+  recognition(): RecognitionService;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export function createGalleryBuilder(deps: GalleryDeps): GalleryBuilder {
+  return {
+    async fromImageDir(dir, recognizer, signal) {
+      const files = (await readdir(dir, { recursive: true }))
+        .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
+        .sort();
+      const service = deps.recognition();
+      const rows: Float32Array[] = [];
+      let skipped = 0;
+      for (const file of files) {
+        throwIfAborted(signal);
+        try {
+          const res = await service.embed({ image: { encoded: new Uint8Array(await readFile(join(dir, file))) }, recognizer, aligned: false, largestFace: true, flip: false }, { signal });
+          const face = res.faces[0];
+          if (face) rows.push(face.embedding);
+          else skipped += 1;
+        } catch (error) {
+          if (!(error instanceof HyperfaceError) || error.code === 'CANCELLED' || error.code === 'DEADLINE_EXCEEDED') throw error;
+          skipped += 1;
+        }
+      }
+      if (rows.length === 0) throw new FailedPreconditionError(`no face found in the ${files.length} images under gallery.image_dir`);
+      deps.log('gallery embedded from images', { images: files.length, faces: rows.length, skipped });
+      return stack(rows);
+    },
+
+    async builtin(size, recognizer, seed, signal) {
+      const generator = deps.generator();
+      const service = deps.recognition();
+      const dim = generator.info.dim;
+      const rows: Float32Array[] = [];
+      for (let start = 0; start < size; start += BATCH) {
+        throwIfAborted(signal);
+        const count = Math.min(BATCH, size - start);
+        const items = Array.from({ length: count }, (_, j) => ({
+          embedding: gaussianUnit(dim, sampleSeed(seed, start + j, 0xfffffffe, 0)),
+          seed: sampleSeed(seed, start + j, 0xfffffffd, 0),
+          variation: { ...DEFAULT_VARIATION },
+        }));
+        const images = await generator.render(items, { signal });
+        const embeddings = await service.embedAligned(recognizer, stackImages(images), { signal });
+        const d = embeddings.length / count;
+        for (let j = 0; j < count; j++) rows.push(embeddings.slice(j * d, (j + 1) * d));
+      }
+      deps.log('builtin gallery generated', { faces: rows.length, generator: generator.info.name, recognizer });
+      return stack(rows);
+    },
+  };
+}
+
+function stack(rows: Float32Array[]): { data: Float32Array; rows: number; dim: number } {
+  const dim = rows[0]?.length ?? 0;
+  const data = new Float32Array(rows.length * dim);
+  rows.forEach((r, i) => data.set(r, i * dim));
+  return { data, rows: rows.length, dim };
+}
+
+function stackImages(images: RawImageData[]): { data: Uint8Array; count: number; size: number } {
+  const size = images[0]?.width ?? 0;
+  const per = size * size * 3;
+  const data = new Uint8Array(images.length * per);
+  images.forEach((img, i) => data.set(img.data.subarray(0, per), i * per));
+  return { data, count: images.length, size };
+}
+
+/** A seeded uniform point on the sphere (Box–Muller over a mulberry32 stream). */
+function gaussianUnit(dim: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const v = new Float32Array(dim);
+  let norm = 0;
+  for (let i = 0; i < dim; i++) {
+    const u = Math.max(next(), 1e-12);
+    const g = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+    v[i] = g;
+    norm += g * g;
+  }
+  const inv = 1 / Math.sqrt(norm);
+  for (let i = 0; i < dim; i++) v[i]! *= inv;
+  return v;
+}
