@@ -10,6 +10,8 @@ import { PathPolicy } from './domain/paths.js';
 import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
 import { createGalleryBuilder } from './domain/app/galleries.js';
+import { EvaluationApp } from './domain/app/evaluation.js';
+import { NotFoundError } from './errors.js';
 import { RecognitionService } from './domain/recognition/service.js';
 import { PreprocessPool } from './runtime/pool/pool.js';
 import { createComputeEngine, type ComputeEngine } from './runtime/compute/engine.js';
@@ -21,6 +23,7 @@ import { modelHandlers } from './transport/models.js';
 import { packingHandlers } from './transport/packing.js';
 import { generationHandlers } from './transport/generation.js';
 import { recognitionHandlers } from './transport/recognition.js';
+import { evaluationHandlers } from './transport/evaluation.js';
 import type { TransportDeps } from './transport/call.js';
 import { createInterceptors, TokenSet } from './transport/interceptors.js';
 import { Telemetry } from './telemetry.js';
@@ -123,6 +126,29 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     generateAhead: config.limits.generateAhead,
   });
   jobs.register('generate', traced('generate', generation.run));
+  const evaluation = new EvaluationApp({
+    jobs,
+    paths,
+    evaluationDeps: () => {
+      const service = requireRecognition();
+      const repo = requireModels();
+      return {
+        embedder: service,
+        align: async (encoded, size, opts) => {
+          const prepared = await pool.prepare({ encoded, aligned: false, largestFace: true, flip: false, size }, { signal: opts?.signal });
+          const face = prepared.faces[0];
+          if (!face) throw new NotFoundError('a face in the image');
+          return face.crop;
+        },
+        pickJudge: (recognizer) => {
+          const main = recognizer || repo.defaultRecognizerName;
+          return repo.list('recognizer').find((m) => m.name !== main && m.state === 'ready')?.name;
+        },
+      };
+    },
+  });
+  jobs.register('evaluate_verification', traced('evaluate_verification', evaluation.runVerification));
+  jobs.register('evaluate_dataset', traced('evaluate_dataset', evaluation.runDataset));
 
   // --- transport -----------------------------------------------------------------------------
   const deps: TransportDeps = { log, shutdownSignal: shutdownController.signal };
@@ -144,6 +170,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   grpc.add('hyperface.v1.PackingService', packingHandlers(deps, packing, jobs));
   grpc.add('hyperface.v1.GenerationService', generationHandlers(deps, generation, jobs));
   grpc.add('hyperface.v1.RecognitionService', recognitionHandlers(deps, requireRecognition, config.limits.maxEmbedInFlight));
+  grpc.add('hyperface.v1.EvaluationService', evaluationHandlers(deps, evaluation, jobs));
   grpc.add('hyperface.v1.JobService', jobHandlers(deps, jobs));
   grpc.add('hyperface.v1.ModelService', modelHandlers(deps, catalog));
   const port = await grpc.listen(config.listen);

@@ -60,16 +60,16 @@ export function recognitionHandlers(deps: TransportDeps, service: () => Recognit
           const head = queue[0];
           if (head) {
             const response = await head;
-            queue.shift();
+            void queue.shift(); // already awaited above
             wakeReader?.();
             await out.write(response);
           } else if (readerDone) return;
           else await new Promise<void>((resolve) => (wakeWriter = resolve));
         }
       })();
-      let writerError: unknown;
+      let writerError: Error | undefined;
       writer.catch((error: unknown) => {
-        writerError = error ?? new Error('writer stopped');
+        writerError = error instanceof Error ? error : new Error('the response stream stopped');
         wakeReader?.();
       });
       let index = 0;

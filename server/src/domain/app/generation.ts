@@ -120,6 +120,9 @@ export class GenerationApp {
     let writer: DatasetWriter | undefined;
     if (req.outputDir && req.datasetFormat !== 'none') {
       writer = await openDatasetWriter(req.outputDir, req.datasetFormat, { imageSize: req.imageSize || 112, numClasses: identities.rows });
+      // The reference embeddings next to the images, for dataset-quality evaluation.
+      const refs = join(req.outputDir, 'identities.npy');
+      if (!existsSync(refs)) await writeFileAtomic(refs, encodeNpyFloat32(identities.data, identities.rows, identities.dim));
     }
     let done = 0;
     let skipped = 0;

@@ -1,0 +1,79 @@
+// EvaluationService: decode → EvaluationApp → stream the job's events.
+import type { EvaluationServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/EvaluationService';
+import type { EvaluateVerificationRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EvaluateVerificationRequest';
+import type { EvaluateDatasetRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EvaluateDatasetRequest';
+import type { EvaluationEvent } from '@hyperface/sdk/gen/hyperface/v1/EvaluationEvent';
+import { fromTensor } from '@hyperface/sdk/tensor';
+import { InvalidArgumentError } from '../errors.js';
+import type { EvaluationApp, VerifyInput } from '../domain/app/evaluation.js';
+import type { JobManager } from '../domain/jobs/manager.js';
+import type { JobRecord } from '../domain/jobs/types.js';
+import { serverStream, type CallContext, type StreamWriter, type TransportDeps } from './call.js';
+import { followJob } from './follow.js';
+
+export function decodeVerifyRequest(req: EvaluateVerificationRequest__Output): VerifyInput {
+  let source: VerifyInput['source'];
+  switch (req.source) {
+    case 'binPath':
+      source = { kind: 'bin', path: req.binPath ?? '' };
+      break;
+    case 'lfw':
+      source = { kind: 'lfw', pairsPath: req.lfw?.pairsPath ?? '', imageDir: req.lfw?.imageDir ?? '' };
+      break;
+    case 'npy':
+      source = { kind: 'npy', embeddingsPath: req.npy?.embeddingsPath ?? '', issamePath: req.npy?.issamePath ?? '' };
+      break;
+    case 'embeddings': {
+      let t;
+      try {
+        t = fromTensor(req.embeddings?.embeddings, 2);
+      } catch (error) {
+        throw new InvalidArgumentError({ field: 'embeddings.embeddings', description: (error as Error).message });
+      }
+      for (const v of t.data) if (!Number.isFinite(v)) throw new InvalidArgumentError({ field: 'embeddings.embeddings', description: 'contains NaN or infinite values' });
+      source = { kind: 'embeddings', embeddings: t.data, dim: t.shape[1]!, issame: req.embeddings?.issame ?? [] };
+      break;
+    }
+    default:
+      throw new InvalidArgumentError({ field: 'source', description: 'set one of bin_path, lfw, npy or embeddings' });
+  }
+  return {
+    source,
+    recognizer: req.recognizer || undefined,
+    flip: !req.noFlip,
+    folds: req.folds,
+    detect: req.detect,
+    name: req.name || undefined,
+    reportDir: req.reportDir || undefined,
+  };
+}
+
+async function stream(jobs: JobManager, job: JobRecord, detach: boolean, out: StreamWriter<EvaluationEvent>, ctx: CallContext): Promise<void> {
+  await out.write({ accepted: { jobId: job.id, resumed: false } });
+  await followJob(jobs, job.id, { detach, signal: ctx.signal }, async (event) => {
+    if (event.channel === 'evaluation') await out.write(event.payload as EvaluationEvent);
+  });
+}
+
+export function evaluationHandlers(deps: TransportDeps, app: EvaluationApp, jobs: JobManager): EvaluationServiceHandlers {
+  return {
+    EvaluateVerification: serverStream<EvaluateVerificationRequest__Output, EvaluationEvent>(deps, 'EvaluateVerification', async (req, out, ctx) => {
+      const job = await app.startVerification(decodeVerifyRequest(req));
+      await stream(jobs, job, req.detach, out, ctx);
+    }),
+    EvaluateDataset: serverStream<EvaluateDatasetRequest__Output, EvaluationEvent>(deps, 'EvaluateDataset', async (req, out, ctx) => {
+      const job = await app.startDataset({
+        path: req.datasetPath,
+        comparePath: req.comparePath || undefined,
+        recognizer: req.recognizer || undefined,
+        judgeRecognizer: req.judgeRecognizer || undefined,
+        maxIdentities: req.maxIdentities,
+        maxSamplesPerIdentity: req.maxSamplesPerIdentity,
+        pairs: req.pairs,
+        seed: req.seed,
+        reportDir: req.reportDir || undefined,
+      });
+      await stream(jobs, job, req.detach, out, ctx);
+    }),
+  };
+}
