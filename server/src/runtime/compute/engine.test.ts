@@ -44,6 +44,9 @@ for (const selfMask of ['js', 'graph'] as const) {
       assert.deepEqual(Array.from(r.index.subarray(i * k, i * k + k)), want[i], `row ${i}`);
       assert.ok(r.value[i * k]! >= r.value[i * k + 1]!);
     }
+    // k = 1 (ReduceMax/ArgMax graph when masking in-graph)
+    const one = await engine.nearestNeighbours(x, n, d, 1);
+    for (let i = 0; i < n; i++) assert.equal(one.index[i], want[i]![0], `row ${i} (k=1)`);
     assert.equal(engine.provider, 'cpu');
     await engine.release();
   });

@@ -81,8 +81,8 @@ const i64 = (values: number[]): OnnxInitializer['data'] => BigInt64Array.from(va
  * Inside: for each sub-block of b rows, Gemm(Q_b, K, transB) → [b, M], optional self mask
  * (Equal(self, Range) → Where(-4)), TopK(kk) → Concat. ORT frees each block's buffers after use.
  */
-function blockModel(opts: { rows: number; keyRows: number; dim: number; kk: number; sub: number; mask: boolean; separateQueries: boolean }): Uint8Array {
-  const { rows, keyRows, dim, kk, sub, mask, separateQueries } = opts;
+function blockModel(opts: { rows: number; keyRows: number; dim: number; kk: number; sub: number; mask: boolean; separateQueries: boolean; argmax: boolean }): Uint8Array {
+  const { rows, keyRows, dim, kk, sub, mask, separateQueries, argmax } = opts;
   const nodes: OnnxNode[] = [];
   const inits: OnnxInitializer[] = [{ name: 'kk', dims: [1], data: i64([kk]) }];
   const inputs: OnnxValueInfo[] = [{ name: 'keys', dtype: 'float32', shape: [keyRows, dim] }];
@@ -121,7 +121,13 @@ function blockModel(opts: { rows: number; keyRows: number; dim: number; kk: numb
       nodes.push({ op: 'Where', inputs: [`eq${s}`, 'neg', `g${s}`], outputs: [`m${s}`] });
       scores = `m${s}`;
     }
-    nodes.push({ op: 'TopK', inputs: [scores, 'kk'], outputs: [`v${s}`, `i${s}`], attributes: { axis: 1, largest: 1, sorted: 1 } });
+    if (kk === 1 && argmax) {
+      // k = 1: ReduceMax + ArgMax (kernels every EP has; TopK may fall back to the CPU on WebGPU)
+      nodes.push({ op: 'ReduceMax', inputs: [scores], outputs: [`v${s}`], attributes: { axes: [1], keepdims: 1 } });
+      nodes.push({ op: 'ArgMax', inputs: [scores], outputs: [`i${s}`], attributes: { axis: 1, keepdims: 1 } });
+    } else {
+      nodes.push({ op: 'TopK', inputs: [scores, 'kk'], outputs: [`v${s}`, `i${s}`], attributes: { axis: 1, largest: 1, sorted: 1 } });
+    }
     vals.push(`v${s}`);
     idxs.push(`i${s}`);
   }
@@ -200,8 +206,9 @@ class OrtComputeEngine implements ComputeEngine {
       const r = Math.min(perRun, rows - start);
       const separate = !(selfContiguous && r === keyRows && start === 0) || !!req.queries;
       const subR = Math.min(sub, r);
-      const key = `${r}x${keyRows}x${dim}:k${kk}:s${subR}:m${mask ? 1 : 0}:q${separate ? 1 : 0}`;
-      const g = await this.graph(key, () => blockModel({ rows: r, keyRows, dim, kk, sub: subR, mask, separateQueries: separate }), r, kk);
+      const argmax = gpu || this.selfMask === 'graph';
+      const key = `${r}x${keyRows}x${dim}:k${kk}:s${subR}:m${mask ? 1 : 0}:q${separate ? 1 : 0}:a${argmax ? 1 : 0}`;
+      const g = await this.graph(key, () => blockModel({ rows: r, keyRows, dim, kk, sub: subR, mask, separateQueries: separate, argmax }), r, kk);
       const feeds: Record<string, ort.Tensor> = { keys: new ort.Tensor('float32', keys.subarray(0, keyRows * dim), [keyRows, dim]) };
       if (separate) {
         const q = req.queries ? req.queries.subarray(start * dim, (start + r) * dim) : keys.subarray(start * dim, (start + r) * dim);
