@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""CI check of the Python client against a running daemon.
+
+Packs a few identities, streams Generate (IMAGE_FORMAT_RAW) through HyperfaceStream and asserts
+batch shapes, dtypes, label ranges and counts (= identities x K). Prints one JSON line and exits 0
+on success; any failed assertion exits non-zero with the reason.
+
+    /usr/bin/python3 examples/python/check_stream.py --address 127.0.0.1:50051
+        # dim = the default recognizer's (PackRequest.dim = 0), small builtin gallery, default generator
+    /usr/bin/python3 examples/python/check_stream.py --address ... --dim 16 --generator tiny-decoder
+        # pure geometry (gallery none) in 16-d, rendered by the named generator
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+from hyperface_client import HyperfaceClient, models  # noqa: E402
+from hyperface_dataset import HAVE_TORCH, HyperfaceStream  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--address", default=os.environ.get("HYPERFACE_ADDRESS", "127.0.0.1:50051"))
+    ap.add_argument("--identities", type=int, default=4)
+    ap.add_argument("--k", type=int, default=3, help="images per identity")
+    ap.add_argument("--batch", type=int, default=5, help="batch size (not a divisor of N*K on purpose)")
+    ap.add_argument("--dim", type=int, default=0, help="0 = the default recognizer's dim with a builtin gallery; >0 = gallery none")
+    ap.add_argument("--gallery-size", type=int, default=16, help="builtin gallery size when --dim 0")
+    ap.add_argument("--generator", default="", help="generator name; empty = the daemon's default")
+    ap.add_argument("--image-size", type=int, default=0, help="0 = the generator's native size")
+    ap.add_argument("--shuffle-buffer", type=int, default=4)
+    ap.add_argument("--timeout", type=float, default=300.0)
+    args = ap.parse_args()
+
+    t0 = time.time()
+    hf = HyperfaceClient(args.address)
+    hf.wait_ready(60)
+
+    gen_models = hf.list_models(models.MODEL_KIND_GENERATOR)
+    wanted = args.generator or next((m.name for m in gen_models if m.is_default), "")
+    info = next((m for m in gen_models if m.name == wanted), None)
+    assert info is not None, f"no generator {wanted!r} registered (have {[m.name for m in gen_models]})"
+    assert info.state == models.MODEL_STATE_READY, f"generator {wanted} is {models.ModelState.Name(info.state)}: {info.error}"
+
+    if args.dim > 0:
+        packed = hf.pack(identities=args.identities, dim=args.dim, gallery_none=True, iterations=200, seed=1,
+                         stream_embeddings=True, timeout=args.timeout)
+    else:
+        packed = hf.pack(identities=args.identities, dim=0, gallery_builtin_size=args.gallery_size, iterations=50,
+                         seed=1, stream_embeddings=True, timeout=args.timeout)
+    shape = tuple(packed.result.shape)
+    assert shape[0] == args.identities, f"packed shape {shape}"
+    assert packed.embeddings is not None and packed.embeddings.shape == shape, "streamed rows missing"
+    norms = np.linalg.norm(packed.embeddings, axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-3), f"packed rows not unit length: {norms}"
+    if args.dim > 0:
+        assert shape[1] == args.dim, f"dim {shape[1]} != {args.dim}"
+
+    ds = HyperfaceStream(hf, pack_job_id=packed.job_id, num_identities=args.identities, images_per_identity=args.k,
+                         batch_size=args.batch, seed=7, generator=args.generator, image_size=args.image_size,
+                         shuffle_buffer=args.shuffle_buffer, as_torch=False, timeout=args.timeout)
+    expected = args.identities * args.k
+    assert len(ds) == -(-expected // args.batch)
+    side = args.image_size or info.image_size
+    counts = np.zeros(args.identities, dtype=np.int64)
+    batches = 0
+    total = 0
+    first_batch = None
+    for images, labels in ds:
+        batches += 1
+        b = images.shape[0]
+        assert isinstance(images, np.ndarray) and images.dtype == np.uint8, f"images {type(images)} {images.dtype}"
+        assert isinstance(labels, np.ndarray) and labels.dtype == np.int64, f"labels {labels.dtype}"
+        assert images.ndim == 4 and images.shape[3] == 3, f"images shape {images.shape}"
+        if side:
+            assert images.shape[1:3] == (side, side), f"image side {images.shape[1:3]} != {side}"
+        assert labels.shape == (b,), f"labels shape {labels.shape} for batch {b}"
+        assert 1 <= b <= args.batch, f"batch of {b}"
+        assert labels.min() >= 0 and labels.max() < args.identities, f"labels out of range: {labels}"
+        np.add.at(counts, labels, 1)
+        assert images.std() > 0, "blank images"
+        if first_batch is None:
+            first_batch = images.copy()
+        total += b
+    assert total == expected, f"{total} faces streamed, expected {expected}"
+    assert batches == len(ds), f"{batches} batches, expected {len(ds)}"
+    assert (counts == args.k).all(), f"faces per identity {counts.tolist()} != {args.k}"
+    summary = ds.last_summary
+    assert summary is not None and summary.samples == expected, f"summary {summary}"
+
+    # Same seed -> byte-identical faces (the daemon's determinism), here for the first batch only.
+    # Stopping early cancels the call (the generator's finally), which cancels the daemon's job.
+    it = iter(HyperfaceStream(hf, pack_job_id=packed.job_id, num_identities=args.identities,
+                              images_per_identity=args.k, batch_size=args.batch, seed=7,
+                              generator=args.generator, image_size=args.image_size,
+                              shuffle_buffer=args.shuffle_buffer, as_torch=False, timeout=args.timeout))
+    again = next(it)
+    it.close()
+    assert np.array_equal(again[0], first_batch), "same request, different images"
+
+    print(json.dumps({
+        "ok": True, "generator": wanted, "pack_job": packed.job_id, "dim": shape[1], "identities": args.identities,
+        "images_per_identity": args.k, "faces": total, "batches": batches, "image_shape": list(first_batch.shape[1:]),
+        "torch": HAVE_TORCH, "seconds": round(time.time() - t0, 2),
+    }))
+    hf.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
