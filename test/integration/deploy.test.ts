@@ -95,30 +95,31 @@ async function validateWithModel(obj: K8sObject): Promise<void> {
 /**
  * Strict field check: the schemas allow unknown properties, so each object is also type-checked
  * as an object literal against its kubernetes-models interface, where an unknown (misspelt)
- * property anywhere in the tree is an excess-property error. Returns the diagnostics.
+ * property anywhere in the tree is an excess-property error. One TypeScript program checks every
+ * group (a group = one rendered kustomization); returns the diagnostics per group.
  */
-function strictFieldErrors(objects: K8sObject[]): string[] {
+function strictFieldErrors(groups: Record<string, K8sObject[]>): Record<string, string[]> {
   const file = join(ROOT, 'test', '__deploy_manifests_check__.ts');
   const imports: string[] = [];
-  const decls: string[] = [];
-  const spans: { start: number; label: string }[] = [];
-  let line = 0;
+  const decls: { text: string; group: string; label: string }[] = [];
   const seen = new Set<string>();
-  objects.forEach((obj, i) => {
-    const type = `I${obj.kind}_${obj.apiVersion.replace(/[^A-Za-z0-9]/g, '_')}`;
-    if (!seen.has(type)) {
-      seen.add(type);
-      imports.push(`import type { I${obj.kind} as ${type} } from 'kubernetes-models/${obj.apiVersion}/${obj.kind}';`);
+  for (const [group, objects] of Object.entries(groups)) {
+    for (const obj of objects) {
+      const type = `I${obj.kind}_${obj.apiVersion.replace(/[^A-Za-z0-9]/g, '_')}`;
+      if (!seen.has(type)) {
+        seen.add(type);
+        imports.push(`import type { I${obj.kind} as ${type} } from 'kubernetes-models/${obj.apiVersion}/${obj.kind}';`);
+      }
+      decls.push({ text: `export const o${decls.length}: ${type} = ${JSON.stringify(obj, null, 1)};`, group, label: `${obj.kind}/${obj.metadata.name}` });
     }
-    const body = `export const o${i}: ${type} = ${JSON.stringify(obj, null, 1)};`;
-    decls.push(body);
-  });
-  line = imports.length;
-  const text = [...imports, ...decls].join('\n') + '\n';
-  decls.forEach((d, i) => {
-    spans.push({ start: line, label: `${objects[i]!.kind}/${objects[i]!.metadata.name}` });
-    line += d.split('\n').length;
-  });
+  }
+  const spans: { start: number; group: string; label: string }[] = [];
+  let line = imports.length;
+  for (const d of decls) {
+    spans.push({ start: line, group: d.group, label: d.label });
+    line += d.text.split('\n').length;
+  }
+  const text = [...imports, ...decls.map((d) => d.text)].join('\n') + '\n';
   const options: ts.CompilerOptions = {
     strict: true,
     noEmit: true,
@@ -137,13 +138,29 @@ function strictFieldErrors(objects: K8sObject[]): string[] {
   const readFile = host.readFile.bind(host);
   host.readFile = (name) => (name === file ? text : readFile(name));
   const program = ts.createProgram([file], options, host);
-  return ts.getPreEmitDiagnostics(program).map((d) => {
+  const out: Record<string, string[]> = Object.fromEntries(Object.keys(groups).map((g) => [g, []]));
+  for (const d of ts.getPreEmitDiagnostics(program)) {
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
-    if (!d.file || d.start === undefined) return message;
-    const at = d.file.getLineAndCharacterOfPosition(d.start).line;
+    const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
     const owner = [...spans].reverse().find((s) => s.start <= at);
-    return `${owner?.label ?? d.file.fileName}: ${message}`;
-  });
+    // Errors outside any object (imports: an unknown apiVersion/kind) count against every group.
+    for (const g of owner ? [owner.group] : Object.keys(groups)) out[g]!.push(`${owner?.label ?? 'imports'}: ${message}`);
+  }
+  return out;
+}
+
+const RENDERED_DIRS = [...OVERLAYS.map((o) => `overlays/${o}`), 'generate-job'];
+/** A copy of the cpu Deployment with a misspelt field, checked in the same program as the rest. */
+function typoDeployment(): IDeployment {
+  const d = structuredClone(render('overlays/cpu').find((o) => o.kind === 'Deployment')!) as unknown as IDeployment;
+  const c = d.spec!.template.spec!.containers[0]!;
+  (c as unknown as Record<string, unknown>).readinesProbe = c.readinessProbe;
+  return d;
+}
+let strictCache: Record<string, string[]> | undefined;
+function strictErrors(group: string): string[] {
+  strictCache ??= strictFieldErrors({ ...Object.fromEntries(RENDERED_DIRS.map((d) => [d, render(d)])), typo: [typoDeployment() as unknown as K8sObject] });
+  return strictCache[group]!;
 }
 
 // --- helpers for the assertions -----------------------------------------------------------------
@@ -190,24 +207,23 @@ async function podConfig(objects: K8sObject[], d: IDeployment, dir: string): Pro
 // --- the tests ------------------------------------------------------------------------------------
 
 describe('kubernetes manifests', { skip: noKubectl }, () => {
-  for (const dir of [...OVERLAYS.map((o) => `overlays/${o}`), 'generate-job']) {
+  for (const dir of RENDERED_DIRS) {
     test(`${dir}: every rendered object validates against the Kubernetes schemas`, async () => {
       const objects = render(dir);
       for (const obj of objects) {
         assert.ok(obj.apiVersion && obj.kind && obj.metadata?.name, `object without apiVersion/kind/name: ${JSON.stringify(obj).slice(0, 200)}`);
         await validateWithModel(obj);
       }
-      assert.deepEqual(strictFieldErrors(objects), []);
+      assert.deepEqual(strictErrors(dir), []);
     });
   }
 
   test('the validation catches a misspelt field and a wrongly typed one', async () => {
-    const d = structuredClone(render('overlays/cpu').find((o) => o.kind === 'Deployment')!) as unknown as IDeployment;
-    const c = d.spec!.template.spec!.containers[0]!;
-    (c as unknown as Record<string, unknown>).readinesProbe = c.readinessProbe;
-    const errors = strictFieldErrors([d as unknown as K8sObject]);
+    const errors = strictErrors('typo');
     assert.equal(errors.length, 1, errors.join('\n'));
     assert.match(errors[0]!, /readinesProbe/);
+    const d = typoDeployment();
+    const c = d.spec!.template.spec!.containers[0]!;
     (c.ports![0] as unknown as Record<string, unknown>).containerPort = 'grpc';
     await assert.rejects(validateWithModel(d as unknown as K8sObject), /containerPort/);
   });
