@@ -3,7 +3,7 @@
 // order and dropout masks all come from seeded streams.
 //
 //   node server/dist/runtime/backends/builtin-generator/train.js --samples 5000 --seed 1 \
-//        --out server/models/builtin-generator/ [--epochs 40] [--hidden 256] [--eval 100] [--cache /tmp/bg-cache]
+//        --out server/models/builtin-generator/ [--epochs 40] [--hidden 256] [--input-noise 0.02] [--eval 100] [--cache /tmp/bg-cache]
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -70,6 +70,12 @@ export interface FitOptions {
   weightDecay?: number;
   /** Rows [n - validation, n) are held out. @default 0 */
   validation?: number;
+  /**
+   * Input noise augmentation: each training row is fed as normalize(x + b n) with b uniform in
+   * [0, inputNoise], so the MLP maps the embedding noise β of generation back towards the
+   * identity's own parameters (β then varies the face without erasing it). @default 0
+   */
+  inputNoise?: number;
   log?: (msg: string) => void;
 }
 
@@ -134,6 +140,23 @@ export async function fitMlp(set: TrainingSet, options: FitOptions): Promise<Fit
     });
   });
 
+  const inputNoise = options.inputNoise ?? 0;
+  /** Standardised normalize(x + b n) rows, b ~ U[0, inputNoise] per row. */
+  const noisyBatch = (rows: number[], r: Rng): Float32Array => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((row, k) => {
+      const b = r.next() * inputNoise;
+      let norm = 0;
+      for (let j = 0; j < dim; j++) {
+        const v = (set.inputs[row * dim + j] ?? 0) + b * r.normal();
+        out[k * dim + j] = v;
+        norm += v * v;
+      }
+      norm = Math.sqrt(norm);
+      for (let j = 0; j < dim; j++) out[k * dim + j] = ((out[k * dim + j] ?? 0) / norm - (mean[j] ?? 0)) / (std[j] ?? 1);
+    });
+    return out;
+  };
   const X = tf.tensor2d(xs, [n, dim]);
   const YN = tf.tensor2d(yNum, [n, NUMERIC_COUNT]);
   const YC = tf.tensor2d(yCat, [n, catWidth]);
@@ -180,12 +203,14 @@ export async function fitMlp(set: TrainingSet, options: FitOptions): Promise<Fit
     let sum = 0;
     let batches = 0;
     for (let start = 0; start + batchSize <= nTrain; start += batchSize) {
-      const idx = tf.tensor1d(order.slice(start, start + batchSize), 'int32');
+      const rows = order.slice(start, start + batchSize);
+      const idx = tf.tensor1d(rows, 'int32');
       const seed = hashWords(options.seed, step++) % 1_000_000;
+      const xb = inputNoise > 0 ? tf.tensor2d(noisyBatch(rows, Rng.derive(options.seed, `noise/${step}`)), [rows.length, dim]) : undefined;
       const cost = optimizer.minimize(
         () =>
           tf.tidy(() => {
-            const out = forward(tf.gather(X, idx), true, seed);
+            const out = forward(xb ?? tf.gather(X, idx), true, seed);
             let loss = headLoss(out, tf.gather(YN, idx), tf.gather(YC, idx));
             for (const v of vars) loss = tf.add(loss, tf.mul(tf.sum(tf.square(v.w)), wd));
             return loss;
@@ -198,6 +223,7 @@ export async function fitMlp(set: TrainingSet, options: FitOptions): Promise<Fit
         cost.dispose();
       }
       idx.dispose();
+      xb?.dispose();
       batches++;
     }
     trainLoss.push(sum / Math.max(1, batches));
@@ -250,6 +276,8 @@ export async function fitMlp(set: TrainingSet, options: FitOptions): Promise<Fit
 
 export interface ConsistencyReport {
   recognizer: string;
+  /** Embedding noise of the generated faces. */
+  beta: number;
   identities: number;
   /** Mean cosine of a generated face (from the reference embedding) to the reference. */
   generated: number;
@@ -278,6 +306,19 @@ export async function measureConsistency(
   heldOut: { params: FaceParams[]; inputs: Float32Array },
   seed: number,
   judges: Recognizer[],
+  betas: number[] = [0],
+): Promise<ConsistencyReport[]> {
+  const reports: ConsistencyReport[] = [];
+  for (const beta of betas) reports.push(...(await consistencyAt(weights, heldOut, seed, judges, beta)));
+  return reports;
+}
+
+async function consistencyAt(
+  weights: MlpWeights,
+  heldOut: { params: FaceParams[]; inputs: Float32Array },
+  seed: number,
+  judges: Recognizer[],
+  beta: number,
 ): Promise<ConsistencyReport[]> {
   const size = 112;
   const n = heldOut.params.length;
@@ -289,7 +330,7 @@ export async function measureConsistency(
   for (let i = 0; i < n; i++) {
     const p = heldOut.params[i] as FaceParams;
     const seedB = hashWords(seed, i, 2);
-    const [g] = await gen.render([{ embedding: heldOut.inputs.subarray(i * dim, (i + 1) * dim), seed: seedB, variation: TRAIN_VARIATION }]);
+    const [g] = await gen.render([{ embedding: heldOut.inputs.subarray(i * dim, (i + 1) * dim), seed: seedB, variation: { ...TRAIN_VARIATION, beta } }]);
     generated.push((g as { data: Uint8Array }).data);
     truth.push((await renderFace(p, drawVariation(seedB, TRAIN_VARIATION), size)).data);
     viewA.push((await renderFace(p, drawVariation(hashWords(seed, i, 1), TRAIN_VARIATION), size)).data);
@@ -329,7 +370,7 @@ export async function measureConsistency(
       }
       if (bestJ === i) hits++;
     }
-    reports.push({ recognizer: judge.info.name, identities: n, generated: g / n, trueIdentity: t / n, impostor: imp / n, rank1: hits / n });
+    reports.push({ recognizer: judge.info.name, beta, identities: n, generated: g / n, trueIdentity: t / n, impostor: imp / n, rank1: hits / n });
   }
   return reports;
 }
@@ -371,6 +412,7 @@ async function main(argv: string[]): Promise<void> {
   const recognizerName = arg(argv, 'recognizer') ?? 'faceres';
   const judgeName = arg(argv, 'judge') ?? 'faceapi';
   const cache = arg(argv, 'cache');
+  const inputNoise = Number(arg(argv, 'input-noise') ?? 0.02);
   const log = (msg: string): void => console.error(`[train] ${msg}`);
 
   const { builtinModels } = await import('../../models/config.js');
@@ -387,11 +429,11 @@ async function main(argv: string[]): Promise<void> {
   const embedSeconds = (Date.now() - t0) / 1000;
   log(`training set: ${total} renders embedded in ${embedSeconds.toFixed(0)} s`);
   // Validation rows = the last `evalCount` identities (never trained on).
-  const fit = await fitMlp(set, { seed, hidden, epochs, validation: evalCount, log });
+  const fit = await fitMlp(set, { seed, hidden, epochs, validation: evalCount, inputNoise, log });
   log(`fit: ${fit.seconds.toFixed(0)} s, val accuracy ${fit.valAccuracy?.toFixed(3)}, numeric MAE ${fit.valNumericMae?.toFixed(3)}`);
   const heldOut = { params: set.params.slice(samples), inputs: set.inputs.subarray(samples * set.dim) };
   const judge = await createTfjsRecognizer(entryOf(judgeName));
-  const consistency = evalCount > 0 ? await measureConsistency(fit.weights, heldOut, seed, [recognizer, judge]) : [];
+  const consistency = evalCount > 0 ? await measureConsistency(fit.weights, heldOut, seed, [recognizer, judge], [0, 0.02]) : [];
   for (const c of consistency) log(`consistency ${JSON.stringify(c)}`);
   const training = {
     command: `node server/dist/runtime/backends/builtin-generator/train.js ${argv.join(' ')}`,
@@ -400,6 +442,7 @@ async function main(argv: string[]): Promise<void> {
     seed,
     epochs,
     hidden,
+    inputNoise,
     recognizer: recognizerName,
     variation: TRAIN_VARIATION,
     embedSeconds: Math.round(embedSeconds),
