@@ -4,6 +4,7 @@
 
 import type { ExecutionProviderName, ModelConfigEntry } from '../models/config.js';
 import type { Generator, Recognizer } from '../models/types.js';
+import { generatorBackendFactories } from './generators.js';
 
 export interface BackendContext {
   /** Folder that relative model paths resolve against (the config file's folder). */
@@ -21,4 +22,5 @@ export const backendFactories: Record<string, BackendFactory> = {
   onnx: async (entry, ctx) => (await import('./onnx.js')).createOnnxRecognizer(entry, ctx),
   tfjs: async (entry, ctx) => (await import('./tfjs.js')).createTfjsRecognizer(entry, ctx),
   'kserve-v2': async (entry, ctx) => (await import('./kserve.js')).createKServeRecognizer(entry, ctx),
+  ...generatorBackendFactories,
 };
