@@ -285,12 +285,21 @@ export async function createOnnxDiffusionGenerator(entry: OnnxGeneratorEntry, ct
     }
     throw new FailedPreconditionError(`model ${entry.name}: onnxruntime cannot load ${path}: ${(lastError as Error | undefined)?.message ?? 'unknown error'}`, { cause: lastError });
   };
-  const text = await open(m.textEncoder);
-  const unet = await open(m.unet);
-  const vae = await open(m.vaeDecoder);
+  if (m.idTokenIndex < 0 || m.idTokenIndex >= m.seqLen || m.idDim > m.hidden) throw new FailedPreconditionError(`model ${entry.name}: pipeline.json idTokenIndex/idDim out of range`);
   const size = m.seqLen * m.hidden;
   const promptTokens = await readF32(join(dir, m.promptTokenEmbeddings), size);
   const uncondTokens = await readF32(join(dir, m.uncondTokenEmbeddings), size);
-  if (m.idTokenIndex < 0 || m.idTokenIndex >= m.seqLen || m.idDim > m.hidden) throw new FailedPreconditionError(`model ${entry.name}: pipeline.json idTokenIndex/idDim out of range`);
-  return new Arc2FaceGenerator(entry.name, m, { text: text.session, unet: unet.session, vae: vae.session }, promptTokens, uncondTokens, opts, unet.provider, entry.description);
+  const opened: ort.InferenceSession[] = [];
+  try {
+    const text = await open(m.textEncoder);
+    opened.push(text.session);
+    const unet = await open(m.unet);
+    opened.push(unet.session);
+    const vae = await open(m.vaeDecoder);
+    opened.push(vae.session);
+    return new Arc2FaceGenerator(entry.name, m, { text: text.session, unet: unet.session, vae: vae.session }, promptTokens, uncondTokens, opts, unet.provider, entry.description);
+  } catch (error) {
+    await Promise.all(opened.map((s) => s.release()));
+    throw error;
+  }
 }
