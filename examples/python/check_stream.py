@@ -39,6 +39,7 @@ def main() -> int:
     ap.add_argument("--image-size", type=int, default=0, help="0 = the generator's native size")
     ap.add_argument("--shuffle-buffer", type=int, default=4)
     ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--pack-only", action="store_true", help="stop after the Pack checks (no generator needed with --dim)")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -48,8 +49,9 @@ def main() -> int:
     gen_models = hf.list_models(models.MODEL_KIND_GENERATOR)
     wanted = args.generator or next((m.name for m in gen_models if m.is_default), "")
     info = next((m for m in gen_models if m.name == wanted), None)
-    assert info is not None, f"no generator {wanted!r} registered (have {[m.name for m in gen_models]})"
-    assert info.state == models.MODEL_STATE_READY, f"generator {wanted} is {models.ModelState.Name(info.state)}: {info.error}"
+    if not args.pack_only:
+        assert info is not None, f"no generator {wanted!r} registered (have {[m.name for m in gen_models]})"
+        assert info.state == models.MODEL_STATE_READY, f"generator {wanted} is {models.ModelState.Name(info.state)}: {info.error}"
 
     if args.dim > 0:
         packed = hf.pack(identities=args.identities, dim=args.dim, gallery_none=True, iterations=200, seed=1,
@@ -64,6 +66,10 @@ def main() -> int:
     assert np.allclose(norms, 1.0, atol=1e-3), f"packed rows not unit length: {norms}"
     if args.dim > 0:
         assert shape[1] == args.dim, f"dim {shape[1]} != {args.dim}"
+    if args.pack_only:
+        print(json.dumps({"ok": True, "pack_job": packed.job_id, "dim": shape[1], "identities": shape[0],
+                          "min_angle_deg": round(packed.result.metrics.min_angle_deg, 3), "seconds": round(time.time() - t0, 2)}))
+        return 0
 
     ds = HyperfaceStream(hf, pack_job_id=packed.job_id, num_identities=args.identities, images_per_identity=args.k,
                          batch_size=args.batch, seed=7, generator=args.generator, image_size=args.image_size,

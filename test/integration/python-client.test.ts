@@ -1,0 +1,196 @@
+// The Python client (examples/python) against a real daemon: stub generation from proto/, then
+// check_stream.py packs a few identities and streams Generate (raw images) through the
+// IterableDataset, asserting shapes, dtypes, labels and counts. Runs with Debian's /usr/bin/python3
+// (python3-grpcio, python3-protobuf, python3-numpy, protobuf-compiler-grpc: scripts/ci-system-deps.sh).
+//
+// Two generators: a tiny onnx-decoder built here (always available, 16-d, 32 px) so the gRPC path is
+// checked whatever state the builtin generator is in, and the daemon's default generator (builtin,
+// in the default recognizer's space) when it is ready.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildOnnxModel } from '@hyperface/server/runtime/compute/onnx-graph';
+import { spawnDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+
+const run = promisify(execFile);
+const PY = '/usr/bin/python3';
+const EXAMPLES = fileURLToPath(new URL('../../../examples/python/', import.meta.url));
+const D = 16;
+const Z = 4;
+const S = 32;
+
+/** Deterministic [B, D] (+ noise [B, Z]) → Tanh(MatMul) → [B, 3, S, S] decoder in [-1, 1]. */
+function tinyDecoder(): Uint8Array {
+  let state = 12345;
+  const next = (): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
+  const w = new Float32Array((D + Z) * 3 * S * S).map(() => next() * 2);
+  return buildOnnxModel({
+    inputs: [
+      { name: 'id_feature', dtype: 'float32', shape: ['B', D] },
+      { name: 'noise', dtype: 'float32', shape: ['B', Z] },
+    ],
+    outputs: [{ name: 'image', dtype: 'float32', shape: ['B', 3, S, S] }],
+    initializers: [
+      { name: 'W', dims: [D + Z, 3 * S * S], data: w },
+      { name: 'shape', dims: [4], data: BigInt64Array.from([-1n, 3n, BigInt(S), BigInt(S)]) },
+    ],
+    nodes: [
+      { op: 'Concat', inputs: ['id_feature', 'noise'], outputs: ['x'], attributes: { axis: 1 } },
+      { op: 'MatMul', inputs: ['x', 'W'], outputs: ['h'] },
+      { op: 'Tanh', inputs: ['h'], outputs: ['t'] },
+      { op: 'Reshape', inputs: ['t', 'shape'], outputs: ['image'] },
+    ],
+  });
+}
+
+let dir = '';
+let gen = '';
+let d: ChildDaemon | undefined;
+/** Why the tiny onnx-decoder generator could not be registered (empty = it was). */
+let decoderMissing = '';
+
+interface ModelRow {
+  name: string;
+  kind: string;
+  state: string;
+  error?: string;
+  default?: boolean;
+}
+
+/** The daemon's models, polled until none is loading or warming (or the deadline passes). */
+async function settledModels(deadlineMs: number): Promise<ModelRow[]> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const rows = (await d!.client.listModels()).map((m) => ({ name: m.name, kind: String(m.kind), state: String(m.state), error: m.error, default: m.isDefault }));
+    if (rows.every((m) => !/LOADING|WARMING/.test(m.state)) || Date.now() > until) return rows;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function writeConfig(withDecoder: boolean): string {
+  const path = join(dir, withDecoder ? 'config.yaml' : 'config-nodecoder.yaml');
+  const lines = withDecoder
+    ? ['models:', '  entries:', '    - name: tiny-decoder', '      kind: generator', '      backend: onnx-decoder', `      files: [${JSON.stringify(join(dir, 'tiny-decoder.onnx'))}]`, `      options: { imageSize: ${S} }`]
+    : ['models:', '  entries: []'];
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+/** Spawns the daemon; resolves once GenerationService's health is known (models loaded) or it exited. */
+async function start(config: string): Promise<{ daemon: ChildDaemon; exit?: string }> {
+  const daemon = await spawnDaemon(['--config', config, '--data-dir', join(dir, 'data'), '--data-root', dir], { HYPERFACE_LOG_LEVEL: 'warn' });
+  const stop = new AbortController();
+  const exited = daemon.exited.then((code) => `exited with ${code}: ${daemon.stderr().slice(-2000)}`);
+  const ready = daemon.client.waitForReady({ service: 'hyperface.v1.ModelService', timeoutMs: 180_000, signal: stop.signal }).then(
+    () => undefined,
+    (error: Error) => `not ready: ${error.message}`,
+  );
+  const exit = await Promise.race([exited, ready]);
+  stop.abort();
+  if (exit) daemon.client.close();
+  return { daemon, exit };
+}
+
+before(async () => {
+  dir = tempDir('hf-pyclient-');
+  gen = join(dir, 'gen');
+  writeFileSync(join(dir, 'tiny-decoder.onnx'), tinyDecoder());
+  let started = await start(writeConfig(true));
+  if (started.exit) {
+    // A build without the onnx-decoder generator backend refuses the config: go on without it.
+    decoderMissing = started.exit;
+    started = await start(writeConfig(false));
+    if (started.exit) throw new Error(`daemon did not start: ${started.exit}`);
+  }
+  d = started.daemon;
+});
+
+after(async () => {
+  if (d) {
+    d.client.close();
+    d.child.kill('SIGTERM');
+    await d.exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('generate_stubs.sh writes hyperface/v1 *_pb2.py and *_pb2_grpc.py that import', { timeout: 60_000 }, async () => {
+  await run('bash', [join(EXAMPLES, 'generate_stubs.sh'), gen], { env: { ...process.env, PYTHON: PY } });
+  for (const name of ['common', 'packing', 'generation', 'recognition', 'evaluation', 'models', 'jobs']) {
+    assert.ok(existsSync(join(gen, 'hyperface', 'v1', `${name}_pb2.py`)), `${name}_pb2.py`);
+    assert.ok(existsSync(join(gen, 'hyperface', 'v1', `${name}_pb2_grpc.py`)), `${name}_pb2_grpc.py`);
+  }
+  const { stdout } = await run(PY, ['-c', 'from hyperface.v1 import generation_pb2 as g; print(g.IMAGE_FORMAT_RAW)'], { cwd: gen });
+  assert.equal(stdout.trim(), '3');
+});
+
+async function checkStream(args: string[]): Promise<Record<string, unknown>> {
+  try {
+    const { stdout } = await run(PY, [join(EXAMPLES, 'check_stream.py'), '--address', d!.address, ...args], {
+      env: { ...process.env, HYPERFACE_PY_GEN: gen },
+      timeout: 240_000,
+    });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`check_stream.py failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}\ndaemon:\n${d!.stderr().slice(-4000)}`);
+  }
+}
+
+test('check_stream.py --pack-only: Pack (16-d, gallery none) with streamed rows, from Python', { timeout: 120_000 }, async () => {
+  const out = await checkStream(['--dim', String(D), '--identities', '6', '--pack-only']);
+  assert.equal(out.ok, true);
+  assert.equal(out.identities, 6);
+  assert.equal(out.dim, D);
+});
+
+test('check_stream.py: pack → Generate raw → IterableDataset batches (tiny onnx-decoder generator)', { timeout: 300_000 }, async (t) => {
+  if (decoderMissing) {
+    t.skip(`onnx-decoder generator backend unavailable in this build: ${decoderMissing.split('\n')[0]}`);
+    return;
+  }
+  const out = await checkStream(['--dim', String(D), '--generator', 'tiny-decoder', '--identities', '5', '--k', '3', '--batch', '4']);
+  assert.equal(out.ok, true);
+  assert.equal(out.faces, 15);
+  assert.equal(out.batches, 4);
+  assert.deepEqual(out.image_shape, [S, S, 3]);
+});
+
+test('examples/ts/stream-faces.ts compiles and streams raw batches (tiny onnx-decoder generator)', { timeout: 180_000 }, async (t) => {
+  if (decoderMissing) {
+    t.skip('onnx-decoder generator backend unavailable in this build');
+    return;
+  }
+  const tsc = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
+  const tsDir = join(EXAMPLES, '..', 'ts');
+  // As documented in the example: compile to examples/ts/dist (gitignored), where @hyperface/sdk
+  // resolves from the repository's node_modules.
+  await run(process.execPath, [tsc, '-p', tsDir]);
+  const { stdout } = await run(process.execPath, [join(tsDir, 'dist', 'stream-faces.js'), '--address', d!.address, '--dim', String(D), '--generator', 'tiny-decoder', '--identities', '3', '--k', '4', '--batch', '5'], { timeout: 120_000 });
+  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const summary = lines.pop()!;
+  assert.equal(summary.ok, true);
+  assert.equal(summary.faces, 12);
+  assert.deepEqual(lines.map((l) => l.faces), [5, 5, 2]);
+  assert.deepEqual(lines[0]!.shape, [5, S, S, 3]);
+});
+
+test('check_stream.py with the default generator in the default recognizer space (dim = 0, builtin gallery)', { timeout: 300_000 }, async (t) => {
+  const models = await settledModels(120_000);
+  const generator = models.find((m) => /GENERATOR/.test(m.kind) && m.default) ?? models.find((m) => /GENERATOR/.test(m.kind) && m.name === 'builtin');
+  if (!generator || !/READY/.test(generator.state)) {
+    t.skip(`default generator not ready: ${generator ? `${generator.name} ${generator.state} ${generator.error ?? ''}` : 'none registered'}`);
+    return;
+  }
+  const out = await checkStream(['--identities', '4', '--k', '3', '--batch', '5', '--gallery-size', '16']);
+  assert.equal(out.ok, true);
+  assert.equal(out.faces, 12);
+  assert.equal(out.generator, generator.name);
+});
