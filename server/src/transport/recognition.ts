@@ -74,7 +74,8 @@ export function recognitionHandlers(deps: TransportDeps, service: () => Recognit
       });
       let index = 0;
       try {
-        for await (const req of call as AsyncIterable<EmbedRequest__Output>) {
+        // destroyOnReturn: false — a plain `for await` destroys the duplex (our writing half too) when reading ends.
+        for await (const req of call.iterator({ destroyOnReturn: false }) as AsyncIterable<EmbedRequest__Output>) {
           // Stop reading (gRPC flow control then holds the client) while too much is in flight.
           while (queue.length >= maxInFlight && writerError === undefined) await new Promise<void>((resolve) => (wakeReader = resolve));
           if (writerError !== undefined) throw writerError;
