@@ -76,8 +76,8 @@ test('EvaluateVerification on an insightface .bin written by our writer', async 
   for (const name of ['sample2.jpg', 'sample3.jpg', 'sample4.jpg', 'sample5.jpg']) {
     const img = sharp(readFileSync(join(demoDir, name)));
     const meta = await img.metadata();
-    const side = Math.min(meta.width!, meta.height!);
-    faces.push(await sharp(readFileSync(join(demoDir, name))).extract({ left: Math.floor((meta.width! - side) / 2), top: 0, width: side, height: side }).resize(112, 112).jpeg().toBuffer());
+    const side = Math.min(meta.width, meta.height);
+    faces.push(await sharp(readFileSync(join(demoDir, name))).extract({ left: Math.floor((meta.width - side) / 2), top: 0, width: side, height: side }).resize(112, 112).jpeg().toBuffer());
   }
   const images: Buffer[] = [];
   const issame: boolean[] = [];
