@@ -21,8 +21,10 @@ Labels are the global identity indices (the packed row numbers), i.e. in [0, num
 from __future__ import annotations
 
 import random
+import time
 from typing import Iterator, Optional, Tuple
 
+import grpc
 import numpy as np
 
 from hyperface_client import HyperfaceClient, generation
@@ -47,7 +49,8 @@ class HyperfaceStream(_Base):
     `shuffle_buffer` > 0 mixes samples through a bounded reservoir (the stream arrives in
     (identity, sample) order, which would put one identity per batch). `fresh_samples=True` makes
     every epoch (see `set_epoch`) render new faces from a different seed: synthetic data need not
-    repeat. `drop_last` drops the final short batch.
+    repeat. `drop_last` drops the final short batch. Each DataLoader worker holds one Generate job:
+    workers beyond the daemon's free `limits.maxConcurrentJobs` slots wait (up to `busy_wait` s).
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class HyperfaceStream(_Base):
         as_torch: Optional[bool] = None,
         token: Optional[str] = None,
         timeout: Optional[float] = None,
+        busy_wait: float = 120.0,
     ):
         if HAVE_TORCH:
             super().__init__()
@@ -103,6 +107,7 @@ class HyperfaceStream(_Base):
         self.drop_last = drop_last
         self.as_torch = HAVE_TORCH if as_torch is None else (as_torch and HAVE_TORCH)
         self.timeout = timeout
+        self.busy_wait = busy_wait
         self.epoch = 0
         self.last_summary = None
 
@@ -159,7 +164,22 @@ class HyperfaceStream(_Base):
         def keep(summary):
             self.last_summary = summary
 
-        yield from client.generate(timeout=self.timeout, on_summary=keep, **kwargs)
+        # RESOURCE_EXHAUSTED before the first sample = the daemon is at `limits.maxConcurrentJobs`
+        # (e.g. more DataLoader workers than job slots): wait for a slot, up to `busy_wait` seconds.
+        deadline = time.monotonic() + self.busy_wait
+        delay = 0.5
+        while True:
+            started = False
+            try:
+                for sample in client.generate(timeout=self.timeout, on_summary=keep, **kwargs):
+                    started = True
+                    yield sample
+                return
+            except grpc.RpcError as error:
+                if started or error.code() != grpc.StatusCode.RESOURCE_EXHAUSTED or time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     @staticmethod
     def _decode(sample: "generation.FaceSample") -> Tuple[np.ndarray, int]:
