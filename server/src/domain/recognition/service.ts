@@ -74,21 +74,28 @@ class Batcher {
 
   submit(batch: FaceBatch, signal: AbortSignal | undefined): Promise<Float32Array> {
     return new Promise<Float32Array>((resolve, reject) => {
-      const p: Pending = { batch, signal, resolve, reject };
-      if (signal) {
-        signal.addEventListener(
-          'abort',
-          () => {
-            const i = this.queue.indexOf(p);
-            if (i >= 0) {
-              this.queue.splice(i, 1);
-              this.queued -= p.batch.count;
-              reject(abortError(signal));
-            }
-          },
-          { once: true },
-        );
-      }
+      // The listener must go when the item settles: job signals live long and see many items.
+      const onAbort = (): void => {
+        const i = this.queue.indexOf(p);
+        if (i >= 0) {
+          this.queue.splice(i, 1);
+          this.queued -= p.batch.count;
+          reject(abortError(signal!));
+        }
+      };
+      const p: Pending = {
+        batch,
+        signal,
+        resolve: (v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e as Error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(p);
       this.queued += batch.count;
       this.schedule();
