@@ -92,7 +92,7 @@ class Batcher {
         },
         reject: (e) => {
           signal?.removeEventListener('abort', onAbort);
-          reject(e as Error);
+          reject(e);
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
