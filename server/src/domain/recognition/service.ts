@@ -92,7 +92,7 @@ class Batcher {
         },
         reject: (e) => {
           signal?.removeEventListener('abort', onAbort);
-          reject(e);
+          reject(e instanceof Error ? e : new Error(String(e)));
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
