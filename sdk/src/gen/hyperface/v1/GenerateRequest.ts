@@ -58,7 +58,7 @@ export interface GenerateRequest {
   'recognizer'?: (string);
   /**
    * Consistency filter: resample (new derived seed) while cosine < min_cosine, at most
-   * `max_retries` times; the last attempt is kept and flagged. Unset = no filter.
+   * `max_retries` times; the best attempt is kept and flagged (below_threshold). Unset = no filter.
    */
   'minCosine'?: (number | string);
   /**
@@ -138,7 +138,7 @@ export interface GenerateRequest__Output {
   'recognizer': (string);
   /**
    * Consistency filter: resample (new derived seed) while cosine < min_cosine, at most
-   * `max_retries` times; the last attempt is kept and flagged. Unset = no filter.
+   * `max_retries` times; the best attempt is kept and flagged (below_threshold). Unset = no filter.
    */
   'minCosine'?: (number);
   /**
