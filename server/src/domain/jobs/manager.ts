@@ -193,7 +193,6 @@ export class JobManager {
         yield event;
         if (isTerminalEvent(event)) return;
       }
-      if (TERMINAL_STATES.has(this.get(id).state) && !this.running.has(id)) return;
       for (;;) {
         while (queue.length > 0) {
           const event = queue.shift()!;
@@ -203,6 +202,9 @@ export class JobManager {
           if (isTerminalEvent(event)) return;
         }
         if (signal?.aborted) return;
+        // Finished before we subscribed and its terminal event was already replayed or never
+        // written (a job from an older daemon): nothing more will come.
+        if (TERMINAL_STATES.has(this.get(id).state) && !this.running.has(id)) return;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
