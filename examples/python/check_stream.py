@@ -23,8 +23,42 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 
-from hyperface_client import HyperfaceClient, models  # noqa: E402
+from hyperface_client import HyperfaceClient, models  # noqa: E402  (puts the generated stubs on sys.path)
+from hyperface.v1 import jobs_pb2, jobs_pb2_grpc  # noqa: E402
 from hyperface_dataset import HAVE_TORCH, HyperfaceStream  # noqa: E402
+
+
+def check_backpressure(hf: HyperfaceClient, pack_job: str, args) -> int:
+    """A consumer that stops reading must stop the daemon: rendering plateaus at generateAhead plus
+    what the HTTP/2 flow-control windows hold, far below the requested total. Returns how many faces
+    the daemon rendered beyond those consumed."""
+    total = args.identities * args.backpressure_k
+    call = hf.generate_call(hf.generate_request(pack_job_id=pack_job, images_per_identity=args.backpressure_k, seed=9,
+                                                raw=True, generator=args.generator, image_size=args.image_size),
+                            timeout=args.timeout)
+    jobs = jobs_pb2_grpc.JobServiceStub(hf.channel)
+    try:
+        it = iter(call)
+        job = next(it).accepted.job_id
+        consumed = 0
+        for event in it:
+            if event.WhichOneof("event") == "sample":
+                consumed += 1
+                if consumed == 3:
+                    break
+        # Poll until the job's progress stops moving (the daemon is blocked on the slow reader).
+        done, until = -1.0, time.time() + 60
+        while time.time() < until:
+            time.sleep(1.5)
+            now = jobs.GetJob(jobs_pb2.GetJobRequest(id=job), timeout=10).progress * total
+            if now == done:
+                break
+            done = now
+        assert done >= consumed, f"progress {done} below the {consumed} faces consumed"
+        assert done < total * 0.9, f"the daemon rendered {done:.0f} of {total} faces for a reader that took {consumed}"
+        return int(round(done)) - consumed
+    finally:
+        call.cancel()
 
 
 def main() -> int:
@@ -40,6 +74,9 @@ def main() -> int:
     ap.add_argument("--shuffle-buffer", type=int, default=4)
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--pack-only", action="store_true", help="stop after the Pack checks (no generator needed with --dim)")
+    ap.add_argument("--backpressure-k", type=int, default=0,
+                    help="also check backpressure: ask for identities x K faces, read a few, and check the daemon "
+                         "stops rendering well before the end (0 = skip)")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -113,8 +150,12 @@ def main() -> int:
     it.close()
     assert np.array_equal(again[0], first_batch), "same request, different images"
 
+    ahead = None
+    if args.backpressure_k:
+        ahead = check_backpressure(hf, packed.job_id, args)
+
     print(json.dumps({
-        "ok": True, "generator": wanted, "pack_job": packed.job_id, "dim": shape[1], "identities": args.identities,
+        "ok": True, "rendered_ahead": ahead, "generator": wanted, "pack_job": packed.job_id, "dim": shape[1], "identities": args.identities,
         "images_per_identity": args.k, "faces": total, "batches": batches, "image_shape": list(first_batch.shape[1:]),
         "torch": HAVE_TORCH, "seconds": round(time.time() - t0, 2),
     }))

@@ -182,15 +182,17 @@ test('examples/ts/stream-faces.ts compiles and streams raw batches (tiny onnx-de
   assert.deepEqual(lines[0]!.shape, [5, S, S, 3]);
 });
 
-test('check_stream.py with the default generator in the default recognizer space (dim = 0, builtin gallery)', { timeout: 300_000 }, async (t) => {
+test('check_stream.py with the default generator in the default recognizer space (dim = 0, builtin gallery), backpressure', { timeout: 300_000 }, async (t) => {
   const models = await settledModels(120_000);
   const generator = models.find((m) => /GENERATOR/.test(m.kind) && m.default) ?? models.find((m) => /GENERATOR/.test(m.kind) && m.name === 'builtin');
   if (!generator || !/READY/.test(generator.state)) {
     t.skip(`default generator not ready: ${generator ? `${generator.name} ${generator.state} ${generator.error ?? ''}` : 'none registered'}`);
     return;
   }
-  const out = await checkStream(['--identities', '4', '--k', '3', '--batch', '5', '--gallery-size', '16']);
+  // --backpressure-k 100: a reader that stops after 3 of 400 faces must stop the daemon well before the end.
+  const out = await checkStream(['--identities', '4', '--k', '3', '--batch', '5', '--gallery-size', '16', '--backpressure-k', '100']);
   assert.equal(out.ok, true);
   assert.equal(out.faces, 12);
   assert.equal(out.generator, generator.name);
+  assert.ok(typeof out.rendered_ahead === 'number' && out.rendered_ahead < 360, `rendered ahead ${String(out.rendered_ahead)}`);
 });
