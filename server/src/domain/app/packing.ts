@@ -77,11 +77,11 @@ export class PackingApp {
       const path = deps.paths.resolve(gallery.path, 'gallery.npy_path');
       if (!existsSync(path)) throw new NotFoundError(`gallery file ${gallery.path}`);
       const m = decodeNpyMatrix(new Uint8Array(await readFile(path)));
-      checkGallery(m.rows, m.cols, dim, 'gallery.npy_path');
+      checkGallery(m.rows, m.cols, dim, 'gallery.npy_path', m.data);
       dim ||= m.cols;
       galleryFile = path;
     } else if (gallery.kind === 'inline') {
-      checkGallery(gallery.rows, gallery.dim, dim, 'gallery.embeddings');
+      checkGallery(gallery.rows, gallery.dim, dim, 'gallery.embeddings', gallery.data);
       dim ||= gallery.dim;
       inline = gallery;
     } else if (gallery.kind === 'image_dir' || gallery.kind === 'builtin' || dim === 0) {
@@ -188,9 +188,18 @@ export class PackingApp {
   }
 }
 
-function checkGallery(rows: number, cols: number, dim: number, field: string): void {
+function checkGallery(rows: number, cols: number, dim: number, field: string, data: Float32Array): void {
   if (rows < 1) throw new InvalidArgumentError({ field, description: 'the gallery is empty' });
   if (dim !== 0 && cols !== dim) throw new InvalidArgumentError({ field, description: `gallery rows have ${cols} dimensions but dim is ${dim}` });
+  for (let r = 0; r < rows; r++) {
+    let norm = 0;
+    for (let c = 0; c < cols; c++) {
+      const v = data[r * cols + c]!;
+      if (!Number.isFinite(v)) throw new InvalidArgumentError({ field, description: `row ${r} contains NaN or infinite values` });
+      norm += v * v;
+    }
+    if (norm === 0) throw new InvalidArgumentError({ field, description: `row ${r} is all zeros` });
+  }
 }
 
 function describeGallery(req: PackJobRequest): unknown {
