@@ -1,6 +1,6 @@
 // Handler plumbing shared by every service: one AbortSignal per call (client cancellation,
 // deadline, daemon shutdown), writes that honour backpressure, and error mapping.
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import type { ServerUnaryCall, ServerWritableStream, ServerDuplexStream, sendUnaryData } from '@grpc/grpc-js';
 import { CancelledError, DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logging.js';
@@ -31,6 +31,8 @@ function callContext(call: AnyCall, deps: TransportDeps, method: string): { ctx:
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : undefined;
   const link = linkSignals([deps.shutdownSignal], ms !== undefined && ms > 0 ? ms : undefined);
+  // A stream legitimately has many waiters on its signal at once (e.g. 64 Embed items in flight).
+  setMaxListeners(0, link.signal);
   const onCancel = (): void => link.abort(new CancelledError('the client cancelled the call'));
   call.on('cancelled', onCancel);
   if (ms !== undefined && ms <= 0) link.abort(new DeadlineExceededError());

@@ -230,6 +230,13 @@ export class RecognitionService {
     if (!item.image.encoded?.length && !item.image.raw) throw new InvalidArgumentError({ field: 'image', description: 'set encoded or raw' });
     const rec = this.models.recognizer(item.recognizer);
     const size = rec.info.imageSize;
+    const raw = item.image.raw;
+    if (item.aligned && raw && raw.channels === 3 && raw.width === size && raw.height === size && raw.data.length === size * size * 3) {
+      // An aligned RGB crop already at the model's size: nothing for the pool to do (no decode,
+      // no resize), so skip the worker round trip.
+      const emb = await this.embedAligned(item.recognizer, { data: raw.data, count: 1, size }, { signal: options.signal, flip: item.flip });
+      return { model: rec.info.name, alignment: 'none', faces: [{ embedding: emb, box: { x: 0, y: 0, width: size, height: size }, score: 1, landmarks: [] }] };
+    }
     const prepared = await this.pool.prepare(
       { ...(item.image.encoded ? { encoded: item.image.encoded } : {}), ...(item.image.raw ? { raw: item.image.raw } : {}), aligned: item.aligned, largestFace: item.largestFace, flip: item.flip, size },
       options.signal ? { signal: options.signal } : {},
