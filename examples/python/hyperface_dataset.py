@@ -111,6 +111,13 @@ class HyperfaceStream(_Base):
         self.epoch = 0
         self.last_summary = None
 
+    def __getstate__(self):
+        # A gRPC channel cannot be pickled (DataLoader workers with the spawn start method):
+        # workers open their own connection to `address`.
+        state = dict(self.__dict__)
+        state["_client"] = None
+        return state
+
     # -- sizes --------------------------------------------------------------------------------
 
     def _identity_range(self) -> Tuple[int, int]:
