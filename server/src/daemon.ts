@@ -116,6 +116,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     return counts;
   });
   telemetry.gauge('hyperface_jobs_running', 'Jobs running now (queue depth of the job runner)', () => jobs.runningCount);
+  telemetry.gauge('hyperface_pool_queue_depth', 'Preprocessing tasks waiting for a worker', () => pool.stats().queued);
+  telemetry.gauge('hyperface_pool_utilization', 'Busy preprocessing workers / workers', () => {
+    const st = pool.stats();
+    return st.workers > 0 ? st.running / st.workers : 0;
+  });
   jobs.register('pack', traced('pack', packing.run));
   const generation = new GenerationApp({
     jobs,
@@ -124,6 +129,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     maxImagesPerIdentity: config.limits.maxImagesPerIdentity,
     maxIdentities: config.limits.maxIdentities,
     generateAhead: config.limits.generateAhead,
+    onFace: (generator) => telemetry.faces.add(1, { generator }),
   });
   jobs.register('generate', traced('generate', generation.run));
   const evaluation = new EvaluationApp({
@@ -187,7 +193,21 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       log: (level, msg, fields) => log[level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'info'](msg, { component: 'models', ...fields }),
       signal: shutdownController.signal,
     });
-    recognition = new RecognitionService(models, pool, { maxBatch: config.recognition.maxBatch, maxDelayMs: config.recognition.maxDelayMs });
+    recognition = new RecognitionService(models, pool, {
+      maxBatch: config.recognition.maxBatch,
+      maxDelayMs: config.recognition.maxDelayMs,
+      // One span per model batch, plus batch-size, latency and throughput metrics.
+      instrument: (info, run) =>
+        telemetry.span('recognizer batch', { 'hyperface.model': info.model, 'hyperface.provider': info.provider, 'hyperface.batch_size': info.size }, async () => {
+          const started = performance.now();
+          const out = await run();
+          const attrs = { model: info.model, provider: info.provider };
+          telemetry.batchSize.record(info.size, attrs);
+          telemetry.modelLatency.record((performance.now() - started) / 1000, attrs);
+          telemetry.embeddings.add(info.size, attrs);
+          return out;
+        }),
+    });
     grpc.setStatus('hyperface.v1.ModelService', 'SERVING');
     // Per service: SERVING once the models it needs are loaded and warmed.
     const hasRecognizer = models.list('recognizer').some((m) => m.state === 'ready');

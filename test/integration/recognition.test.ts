@@ -19,7 +19,7 @@ const demoDir = join(dirname(require.resolve('@vladmandic/face-api/package.json'
 let d: TestDaemon;
 
 before(async () => {
-  d = await startTestDaemon();
+  d = await startTestDaemon({ 'metrics.listen': '127.0.0.1:0' });
   await d.daemon.ready;
 });
 after(async () => {
@@ -112,4 +112,13 @@ test('CLI: `models --json` and `embed` against --address', async () => {
   assert.equal(summary.dim, 1024);
   const sidecar = JSON.parse(readFileSync(out.replace(/\.npy$/, '.json'), 'utf8')) as { rows: { source: string; box: unknown }[] };
   assert.ok(sidecar.rows[0]!.source.endsWith('sample2.jpg'));
+});
+
+test('domain metrics: embeddings, batch sizes, model latency, pool utilisation', async () => {
+  const text = await (await fetch(`http://127.0.0.1:${d.daemon.metricsPort}/metrics`)).text();
+  assert.match(text, /hyperface_embeddings(_total)?\{[^}]*model="faceres"[^}]*\} [1-9]/);
+  assert.match(text, /hyperface_batch_size_count\{[^}]*model="faceres"/);
+  assert.match(text, /hyperface_model_latency(_seconds)?_sum\{/);
+  assert.match(text, /hyperface_pool_utilization /);
+  assert.match(text, /hyperface_jobs\{[^}]*state="succeeded"/);
 });

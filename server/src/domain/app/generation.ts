@@ -50,6 +50,8 @@ export interface GenerationDepsApp {
   maxIdentities: number;
   /** Samples rendered ahead of the consumer. */
   generateAhead: number;
+  /** Counts faces produced (metrics). */
+  onFace?: (generator: string) => void;
 }
 
 /** A FaceSample as the wire wants it (camelCase, proto-loader shape). */
@@ -158,6 +160,7 @@ export class GenerationApp {
           file = req.datasetFormat === 'imagefolder' ? `${String(s.identity).padStart(6, '0')}/${String(s.sample).padStart(4, '0')}.${ext}` : 'train.rec';
         }
         done += 1;
+        this.deps.onFace?.(req.params.generator ?? 'default');
         if (s.belowThreshold) below += 1;
         if (s.embedding) {
           cosineSum += s.cosine;

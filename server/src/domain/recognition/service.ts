@@ -36,7 +36,12 @@ export interface EmbedItemResult {
   faces: EmbeddedFaceResult[];
 }
 
+/** Wraps every model call (metrics, a span per batch); must call `run` exactly once. */
+export type BatchInstrument = (info: { model: string; provider: string; size: number }, run: () => Promise<Float32Array>) => Promise<Float32Array>;
+
 export interface RecognitionServiceOptions {
+  /** Observes each model batch. @default none */
+  instrument?: BatchInstrument;
   /** Most crops per model call. @default 32 */
   maxBatch?: number;
   /** Longest wait for a batch to fill, in ms. @default 5 */
@@ -70,6 +75,7 @@ class Batcher {
     private readonly maxBatch: number,
     private readonly maxDelayMs: number,
     private readonly stats: BatchingStats,
+    private readonly instrument?: BatchInstrument,
   ) {}
 
   submit(batch: FaceBatch, signal: AbortSignal | undefined): Promise<Float32Array> {
@@ -150,7 +156,9 @@ class Batcher {
     this.stats.recentBatchSizes.push(count);
     if (this.stats.recentBatchSizes.length > 64) this.stats.recentBatchSizes.shift();
     try {
-      const out = await this.recognizer.embed({ data, count, size });
+      const call = (): Promise<Float32Array> => this.recognizer.embed({ data, count, size });
+      const info = this.recognizer.info;
+      const out = this.instrument ? await this.instrument({ model: info.name, provider: info.provider, size: count }, call) : await call();
       const dim = this.recognizer.info.dim;
       let row = 0;
       for (const p of take) {
@@ -203,6 +211,7 @@ function combineFlip(both: Float32Array, count: number, dim: number): Float32Arr
 export class RecognitionService {
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
+  private readonly instrument?: BatchInstrument;
   private readonly batchers = new Map<string, Batcher>();
   private readonly batchStats: BatchingStats = { calls: 0, crops: 0, recentBatchSizes: [] };
 
@@ -213,6 +222,7 @@ export class RecognitionService {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 32);
     this.maxDelayMs = Math.max(0, options.maxDelayMs ?? 5);
+    this.instrument = options.instrument;
   }
 
   /** Batching counters (for metrics and tests). */
@@ -282,7 +292,7 @@ export class RecognitionService {
     const key = `${rec.info.name}\u0000${batch.size}`;
     let b = this.batchers.get(key);
     if (!b) {
-      b = new Batcher(rec, this.maxBatch, this.maxDelayMs, this.batchStats);
+      b = new Batcher(rec, this.maxBatch, this.maxDelayMs, this.batchStats, this.instrument);
       this.batchers.set(key, b);
     }
     return b.submit(batch, signal).catch((error: unknown) => {
