@@ -216,15 +216,24 @@ export class HyperfaceClient {
   }
 
   /** Waits until the daemon answers health SERVING (for `service`, '' = overall). */
-  async waitForReady(options: CallOptions & { service?: string; pollMs?: number } = {}): Promise<void> {
-    const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
+  async waitForReady(options: CallOptions & { service?: string; pollMs?: number; unreachableTimeoutMs?: number } = {}): Promise<void> {
+    const started = Date.now();
+    const deadline = options.timeoutMs !== undefined ? started + options.timeoutMs : Infinity;
+    // A daemon that answers NOT_SERVING is loading models: wait for it. One that does not answer
+    // at all is given only `unreachableTimeoutMs` (@default 15000).
+    const unreachableDeadline = started + (options.unreachableTimeoutMs ?? 15_000);
+    let answered = false;
     for (;;) {
       options.signal?.throwIfAborted();
       try {
-        if ((await this.health(options.service ?? '', { signal: options.signal, timeoutMs: 2000 })) === 'SERVING') return;
+        const st = await this.health(options.service ?? '', { signal: options.signal, timeoutMs: 2000 });
+        answered = true;
+        if (st === 'SERVING') return;
       } catch (error) {
         const e = error as HyperfaceError;
         if (e.code !== 'UNAVAILABLE' && e.code !== 'DEADLINE_EXCEEDED' && e.code !== 'NOT_FOUND') throw e;
+        if (e.code === 'NOT_FOUND') answered = true;
+        if (!answered && Date.now() > unreachableDeadline) throw new UnavailableError(status.UNAVAILABLE, `cannot reach the daemon: ${e.message}`, { cause: e });
       }
       if (Date.now() > deadline) throw new UnavailableError(status.UNAVAILABLE, 'daemon not ready before the timeout');
       await delay(options.pollMs ?? 200, options.signal);
