@@ -113,7 +113,12 @@ function distinctColours(img: { data: Buffer }): number {
   return s.size;
 }
 
+// CI installs Debian's chromium (scripts/ci-system-deps.sh); a missing browser is a failure there.
+// Opt out explicitly (HYPERFACE_SKIP_BROWSER_TESTS=1) on machines without it.
 const hasChromium = existsSync('/usr/bin/chromium');
+if (!hasChromium && process.env.HYPERFACE_SKIP_BROWSER_TESTS !== '1') {
+  throw new Error('/usr/bin/chromium is missing: run scripts/ci-system-deps.sh, or set HYPERFACE_SKIP_BROWSER_TESTS=1 to skip the report screenshots');
+}
 
 void test('verification from a .bin: embeds with flip, insightface protocol, report + result.json, progress; Chromium renders the report', async () => {
   const images = await pairImages('jpg');
