@@ -6,7 +6,7 @@ import { InvalidArgumentError, type FieldViolation } from '../errors.js';
 import { envName, SETTINGS, type Config, type Leaf } from './schema.js';
 
 /** Environment variables that are ours but not settings (read by the CLI). */
-const NON_SETTING_ENV = new Set(['HYPERFACE_ADDRESS', 'HYPERFACE_TOKEN', 'HYPERFACE_CONFIG', 'HYPERFACE_DEBUG']);
+const NON_SETTING_ENV = new Set(['HYPERFACE_ADDRESS', 'HYPERFACE_TOKEN', 'HYPERFACE_CONFIG', 'HYPERFACE_DEBUG', 'HYPERFACE_TEST_LOG', 'HYPERFACE_SKIP_BROWSER_TESTS']);
 
 export interface LoadOptions {
   file?: string;
