@@ -11,6 +11,7 @@ import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import type { PathPolicy } from '../paths.js';
 import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
+import { normalizeRows } from '../packing/objective.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
 
 export type GallerySpec =
@@ -176,7 +177,7 @@ export class PackingApp {
     if (existsSync(file)) {
       const m = decodeNpyMatrix(new Uint8Array(await readFile(file)));
       if (m.cols !== req.params.dim) throw new InvalidArgumentError({ field: 'gallery', description: `gallery rows have ${m.cols} dimensions, the packing has ${req.params.dim}` });
-      return { data: normalizeRows(m.data, m.rows, m.cols), rows: m.rows };
+      return { data: normalizedCopy(m.data, m.rows, m.cols), rows: m.rows };
     }
     const built =
       g.kind === 'image_dir'
@@ -184,7 +185,7 @@ export class PackingApp {
         : await this.deps.galleries.builtin(g.kind === 'builtin' ? g.size : 1000, req.recognizer, req.params.seed, ctx.signal);
     if (built.dim !== req.params.dim) throw new InvalidArgumentError({ field: 'gallery', description: `gallery embeddings have ${built.dim} dimensions, the packing has ${req.params.dim}` });
     await writeFileAtomic(cached, encodeNpyFloat32(built.data, built.rows, built.dim));
-    return { data: normalizeRows(built.data, built.rows, built.dim), rows: built.rows };
+    return { data: normalizedCopy(built.data, built.rows, built.dim), rows: built.rows };
   }
 }
 
@@ -206,13 +207,9 @@ function describeGallery(req: PackJobRequest): unknown {
   return req.gallery.kind === 'file' ? { kind: 'npy', path: req.gallery.path } : req.gallery;
 }
 
-function normalizeRows(data: Float32Array, rows: number, dim: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let c = 0; c < dim; c++) s += data[r * dim + c]! ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let c = 0; c < dim; c++) out[r * dim + c] = data[r * dim + c]! * inv;
-  }
+/** A normalised copy (the gallery file itself stays as the user wrote it). */
+function normalizedCopy(data: Float32Array, rows: number, dim: number): Float32Array {
+  const out = data.slice(0, rows * dim);
+  normalizeRows(out, rows, dim);
   return out;
 }

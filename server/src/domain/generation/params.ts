@@ -2,6 +2,7 @@
 // errors are the proto's snake_case paths (hyperface.v1.GenerateRequest).
 import { InvalidArgumentError, type FieldViolation } from '../../errors.js';
 import type { VariationSettings } from '../../runtime/models/types.js';
+import { mix32 } from '../../util/hash.js';
 
 export interface IdentityMatrix {
   /** Row-major float32 [rows, dim]. */
@@ -148,16 +149,6 @@ export function identityRange(params: GenerateParams): { start: number; end: num
 export function planSize(params: GenerateParams): number {
   const { start, end } = identityRange(params);
   return Math.max(0, end - start) * params.imagesPerIdentity;
-}
-
-function mix32(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

@@ -1,16 +1,9 @@
 // Seeded, platform-independent randomness for the builtin generator. Never Math.random: the same
 // (seed, stream) pair yields the same sequence on every worker and after every restart.
 
-/** 32-bit integer mix (the murmur3 finaliser); maps any uint32 to a well-spread uint32. */
-export function mix32(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { mix32 } from '../../../util/hash.js';
+
+export { mix32 };
 
 /** Stable uint32 hash of a list of uint32 words (order matters). */
 export function hashWords(...words: number[]): number {
