@@ -68,7 +68,10 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const compute = (device: 'cpu' | 'gpu'): Promise<ComputeEngine> => {
     let engine = engines.get(device);
     if (!engine) {
-      engine = createComputeEngine({ device, log: (msg) => log.info(msg, { component: 'compute' }) });
+      engine = createComputeEngine({ device, log: (msg) => log.info(msg, { component: 'compute' }) }).then((e) => {
+        if (device === 'gpu' && e.provider !== 'webgpu') log.warn('device gpu requested but no WebGPU adapter was found: packing runs on the CPU', { component: 'compute' });
+        return e;
+      });
       engines.set(device, engine);
     }
     return engine;
