@@ -75,3 +75,31 @@ test('config is strict: unknown keys and environment variables are errors that n
   assert.equal(ok.limits.maxIdentities, 1000);
   assert.equal(ok.compute.device, 'gpu');
 });
+
+test('traces: a span per RPC and per job are exported over OTLP/HTTP', async () => {
+  const { createServer } = await import('node:http');
+  const bodies: string[] = [];
+  const collector = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('latin1')));
+    req.on('end', () => {
+      bodies.push(`${req.url} ${body}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  const port = (collector.address() as { port: number }).port;
+  const d = await startTestDaemon({ 'telemetry.otlpEndpoint': `http://127.0.0.1:${port}/v1/traces` }, { models: false });
+  try {
+    await d.client.waitForReady({ service: 'hyperface.v1.PackingService', timeoutMs: 30_000 });
+    await drain(d.client.pack({ identities: 6, dim: 3, gallery: { none: true }, iterations: 20 }));
+  } finally {
+    await d.stop(); // flushes the batch span processor
+    collector.close();
+  }
+  const all = bodies.join('\n');
+  assert.match(all, /\/v1\/traces/);
+  assert.match(all, /\/hyperface\.v1\.PackingService\/Pack/);
+  assert.match(all, /job pack/);
+});

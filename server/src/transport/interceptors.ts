@@ -7,6 +7,7 @@ import { encodeStatusDetails, STATUS_DETAILS_KEY } from '@hyperface/sdk/status-d
 import { FailedPreconditionError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { Telemetry } from '../telemetry.js';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 
 const OPEN_PREFIXES = ['/grpc.health.v1.Health/', '/grpc.reflection.'];
 
@@ -65,9 +66,18 @@ export function createInterceptors(options: InterceptorOptions): ServerIntercept
     const [, service = '', name = ''] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
     const open = OPEN_PREFIXES.some((p) => path.startsWith(p));
     const started = process.hrtime.bigint();
+    // One server span per RPC (the role grpc instrumentation plays; ESM loaders make the
+    // require-hook instrumentation unreliable, so the interceptor does it).
+    const span = options.telemetry.tracer.startSpan(path, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': name } });
     let principal: string | undefined;
     let finished = false;
+    let recorded = false;
     const record = (code: status): void => {
+      if (recorded) return;
+      recorded = true;
+      span.setAttribute('rpc.grpc.status_code', code);
+      if (code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: status[code] });
+      span.end();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       options.telemetry.rpcDuration.record(seconds, { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': name, 'rpc.grpc.status_code': code });
       if (code !== status.OK && code !== status.CANCELLED) options.log.debug('rpc finished', { method: path, code: status[code], seconds });
@@ -115,6 +125,7 @@ export function createInterceptors(options: InterceptorOptions): ServerIntercept
           },
           onCancel() {
             release();
+            record(status.CANCELLED);
           },
         });
       },
