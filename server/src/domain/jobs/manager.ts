@@ -273,6 +273,8 @@ export class JobManager {
     entry.done = (async () => {
       try {
         await this.transition(record, 'running');
+        // Cancelled (or shut down) while the state was being written: do not start the work.
+        controller.signal.throwIfAborted();
         const result = await runner(ctx);
         record.result = result;
         record.progress = 1;
