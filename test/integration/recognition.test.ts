@@ -122,3 +122,16 @@ test('domain metrics: embeddings, batch sizes, model latency, pool utilisation',
   assert.match(text, /hyperface_pool_utilization /);
   assert.match(text, /hyperface_jobs\{[^}]*state="succeeded"/);
 });
+
+test('Pack with an image-folder gallery: faces detected, embedded by the recognizer, then packed near them', async () => {
+  const { copyFileSync, mkdirSync } = await import('node:fs');
+  const dir = join(tempDir(), 'gallery');
+  mkdirSync(dir);
+  for (const name of ['sample2.jpg', 'sample3.jpg', 'sample4.jpg', 'sample5.jpg']) copyFileSync(join(demoDir, name), join(dir, name));
+  let result;
+  for await (const ev of d.client.pack({ identities: 4, gallery: { imageDir: dir }, iterations: 100, alpha: 1 })) if (ev.result) result = ev.result;
+  assert.ok(result);
+  assert.deepEqual(result.shape, [4, 1024], 'dim taken from the recognizer');
+  assert.ok(result.metrics!.meanGalleryDistance < 0.5, `points stay near the gallery (${result.metrics!.meanGalleryDistance})`);
+  assert.ok(result.metrics!.minAngleDeg > 30);
+});
