@@ -4,9 +4,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, extname } from 'node:path';
 import { FailedPreconditionError, HyperfaceError, throwIfAborted } from '../../errors.js';
-import type { Generator, RawImageData } from '../../runtime/models/types.js';
+import type { Generator } from '../../runtime/models/types.js';
 import type { RecognitionService } from '../recognition/service.js';
-import { DEFAULT_VARIATION, sampleSeed } from '../generation/index.js';
+import { DEFAULT_VARIATION, sampleSeed, stackImages } from '../generation/index.js';
 import type { GalleryBuilder } from './packing.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp']);
@@ -58,7 +58,7 @@ export function createGalleryBuilder(deps: GalleryDeps): GalleryBuilder {
           variation: { ...DEFAULT_VARIATION },
         }));
         const images = await generator.render(items, { signal });
-        const embeddings = await service.embedAligned(recognizer, stackImages(images), { signal });
+        const embeddings = await service.embedAligned(recognizer, { ...stackImages(images), count: images.length }, { signal });
         const d = embeddings.length / count;
         for (let j = 0; j < count; j++) rows.push(embeddings.slice(j * d, (j + 1) * d));
       }
@@ -73,14 +73,6 @@ function stack(rows: Float32Array[]): { data: Float32Array; rows: number; dim: n
   const data = new Float32Array(rows.length * dim);
   rows.forEach((r, i) => data.set(r, i * dim));
   return { data, rows: rows.length, dim };
-}
-
-function stackImages(images: RawImageData[]): { data: Uint8Array; count: number; size: number } {
-  const size = images[0]?.width ?? 0;
-  const per = size * size * 3;
-  const data = new Uint8Array(images.length * per);
-  images.forEach((img, i) => data.set(img.data.subarray(0, per), i * per));
-  return { data, count: images.length, size };
 }
 
 /** A seeded uniform point on the sphere (Box–Muller over a mulberry32 stream). */

@@ -56,7 +56,8 @@ function unitRow(m: GenerateParams['identities'], row: number): Float32Array {
   return x;
 }
 
-function stackImages(images: RawImageData[]): { data: Uint8Array; size: number } {
+/** Stacks same-sized square RGB renders into one uint8 HWC batch. */
+export function stackImages(images: RawImageData[]): { data: Uint8Array; size: number } {
   const first = images[0];
   if (!first) return { data: new Uint8Array(0), size: 0 };
   const size = first.width;
