@@ -133,12 +133,14 @@ export class GenerationApp {
     let cosineCount = 0;
     let lastProgress = 0;
     const emitProgress = async (force: boolean): Promise<void> => {
+      // The job record's fraction is exact after every sample (GetJob reads it); the progress
+      // events on the stream are throttled.
+      ctx.setProgress(total > 0 ? (done + skipped) / total : 1);
       const now = Date.now();
       if (!force && now - lastProgress < 500) return;
       lastProgress = now;
       const elapsed = (now - started) / 1000;
       const rate = done / Math.max(elapsed, 1e-3);
-      ctx.setProgress(total > 0 ? (done + skipped) / total : 1);
       await ctx.emit('generate', { progress: { done: done + skipped, total, elapsedSeconds: elapsed, etaSeconds: rate > 0 ? (total - done - skipped) / rate : -1, facesPerSecond: rate, skipped } });
     };
     const skip = writer
