@@ -73,6 +73,16 @@ function adamRows(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32A
   }
 }
 
+/** Adam moments (restored from a checkpoint when present) and a gradient buffer, [N, D] each. */
+function adamState(ctx: OptimiserContext, restore?: PackStateArrays): { m: Float32Array; v: Float32Array; g: Float32Array } {
+  const size = ctx.n * ctx.d;
+  return {
+    m: restore?.m instanceof Float32Array ? restore.m : new Float32Array(size),
+    v: restore?.v instanceof Float32Array ? restore.v : new Float32Array(size),
+    g: new Float32Array(size),
+  };
+}
+
 function* range(n: number): Iterable<number> {
   for (let i = 0; i < n; i++) yield i;
 }
@@ -88,10 +98,7 @@ export class PaperOptimiser implements Optimiser {
     private readonly ctx: OptimiserContext,
     restore?: PackStateArrays,
   ) {
-    const size = ctx.n * ctx.d;
-    this.m = restore?.m instanceof Float32Array ? restore.m : new Float32Array(size);
-    this.v = restore?.v instanceof Float32Array ? restore.v : new Float32Array(size);
-    this.g = new Float32Array(size);
+    ({ m: this.m, v: this.v, g: this.g } = adamState(ctx, restore));
   }
 
   async evaluate(): Promise<Evaluation> {
@@ -130,10 +137,7 @@ export class StochasticOptimiser implements Optimiser {
     private readonly ctx: OptimiserContext,
     restore?: PackStateArrays,
   ) {
-    const size = ctx.n * ctx.d;
-    this.m = restore?.m instanceof Float32Array ? restore.m : new Float32Array(size);
-    this.v = restore?.v instanceof Float32Array ? restore.v : new Float32Array(size);
-    this.g = new Float32Array(size);
+    ({ m: this.m, v: this.v, g: this.g } = adamState(ctx, restore));
     const b = Math.min(ctx.params.batchSize, ctx.n);
     // An exact (full) evaluation costs ⌈N/B⌉ steps; doing one every 4 epochs keeps it under 25 %.
     this.evalEvery = Math.max(ctx.params.checkpointEvery, 4 * Math.ceil(ctx.n / b));
