@@ -1,0 +1,158 @@
+// The one way to open a file on behalf of a request. A request-controlled file may be a symlink
+// out of the data root, a FIFO or device (which would block a libuv thread forever or read without
+// end), or simply huge. Every read here: resolves the real path and checks it against the root,
+// requires a regular file, opens with O_NONBLOCK (so a FIFO swapped in after the check cannot
+// block), caps the size, and reads in chunks that honour an AbortSignal.
+import { constants } from 'node:fs';
+import { open, realpath, stat, lstat, type FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, throwIfAborted } from '../errors.js';
+
+export interface SafeReadOptions {
+  /** Refuse files larger than this many bytes. */
+  maxBytes: number;
+  /** Cancels a read in progress (checked between chunks). */
+  signal?: AbortSignal;
+  /** Request field named in errors, e.g. `gallery.npy_path`. */
+  field?: string;
+}
+
+const CHUNK = 4 << 20;
+
+/** True when `p` is `root` or lies below it (both absolute, already normalised). */
+export function isInside(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
+}
+
+/**
+ * Confines files to a root by their *real* path. `root === undefined` means unconfined (the
+ * in-process CLI, which reads with the user's own rights), but the file-type and size rules
+ * still hold.
+ */
+export class FileGuard {
+  private realRootPromise: Promise<string> | undefined;
+  constructor(readonly root: string | undefined) {}
+
+  private realRoot(): Promise<string> | undefined {
+    if (this.root === undefined) return undefined;
+    this.realRootPromise ??= realpath(resolve(this.root)).catch(() => resolve(this.root as string));
+    return this.realRootPromise;
+  }
+
+  /** Resolves `name` against `base` (a folder already confined), refusing `..`/absolute escapes by name. */
+  join(base: string, name: string, field: string): string {
+    if (name.includes('\0')) throw new InvalidArgumentError({ field, description: 'contains a NUL byte' });
+    const full = resolve(base, name);
+    if (!isInside(resolve(base), full)) throw new PermissionDeniedError(`${field}: ${clip(name)} leaves its folder`);
+    return full;
+  }
+
+  /** The real path of an existing file, checked against the real root. */
+  async real(path: string, field: string): Promise<string> {
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch (error) {
+      throw fsError(error, path, field);
+    }
+    const root = await this.realRoot();
+    if (root !== undefined && !isInside(root, real)) throw new PermissionDeniedError(`${field}: ${clip(path)} resolves outside the data root`);
+    return real;
+  }
+
+  /** stat() of a confined regular file; anything else (FIFO, device, socket, folder) is refused. */
+  async regularFile(path: string, field: string): Promise<{ real: string; size: number }> {
+    const real = await this.real(path, field);
+    const st = await stat(real).catch((error: unknown) => {
+      throw fsError(error, path, field);
+    });
+    if (!st.isFile()) throw new InvalidArgumentError({ field, description: `${clip(path)} is ${kindOf(st)}, not a regular file` });
+    return { real, size: st.size };
+  }
+
+  /** Reads a whole confined regular file, at most `maxBytes`, cancellably. */
+  async read(path: string, options: SafeReadOptions): Promise<Buffer> {
+    const field = options.field ?? 'path';
+    const handle = await this.openRead(path, options);
+    try {
+      const { size } = await handle.stat();
+      const out = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        throwIfAborted(options.signal);
+        const { bytesRead } = await handle.read(out, got, Math.min(CHUNK, size - got), got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      if (got !== size) throw new FailedPreconditionError(`${field}: ${clip(path)} changed while it was read`);
+      return out;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Opens a confined regular file for reading; the caller closes the handle. */
+  async openRead(path: string, options: SafeReadOptions): Promise<FileHandle> {
+    const field = options.field ?? 'path';
+    throwIfAborted(options.signal);
+    const { real, size } = await this.regularFile(path, field);
+    if (size > options.maxBytes) {
+      throw new ResourceExhaustedError(`${field}: ${clip(path)} is ${size} bytes, over the limit of ${options.maxBytes}`, 0);
+    }
+    let handle: FileHandle;
+    try {
+      handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (error) {
+      throw fsError(error, path, field);
+    }
+    const st = await handle.stat();
+    if (!st.isFile() || st.size > options.maxBytes) {
+      await handle.close();
+      throw new InvalidArgumentError({ field, description: `${clip(path)} changed type or size while it was opened` });
+    }
+    return handle;
+  }
+
+  /**
+   * Checks a path that is about to be written: every existing component must be a real folder
+   * (or, for the leaf, a regular file) inside the root; a symlink anywhere is refused so that a
+   * write can never land outside the root.
+   */
+  async writable(path: string, field: string): Promise<void> {
+    const root = this.root === undefined ? undefined : resolve(this.root);
+    const abs = resolve(path);
+    if (root !== undefined && !isInside(root, abs)) throw new PermissionDeniedError(`${field}: ${clip(path)} is outside the data root`);
+    const chain: string[] = [];
+    for (let p = abs; root === undefined ? dirname(p) !== p : p !== root && isInside(root, p); p = dirname(p)) chain.push(p);
+    for (const p of chain.reverse()) {
+      const st = await lstat(p).catch(() => undefined);
+      if (st === undefined) return; // the rest will be created by us
+      if (st.isSymbolicLink()) throw new PermissionDeniedError(`${field}: ${clip(p)} is a symlink; refusing to write through it`);
+      if (p !== abs && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(p)} is not a folder` });
+      if (p === abs && !st.isFile() && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(p)} is ${kindOf(st)}` });
+    }
+  }
+}
+
+function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function fsError(error: unknown, path: string, field: string): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new NotFoundError(`${field}: ${clip(path)}`, { cause: error });
+  if (code === 'ELOOP') return new PermissionDeniedError(`${field}: ${clip(path)} is a symlink`, { cause: error });
+  if (code === 'EACCES' || code === 'EPERM') return new PermissionDeniedError(`${field}: ${clip(path)} is not readable`, { cause: error });
+  if (code === 'EISDIR') return new InvalidArgumentError({ field, description: `${clip(path)} is a folder` });
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Error messages never echo unbounded input. */
+export function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…(${text.length} chars)`;
+}
