@@ -1,5 +1,5 @@
 // Strict lint for all TypeScript: type-aware rules (no-floating-promises), import/no-cycle,
-// consistent-type-imports.
+// consistent-type-imports, and the one-way layering of server/src.
 import tseslint from 'typescript-eslint';
 import importPlugin from 'eslint-plugin-import';
 
@@ -35,6 +35,24 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/restrict-template-expressions': 'off',
       'import/no-cycle': ['error', { maxDepth: 10 }],
+    },
+  },
+  // The three layers of server/src import one way only: transport -> domain -> runtime.
+  {
+    files: ['server/src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '(^|/)transport(/|$)', message: 'domain must not import transport (layers: transport -> domain -> runtime)' },
+        { regex: '^@grpc/', message: 'the domain does not speak gRPC; transport maps domain types to the wire' },
+      ] }],
+    },
+  },
+  {
+    files: ['server/src/runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '(^|/)(transport|domain)(/|$)', message: 'runtime must not import domain or transport (layers: transport -> domain -> runtime)' },
+      ] }],
     },
   },
 );
