@@ -195,6 +195,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     models = await ModelRepository.create(modelsConfig, {
       log: (level, msg, fields) => log[level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'info'](msg, { component: 'models', ...fields }),
       signal: shutdownController.signal,
+      baseDir: config.models.baseDir,
     });
     recognition = new RecognitionService(models, pool, {
       maxBatch: config.recognition.maxBatch,

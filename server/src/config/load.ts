@@ -1,9 +1,10 @@
 // Builds the Config from defaults < YAML file < HYPERFACE_* environment < flags, strictly:
 // an unknown key, env var or value of the wrong type is an error that names it.
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InvalidArgumentError, type FieldViolation } from '../errors.js';
-import { envName, SETTINGS, type Config, type Leaf } from './schema.js';
+import { defaultDataDir, envName, SETTINGS, type Config, type Leaf } from './schema.js';
 
 /** Environment variables that are ours but not settings (read by the CLI). */
 const NON_SETTING_ENV = new Set(['HYPERFACE_ADDRESS', 'HYPERFACE_TOKEN', 'HYPERFACE_CONFIG', 'HYPERFACE_DEBUG', 'HYPERFACE_TEST_LOG', 'HYPERFACE_SKIP_BROWSER_TESTS']);
@@ -62,7 +63,10 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
     setPath(config, path, Array.isArray(value) ? [...(value as unknown[])] : value);
   }
   if (violations.length > 0) throw new InvalidArgumentError(violations);
+  config.dataDir ??= defaultDataDir(env);
   (config.models as Record<string, unknown>).entries = entries;
+  // Model paths in the file are written relative to the file (docs/recognizers.md).
+  (config.models as Record<string, unknown>).baseDir = options.file ? dirname(resolve(options.file)) : process.cwd();
   return config as unknown as Config;
 }
 
