@@ -58,11 +58,14 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const telemetry = Telemetry.create({ otlpEndpoint: config.telemetry.otlpEndpoint, version: VERSION });
 
   // --- runtime -------------------------------------------------------------------------------
-  const modelsConfig = validateModelsConfig({
-    builtins: config.models.builtin,
-    entries: config.models.entries,
-    defaults: { ...(config.defaults.recognizer ? { recognizer: config.defaults.recognizer } : {}), ...(config.defaults.generator ? { generator: config.defaults.generator } : {}) },
-  });
+  const modelsConfig = validateModelsConfig(
+    {
+      builtin: config.models.builtin,
+      entries: config.models.entries,
+      defaults: { ...(config.defaults.recognizer ? { recognizer: config.defaults.recognizer } : {}), ...(config.defaults.generator ? { generator: config.defaults.generator } : {}) },
+    },
+    { defaultsPath: 'defaults' },
+  );
   if (config.models.load.length > 0) modelsConfig.entries = modelsConfig.entries.filter((e) => config.models.load.includes(e.name));
   const engines = new Map<string, Promise<ComputeEngine>>();
   const compute = (device: 'cpu' | 'gpu'): Promise<ComputeEngine> => {

@@ -7,7 +7,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@hyperface/server/config/load';
 import { buildOnnxModel } from '@hyperface/server/runtime/compute/onnx-graph';
-import { spawnDaemon, tempDir } from '../helpers/daemon.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CLI, spawnDaemon, tempDir } from '../helpers/daemon.js';
+
+const run = promisify(execFile);
 
 const S = 16;
 const D = 8;
@@ -56,4 +60,42 @@ test('default dataDir: $XDG_STATE_HOME/hyperface when it is absolute, else ~/.lo
   assert.equal((await loadConfig({ env: {} })).dataDir, join(homedir(), '.local', 'state', 'hyperface'));
   assert.equal((await loadConfig({ env: { XDG_STATE_HOME: 'relative/st' } })).dataDir, join(homedir(), '.local', 'state', 'hyperface'), 'XDG: a relative path is ignored');
   assert.equal((await loadConfig({ env: { XDG_STATE_HOME: '/var/tmp/st', HYPERFACE_DATA_DIR: '/srv/hf' } })).dataDir, '/srv/hf');
+});
+
+test('a config file with many mistakes: `hyperface serve` names every one with its path and exits 1', async () => {
+  const dir = tempDir('hf-conf-');
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(
+    file,
+    [
+      'limits: { maxIdentitiez: 3 }',
+      'models:',
+      '  entries:',
+      '    - { name: a, kind: recognizer, backend: onnx, files: [a.onnx], colour: red }',
+      '    - { name: b, kind: recognizer, backend: onnxx }',
+      '    - { name: c, kind: recognizer, backend: tfjs, files: [c.json], kserve: { url: "h:1" }, input: { size: 2 } }',
+      '    - { name: d, kind: recognizer, backend: onnx-decoder }',
+      '    - { name: e, kind: recognizer, backend: kserve-v2 }',
+      '    - { name: a, kind: generator, backend: onnx-decoder, files: [g.onnx] }',
+      '',
+    ].join('\n'),
+  );
+  const failed = await run(process.execPath, [CLI, 'serve', '--config', file, '--print-config']).then(
+    () => undefined,
+    (error: unknown) => error as { code: number; stderr: string },
+  );
+  assert.ok(failed, 'the daemon refuses the file');
+  assert.equal(failed.code, 1);
+  for (const expected of [
+    'limits.maxIdentitiez: unknown setting',
+    'models.entries[0].colour: unknown key "colour"',
+    'models.entries[1].backend: must be one of onnx, tfjs, kserve-v2, builtin, onnx-decoder, onnx-diffusion',
+    'models.entries[2].kserve: unknown key "kserve" (only allowed with backend kserve-v2)',
+    'models.entries[2].input.size: must be >= 8',
+    'models.entries[3].kind: backend onnx-decoder cannot serve a recognizer',
+    'models.entries[4].kserve: is required for backend kserve-v2',
+    'models.entries[5].name: duplicate model name "a"',
+  ]) {
+    assert.ok(failed.stderr.includes(expected), `${expected}\n---\n${failed.stderr}`);
+  }
 });

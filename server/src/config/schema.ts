@@ -50,7 +50,7 @@ export const SETTINGS = {
 
 export type SettingPath = keyof typeof SETTINGS;
 
-/** `models.entries` (a list of model declarations) is validated by runtime/models/config.ts. */
+/** `models.entries` (a list of model declarations) follows the zod schema in runtime/models/schema.ts. */
 export const NESTED_SECTIONS = ['models.entries'] as const;
 
 export interface Config {
