@@ -2,6 +2,8 @@
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { SERVICE_NAMES } from '@hyperface/sdk/proto';
 import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './logging.js';
 import { UnavailableError } from './errors.js';
@@ -11,15 +13,17 @@ import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
 import { createGalleryBuilder } from './domain/app/galleries.js';
 import { EvaluationApp } from './domain/app/evaluation.js';
-import { NotFoundError } from './errors.js';
+import { pickJudge } from './domain/evaluation/judge.js';
 import { RecognitionService } from './domain/recognition/service.js';
 import { PreprocessPool } from './runtime/pool/pool.js';
-import { createComputeEngine, type ComputeEngine } from './runtime/compute/engine.js';
+import { largestFaceAligner } from './runtime/pool/largest-face.js';
+import { ComputeEngines } from './runtime/compute/engines.js';
 import { ModelRepository } from './runtime/models/repository.js';
 import { validateModelsConfig } from './runtime/models/config.js';
-import { GrpcServer } from './transport/server.js';
+import { GrpcServer, type ServiceName } from './transport/server.js';
+import { DaemonHealth } from './transport/health.js';
 import { jobHandlers } from './transport/jobs.js';
-import { modelHandlers } from './transport/models.js';
+import { lateCatalog, modelHandlers } from './transport/models.js';
 import { packingHandlers } from './transport/packing.js';
 import { generationHandlers } from './transport/generation.js';
 import { recognitionHandlers } from './transport/recognition.js';
@@ -29,6 +33,7 @@ import { createInterceptors, TokenSet } from './transport/interceptors.js';
 import { Telemetry } from './telemetry.js';
 import type { JobContext, JobRunner } from './domain/jobs/manager.js';
 import type { JobKind } from './domain/jobs/types.js';
+import { Late } from './util/late.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 
@@ -58,40 +63,28 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const telemetry = Telemetry.create({ otlpEndpoint: config.telemetry.otlpEndpoint, version: VERSION });
 
   // --- runtime -------------------------------------------------------------------------------
-  const modelsConfig = validateModelsConfig({
-    builtins: config.models.builtin,
-    entries: config.models.entries,
-    defaults: { ...(config.defaults.recognizer ? { recognizer: config.defaults.recognizer } : {}), ...(config.defaults.generator ? { generator: config.defaults.generator } : {}) },
-  });
+  const modelsConfig = validateModelsConfig(
+    {
+      builtin: config.models.builtin,
+      entries: config.models.entries,
+      defaults: { ...(config.defaults.recognizer ? { recognizer: config.defaults.recognizer } : {}), ...(config.defaults.generator ? { generator: config.defaults.generator } : {}) },
+    },
+    { defaultsPath: 'defaults' },
+  );
   if (config.models.load.length > 0) modelsConfig.entries = modelsConfig.entries.filter((e) => config.models.load.includes(e.name));
-  const engines = new Map<string, Promise<ComputeEngine>>();
-  const compute = (device: 'cpu' | 'gpu'): Promise<ComputeEngine> => {
-    let engine = engines.get(device);
-    if (!engine) {
-      engine = createComputeEngine({ device, log: (msg) => log.info(msg, { component: 'compute' }) }).then((e) => {
-        if (device === 'gpu' && e.provider !== 'webgpu') log.warn('device gpu requested but no WebGPU adapter was found: packing runs on the CPU', { component: 'compute' });
-        return e;
-      });
-      engines.set(device, engine);
-    }
-    return engine;
-  };
+  const engines = new ComputeEngines((level, msg) => log[level](msg, { component: 'compute' }));
+  const compute = engines.get;
 
   // --- domain --------------------------------------------------------------------------------
   const paths = new PathPolicy(config.dataRoot);
   const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, log });
   const unfinished = await jobs.open();
-  let models: ModelRepository | undefined;
-  const requireModels = (): ModelRepository => {
-    if (!models) throw new UnavailableError('models are still loading; retry shortly');
-    return models;
-  };
+  // Models load after the port opens; until then these getters answer UNAVAILABLE.
+  const models = new Late<ModelRepository>('models are still loading; retry shortly');
+  const recognition = new Late<RecognitionService>('models are still loading; retry shortly');
+  const requireModels = models.require;
+  const requireRecognition = recognition.require;
   const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue });
-  let recognition: RecognitionService | undefined;
-  const requireRecognition = (): RecognitionService => {
-    if (!recognition) throw new UnavailableError('models are still loading; retry shortly');
-    return recognition;
-  };
   const packing = new PackingApp({
     jobs,
     paths,
@@ -141,19 +134,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     evaluationDeps: () => {
       const service = requireRecognition();
       const repo = requireModels();
-      return {
-        embedder: service,
-        align: async (encoded, size, opts) => {
-          const prepared = await pool.prepare({ encoded, aligned: false, largestFace: true, flip: false, size }, { signal: opts?.signal });
-          const face = prepared.faces[0];
-          if (!face) throw new NotFoundError('a face in the image');
-          return face.crop;
-        },
-        pickJudge: (recognizer) => {
-          const main = recognizer || repo.defaultRecognizerName;
-          return repo.list('recognizer').find((m) => m.name !== main && m.state === 'ready')?.name;
-        },
-      };
+      return { embedder: service, align: largestFaceAligner(pool), pickJudge: (recognizer) => pickJudge(repo.list('recognizer'), recognizer, repo.defaultRecognizerName) };
     },
   });
   jobs.register('evaluate_verification', traced('evaluate_verification', evaluation.runVerification));
@@ -166,37 +147,34 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     tls: config.tls,
     interceptors: createInterceptors({ tokens, maxCallsPerPrincipal: config.limits.maxCallsPerClient, telemetry, log }),
   });
-  const catalog = {
-    list: (kind?: 'recognizer' | 'generator') => models?.list(kind) ?? [],
-    info: (name: string) => requireModels().info(name),
-    get defaultRecognizerName() {
-      return models?.defaultRecognizerName ?? '';
-    },
-    get defaultGeneratorName() {
-      return models?.defaultGeneratorName ?? '';
-    },
+  // One entry per name in SERVICE_NAMES (the type makes a missing one a compile error).
+  const services: Record<ServiceName, UntypedServiceImplementation> = {
+    'hyperface.v1.PackingService': packingHandlers(deps, packing, jobs),
+    'hyperface.v1.GenerationService': generationHandlers(deps, generation, jobs),
+    'hyperface.v1.RecognitionService': recognitionHandlers(deps, requireRecognition, config.limits.maxEmbedInFlight),
+    'hyperface.v1.EvaluationService': evaluationHandlers(deps, evaluation, jobs),
+    'hyperface.v1.JobService': jobHandlers(deps, jobs),
+    'hyperface.v1.ModelService': modelHandlers(deps, lateCatalog(() => models.current, requireModels)),
   };
-  grpc.add('hyperface.v1.PackingService', packingHandlers(deps, packing, jobs));
-  grpc.add('hyperface.v1.GenerationService', generationHandlers(deps, generation, jobs));
-  grpc.add('hyperface.v1.RecognitionService', recognitionHandlers(deps, requireRecognition, config.limits.maxEmbedInFlight));
-  grpc.add('hyperface.v1.EvaluationService', evaluationHandlers(deps, evaluation, jobs));
-  grpc.add('hyperface.v1.JobService', jobHandlers(deps, jobs));
-  grpc.add('hyperface.v1.ModelService', modelHandlers(deps, catalog));
+  for (const name of SERVICE_NAMES) grpc.add(name, services[name]);
+  const health = new DaemonHealth(grpc);
   const port = await grpc.listen(config.listen);
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const metricsPort = config.metrics.listen ? await telemetry.serveMetrics(config.metrics.listen) : 0;
   log.info('listening', { address: `${host}:${port}`, dataDir: config.dataDir, version: VERSION, metricsPort: metricsPort || undefined, auth: tokens ? `${tokens.size} tokens` : 'off' });
-  grpc.setStatus('hyperface.v1.JobService', 'SERVING');
+  health.listening();
 
   // Models load after the port is open so probes see NOT_SERVING (not connection refused) meanwhile.
   const ready = (async () => {
     await compute(config.compute.device);
-    grpc.setStatus('hyperface.v1.PackingService', 'SERVING');
-    models = await ModelRepository.create(modelsConfig, {
+    health.computeReady();
+    const repo = await ModelRepository.create(modelsConfig, {
       log: (level, msg, fields) => log[level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'info'](msg, { component: 'models', ...fields }),
       signal: shutdownController.signal,
+      baseDir: config.models.baseDir,
     });
-    recognition = new RecognitionService(models, pool, {
+    models.set(repo);
+    recognition.set(new RecognitionService(repo, pool, {
       maxBatch: config.recognition.maxBatch,
       maxDelayMs: config.recognition.maxDelayMs,
       // One span per model batch, plus batch-size, latency and throughput metrics.
@@ -210,17 +188,10 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
           telemetry.embeddings.add(info.size, attrs);
           return out;
         }),
-    });
-    grpc.setStatus('hyperface.v1.ModelService', 'SERVING');
-    // Per service: SERVING once the models it needs are loaded and warmed.
-    const hasRecognizer = models.list('recognizer').some((m) => m.state === 'ready');
-    const hasGenerator = models.list('generator').some((m) => m.state === 'ready');
-    grpc.setStatus('hyperface.v1.RecognitionService', hasRecognizer ? 'SERVING' : 'NOT_SERVING');
-    grpc.setStatus('hyperface.v1.EvaluationService', 'SERVING');
-    grpc.setStatus('hyperface.v1.GenerationService', hasGenerator ? 'SERVING' : 'NOT_SERVING');
-    grpc.setStatus('', 'SERVING');
+    }));
+    health.modelsLoaded(repo);
     jobs.resumeUnfinished(unfinished);
-    log.info('ready', { models: models.list().map((m) => `${m.name}:${m.state}`) });
+    log.info('ready', { models: repo.list().map((m) => `${m.name}:${m.state}`) });
   })();
   ready.catch((error: unknown) => log.error('start-up failed', { error: error as Error }));
   // Callers that await `ready` see the failure; keep the unawaited copy from crashing the process.
@@ -237,14 +208,13 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     shutdown: () => {
       stopping ??= (async () => {
         log.info('shutting down');
-        grpc.setStatus('', 'NOT_SERVING');
-        for (const s of ['hyperface.v1.PackingService', 'hyperface.v1.GenerationService', 'hyperface.v1.RecognitionService', 'hyperface.v1.EvaluationService', 'hyperface.v1.ModelService', 'hyperface.v1.JobService'] as const) grpc.setStatus(s, 'NOT_SERVING');
+        health.stopping();
         await jobs.shutdown(config.shutdown.graceMs);
         shutdownController.abort(new UnavailableError('the daemon is shutting down'));
         await grpc.stop(Math.min(2000, config.shutdown.graceMs));
-        await models?.dispose();
+        await models.current?.dispose();
         await pool.close();
-        for (const e of engines.values()) await (await e).release();
+        await engines.release();
         await telemetry.shutdown();
         log.info('stopped');
       })();

@@ -57,11 +57,15 @@ export interface ChildDaemon {
   stderr: () => string;
 }
 
-/** `hyperface serve` as a child process; resolves once it printed its port. */
-export async function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildDaemon> {
+/**
+ * `hyperface serve` as a child process; resolves once it printed its port. The per-user state
+ * folder (the default dataDir) points into a temp folder unless `env` sets XDG_STATE_HOME.
+ */
+export async function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): Promise<ChildDaemon> {
   const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...args], {
-    env: { ...process.env, HYPERFACE_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, XDG_STATE_HOME: tempDir('hf-state-'), HYPERFACE_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -197,7 +197,7 @@ async function podConfig(objects: K8sObject[], d: IDeployment, dir: string): Pro
   const env = Object.fromEntries(Object.entries(envOf(c)).map(([k, v]) => [k, v.replace('$(POD_NAME)', 'hyperface-abc')]));
   const config = await loadConfig({ file, env });
   validateModelsConfig({
-    builtins: config.models.builtin,
+    builtin: config.models.builtin,
     entries: config.models.entries,
     defaults: { ...(config.defaults.recognizer ? { recognizer: config.defaults.recognizer } : {}), ...(config.defaults.generator ? { generator: config.defaults.generator } : {}) },
   });

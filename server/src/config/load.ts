@@ -1,9 +1,11 @@
 // Builds the Config from defaults < YAML file < HYPERFACE_* environment < flags, strictly:
 // an unknown key, env var or value of the wrong type is an error that names it.
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InvalidArgumentError, type FieldViolation } from '../errors.js';
-import { envName, SETTINGS, type Config, type Leaf } from './schema.js';
+import { validateModelsConfig } from '../runtime/models/config.js';
+import { defaultDataDir, envName, SETTINGS, type Config, type Leaf } from './schema.js';
 
 /** Environment variables that are ours but not settings (read by the CLI). */
 const NON_SETTING_ENV = new Set(['HYPERFACE_ADDRESS', 'HYPERFACE_TOKEN', 'HYPERFACE_CONFIG', 'HYPERFACE_DEBUG', 'HYPERFACE_TEST_LOG', 'HYPERFACE_SKIP_BROWSER_TESTS']);
@@ -61,9 +63,26 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
     checkValue(path, value, leaf, violations);
     setPath(config, path, Array.isArray(value) ? [...(value as unknown[])] : value);
   }
+  // The model declarations are checked here too, so one run reports every problem of the file.
+  if (entries.length > 0) violations.push(...modelProblems(config, entries));
   if (violations.length > 0) throw new InvalidArgumentError(violations);
+  config.dataDir ??= defaultDataDir(env);
   (config.models as Record<string, unknown>).entries = entries;
+  // Model paths in the file are written relative to the file (docs/recognizers.md).
+  (config.models as Record<string, unknown>).baseDir = options.file ? dirname(resolve(options.file)) : process.cwd();
   return config as unknown as Config;
+}
+
+function modelProblems(config: Record<string, unknown>, entries: unknown[]): FieldViolation[] {
+  const models = config.models as { builtin?: unknown } | undefined;
+  const defaults = (config.defaults ?? {}) as Record<string, unknown>;
+  try {
+    validateModelsConfig({ builtin: models?.builtin === false ? false : true, entries, defaults }, { defaultsPath: 'defaults' });
+    return [];
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return error.violations;
+    throw error;
+  }
 }
 
 function flattenFile(obj: Record<string, unknown>, prefix: string, out: Map<string, unknown>, violations: FieldViolation[]): unknown[] {

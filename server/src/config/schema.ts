@@ -2,6 +2,9 @@
 // environment variables and CLI flags all go through this table (see load.ts), and
 // `hyperface serve --print-config` / docs/configuration.md are generated from it.
 
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+
 export type LeafType = 'string' | 'int' | 'number' | 'bool' | 'enum' | 'string[]';
 
 export interface Leaf {
@@ -16,7 +19,7 @@ export interface Leaf {
 /** Dotted path → setting. Order is the documentation order. */
 export const SETTINGS = {
   listen: { type: 'string', default: '127.0.0.1:50051', doc: 'HOST:PORT to serve gRPC on. Port 0 picks a free port. Binds loopback unless told otherwise.' },
-  dataDir: { type: 'string', default: './hyperface-data', doc: 'Where jobs (event logs, checkpoints, results) persist. Relative to the working directory.' },
+  dataDir: { type: 'string', default: undefined, doc: 'Where jobs (event logs, checkpoints, results) persist. Unset = the per-user state folder `$XDG_STATE_HOME/hyperface` (`~/.local/state/hyperface` when XDG_STATE_HOME is unset or relative). A relative path is relative to the working directory.' },
   dataRoot: { type: 'string', default: '.', doc: 'Every path a request names (galleries, datasets, outputs) must resolve inside this folder (no `..`, no symlink escape).' },
   logLevel: { type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error', 'silent'], doc: 'Structured JSON log level (stderr).' },
   'compute.device': { type: 'enum', default: 'cpu', values: ['cpu', 'gpu'], doc: 'Default device for packing block computations; gpu = onnxruntime WebGPU EP, falling back to cpu.' },
@@ -47,7 +50,7 @@ export const SETTINGS = {
 
 export type SettingPath = keyof typeof SETTINGS;
 
-/** `models.entries` (a list of model declarations) is validated by runtime/models/config.ts. */
+/** `models.entries` (a list of model declarations) follows the zod schema in runtime/models/schema.ts. */
 export const NESTED_SECTIONS = ['models.entries'] as const;
 
 export interface Config {
@@ -73,7 +76,14 @@ export interface Config {
   metrics: { listen?: string };
   telemetry: { otlpEndpoint?: string };
   defaults: { recognizer?: string; generator?: string };
-  models: { builtin: boolean; load: string[]; entries: unknown[] };
+  /** `baseDir`: the folder relative paths in `entries` resolve against (the config file's; the working directory without one). */
+  models: { builtin: boolean; load: string[]; entries: unknown[]; baseDir: string };
+}
+
+/** The default dataDir: a per-user state folder (XDG base directories), never the working directory. */
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_STATE_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'state'), 'hyperface');
 }
 
 /** Environment variable for a setting: HYPERFACE_ + the path in upper snake case. */

@@ -43,3 +43,17 @@ export function modelHandlers(deps: TransportDeps, catalog: ModelCatalog): Model
     }),
   };
 }
+
+/** The catalog over a repository that may still be loading: empty list, no defaults meanwhile. */
+export function lateCatalog(repository: () => (ModelCatalog | undefined), require: () => ModelCatalog): ModelCatalog {
+  return {
+    list: (kind) => repository()?.list(kind) ?? [],
+    info: (name) => require().info(name),
+    get defaultRecognizerName() {
+      return repository()?.defaultRecognizerName ?? '';
+    },
+    get defaultGeneratorName() {
+      return repository()?.defaultGeneratorName ?? '';
+    },
+  };
+}

@@ -31,7 +31,7 @@ before(async () => {
       ],
     }),
   );
-  const cfg = validateModelsConfig({ builtins: false, entries: [{ name: 'tiny', kind: 'recognizer', backend: 'onnx', files: [join(dir, 'tiny.onnx')], input: { size: S } }] });
+  const cfg = validateModelsConfig({ builtin: false, entries: [{ name: 'tiny', kind: 'recognizer', backend: 'onnx', files: [join(dir, 'tiny.onnx')], input: { size: S } }] });
   models = await ModelRepository.create(cfg);
   pool = new PreprocessPool({ workers: 1 });
 });

@@ -7,10 +7,10 @@ import type { Recognizer } from './types.js';
 
 void test('validateModelsConfig: strict keys with field paths, defaults filled in', () => {
   assert.throws(
-    () => validateModelsConfig({ entries: [{ name: 'a', kind: 'recognizer', backend: 'onnx', files: ['a.onnx'] }, { name: 'b', kind: 'recognizer', backend: 'onnx', files: ['b.onnx'] }, { name: 'c', kind: 'recognizer', backend: 'onnx', files: ['c.onnx'], input: { size: 'big' } }] }, 'models'),
+    () => validateModelsConfig({ entries: [{ name: 'a', kind: 'recognizer', backend: 'onnx', files: ['a.onnx'] }, { name: 'b', kind: 'recognizer', backend: 'onnx', files: ['b.onnx'] }, { name: 'c', kind: 'recognizer', backend: 'onnx', files: ['c.onnx'], input: { size: 'big' } }] }),
     (e: unknown) => e instanceof InvalidArgumentError && e.violations[0]?.field === 'models.entries[2].input.size',
   );
-  assert.throws(() => validateModelsConfig([{ name: 'a', kind: 'recognizer', backend: 'onnx', files: ['a.onnx'], colour: 'x' }], 'models'), (e: unknown) => e instanceof InvalidArgumentError && e.message.includes('models[0].colour'));
+  assert.throws(() => validateModelsConfig({ entries: [{ name: 'a', kind: 'recognizer', backend: 'onnx', files: ['a.onnx'], colour: 'x' }] }), (e: unknown) => e instanceof InvalidArgumentError && e.message.includes('models.entries[0].colour'));
   assert.throws(() => validateModelsConfig({ entries: [{ name: 'k', kind: 'recognizer', backend: 'kserve-v2' }] }), InvalidArgumentError);
   const cfg = validateModelsConfig({ entries: [{ name: 'arc', kind: 'recognizer', backend: 'onnx', files: ['w600k_r50.onnx'] }] });
   const arc = cfg.entries.find((e) => e.name === 'arc');
@@ -32,7 +32,7 @@ function fakeRecognizer(name: string, fail = false): Recognizer {
 }
 
 void test('ModelRepository: states, defaults, lookups and start-up failures', async () => {
-  const cfg = validateModelsConfig({ builtins: false, entries: [{ name: 'r1', kind: 'recognizer', backend: 'onnx', files: ['x.onnx'] }, { name: 'r2', kind: 'recognizer', backend: 'onnx', files: ['y.onnx'] }], defaults: { recognizer: 'r2' } });
+  const cfg = validateModelsConfig({ builtin: false, entries: [{ name: 'r1', kind: 'recognizer', backend: 'onnx', files: ['x.onnx'] }, { name: 'r2', kind: 'recognizer', backend: 'onnx', files: ['y.onnx'] }], defaults: { recognizer: 'r2' } });
   const states: string[] = [];
   const repo = ModelRepository.open(cfg, { factories: { onnx: async (e) => fakeRecognizer(e.name) } });
   repo.onStateChange((i) => states.push(`${i.name}:${i.state}`));
@@ -50,8 +50,8 @@ void test('ModelRepository: states, defaults, lookups and start-up failures', as
   await repo.dispose();
 
   await assert.rejects(ModelRepository.create(cfg, { factories: { onnx: async (e) => fakeRecognizer(e.name, true) } }), (e: unknown) => e instanceof FailedPreconditionError && e.message.includes('warm-up failed'));
-  const gen = validateModelsConfig({ builtins: false, entries: [{ name: 'g', kind: 'generator', backend: 'onnx-decoder', files: ['g.onnx'] }] });
+  const gen = validateModelsConfig({ builtin: false, entries: [{ name: 'g', kind: 'generator', backend: 'onnx-decoder', files: ['g.onnx'] }] });
   await assert.rejects(ModelRepository.create(gen, { factories: {} }), (e: unknown) => e instanceof FailedPreconditionError && e.message.includes('onnx-decoder'));
-  const missing = validateModelsConfig({ builtins: false, entries: [{ name: 'm', kind: 'recognizer', backend: 'onnx', files: ['/nonexistent/model.onnx'] }] });
+  const missing = validateModelsConfig({ builtin: false, entries: [{ name: 'm', kind: 'recognizer', backend: 'onnx', files: ['/nonexistent/model.onnx'] }] });
   await assert.rejects(ModelRepository.create(missing), (e: unknown) => e instanceof FailedPreconditionError && e.message.includes('/nonexistent/model.onnx'));
 });

@@ -4,7 +4,7 @@
 import { FailedPreconditionError, NotFoundError, throwIfAborted } from '../../errors.js';
 import { backendFactories } from '../backends/index.js';
 import type { BackendContext, BackendFactory } from '../backends/index.js';
-import { builtinModels } from './config.js';
+import { builtinModels } from './catalogue.js';
 import type { ExecutionProviderName, ModelConfigEntry, ModelsConfig } from './config.js';
 import type { Generator, ModelInfo, ModelKind, ModelState, Recognizer } from './types.js';
 

@@ -64,6 +64,12 @@ export interface RenderItem {
   /** Per-sample seed (uint32); the same (embedding, seed, variation) renders byte-identical pixels. */
   seed: number;
   variation: VariationSettings;
+  /**
+   * The starting noise x_T of a diffusion generator ([latentChannels, latentSize, latentSize]
+   * float32), instead of the N(0, I) draw from `seed`: the same x_T as an upstream (diffusers) run
+   * reproduces its image. Generators without latents ignore it.
+   */
+  initialLatents?: Float32Array;
 }
 
 export interface RawImageData {

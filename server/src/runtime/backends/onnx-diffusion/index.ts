@@ -5,7 +5,8 @@
 //     transformer, final layer norm) → prompt embeddings [77, 768];
 //  2. classifier-free guidance against the encoding of the empty prompt "" (what diffusers'
 //     StableDiffusionPipeline uses when only prompt_embeds are given), scale 3.0 by default;
-//  3. SD-1.5 UNet with the DPM-Solver++ 2M scheduler (25 steps), latents N(0, I) from the seed;
+//  3. SD-1.5 UNet with the DPM-Solver++ 2M scheduler (25 steps), latents N(0, I) from the seed
+//     (or the caller's x_T, RenderItem.initialLatents, to reproduce an upstream image);
 //  4. VAE decoder on latents / 0.18215 → [3, 512, 512] in [-1, 1] → resized to imageSize (112:
 //     Arc2Face's training images are ArcFace-aligned crops, so the full frame is already aligned).
 //
@@ -164,13 +165,16 @@ class Arc2FaceGenerator implements Generator {
 
   async render(items: RenderItem[], options?: CallOptions): Promise<RawImageData[]> {
     const { idDim, seqLen, hidden, latentChannels: C, latentSize: L } = this.m;
+    const per = C * L * L;
     items.forEach((it, i) => {
       if (it.embedding.length !== idDim) throw new InvalidArgumentError({ field: `items[${i}].embedding`, description: `has ${it.embedding.length} values, generator ${this.name} takes ${idDim}` });
+      if (it.initialLatents !== undefined && it.initialLatents.length !== per) {
+        throw new InvalidArgumentError({ field: `items[${i}].initialLatents`, description: `has ${it.initialLatents.length} values, generator ${this.name} takes [${C}, ${L}, ${L}] = ${per}` });
+      }
     });
     this.uncond ??= this.encode(this.uncondTokens, 1);
     const uncond = await this.uncond;
     const out: RawImageData[] = [];
-    const per = C * L * L;
     const ctxSize = seqLen * hidden;
     const g = this.opts.guidanceScale;
     const guided = g > 1;
@@ -189,14 +193,19 @@ class Arc2FaceGenerator implements Generator {
       const context = new Float32Array((guided ? 2 : 1) * n * ctxSize);
       if (guided) for (let k = 0; k < n; k++) context.set(uncond, k * ctxSize);
       context.set(cond, guided ? n * ctxSize : 0);
-      // 2. initial latents (init_noise_sigma = 1)
+      // 2. initial latents x_T: the caller's, or N(0, I) from the seed; times init_noise_sigma
+      const sched = new DpmSolverMultistep(this.opts.steps, this.scheduler);
       let latents: Float32Array = new Float32Array(n * per);
       part.forEach((it, k) => {
-        const rng = Rng.derive(it.seed, 'latents');
-        for (let j = 0; j < per; j++) latents[k * per + j] = rng.normal();
+        if (it.initialLatents) {
+          latents.set(it.initialLatents, k * per);
+        } else {
+          const rng = Rng.derive(it.seed, 'latents');
+          for (let j = 0; j < per; j++) latents[k * per + j] = rng.normal();
+        }
       });
+      if (sched.initNoiseSigma !== 1) latents = latents.map((v) => v * sched.initNoiseSigma);
       // 3. denoising loop
-      const sched = new DpmSolverMultistep(this.opts.steps, this.scheduler);
       const rows = guided ? 2 * n : n;
       const ctxTensor = new ort.Tensor('float32', context, [rows, seqLen, hidden]);
       for (const t of sched.timesteps) {
@@ -258,6 +267,8 @@ export async function createOnnxDiffusionGenerator(entry: OnnxGeneratorEntry, ct
     throw new FailedPreconditionError(`model ${entry.name}: cannot read ${join(dir, 'pipeline.json')}`, { cause });
   }
   if (m.format !== 'hyperface-arc2face/1') throw new FailedPreconditionError(`model ${entry.name}: ${dir}/pipeline.json has format ${String(m.format)}, expected hyperface-arc2face/1`);
+  const unknown = Object.keys(m.scheduler ?? {}).filter((k) => !(k in DEFAULT_DPM_SOLVER));
+  if (unknown.length > 0) throw new FailedPreconditionError(`model ${entry.name}: pipeline.json scheduler has unknown keys ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_DPM_SOLVER).join(', ')})`);
   const o = entry.options ?? {};
   const opts: Arc2FaceOptions = {
     steps: optNumber(o, 'steps', { int: true, min: 1, max: 1000 }) ?? 25,

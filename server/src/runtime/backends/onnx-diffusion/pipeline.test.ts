@@ -171,4 +171,26 @@ describe('onnx-diffusion (Arc2Face pipeline) with tiny stand-ins', () => {
     await assert.rejects(g1.render([{ embedding: new Float32Array(5), seed: 0, variation: V }]), InvalidArgumentError);
     await g1.dispose();
   });
+
+  it('initial latents x_T replace the seeded noise: the same x_T renders the same face whatever the seed', async () => {
+    const per = 4 * L * L;
+    const seeded = (seed: number): Float32Array => {
+      const rng = Rng.derive(seed, 'latents');
+      return new Float32Array(per).map(() => rng.normal());
+    };
+    const e = unit(4);
+    const [fromSeed] = await gen.render([{ embedding: e, seed: 11, variation: V }]);
+    const [given] = await gen.render([{ embedding: e, seed: 999, variation: V, initialLatents: seeded(11) }]);
+    assert.deepEqual(given?.data, fromSeed?.data, 'x_T drawn from seed 11, rendered under seed 999');
+    const [other] = await gen.render([{ embedding: e, seed: 11, variation: V, initialLatents: seeded(12) }]);
+    assert.notDeepEqual(other?.data, fromSeed?.data);
+    // in a batch, each item keeps its own x_T
+    const batch = await gen.render([
+      { embedding: e, seed: 1, variation: V, initialLatents: seeded(11) },
+      { embedding: e, seed: 12, variation: V },
+    ]);
+    assert.deepEqual(batch[0]?.data, fromSeed?.data);
+    assert.deepEqual(batch[1]?.data, other?.data);
+    await assert.rejects(gen.render([{ embedding: e, seed: 1, variation: V, initialLatents: new Float32Array(per - 1) }]), (err: unknown) => err instanceof InvalidArgumentError && err.message.includes('items[0].initialLatents'));
+  });
 });

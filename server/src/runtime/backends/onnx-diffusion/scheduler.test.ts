@@ -54,14 +54,8 @@ out['traj'] = traj
 print(json.dumps(out))
 `;
 
-function python(input: unknown): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(execFileSync('python3', ['-c', PY], { input: JSON.stringify(input), encoding: 'utf8' })) as Record<string, unknown>;
-  } catch (error) {
-    const msg = (error as Error).message;
-    if (/ENOENT|No module named/.test(msg)) return undefined;
-    throw error;
-  }
+function python(input: unknown): Record<string, unknown> {
+  return JSON.parse(execFileSync('python3', ['-c', PY], { input: JSON.stringify(input), encoding: 'utf8' })) as Record<string, unknown>;
 }
 
 function close(actual: number, expected: number, rtol = 1e-4, atol = 1e-6): void {
@@ -79,16 +73,12 @@ describe('DPM-Solver++ multistep scheduler', () => {
     assert.equal(lead.at(-1), 39);
   });
 
-  it('matches an independent NumPy implementation of the published equations', (t) => {
+  it('matches an independent NumPy implementation of the published equations', () => {
     const steps = 5;
     const n = 6;
     const x = Array.from({ length: n }, (_, i) => Math.sin(i + 1) * 1.3);
     const eps = Array.from({ length: steps }, (_, s) => Array.from({ length: n }, (_, i) => Math.cos(0.7 * i + s) * 0.9));
     const ref = python({ steps, x, eps });
-    if (!ref) {
-      t.skip('python3 with numpy is not available');
-      return;
-    }
     const ac = alphasCumprod(DEFAULT_DPM_SOLVER);
     (ref.ac as number[]).forEach((v, k) => close(ac[[0, 1, 499, 998, 999][k] as number] ?? NaN, v, 1e-5));
     assert.deepEqual(inferenceTimesteps(DEFAULT_DPM_SOLVER, 25), ref.ts_linspace);
@@ -110,5 +100,72 @@ describe('DPM-Solver++ multistep scheduler', () => {
       expected.forEach((v, i) => close(sample[i] ?? NaN, v, 1e-4, 1e-5));
     });
     assert.throws(() => sched.step(new Float32Array(n), sample), /no steps left/);
+  });
+
+  // diffusers 0.29.2 DPMSolverMultistepScheduler.set_timesteps (lambda_min_clipped = -inf, so
+  // last_timestep = T), evaluated by NumPy itself for every step count.
+  it('timesteps and sigmas match NumPy for every step count 1..1000 and every spacing', () => {
+    const ref = JSON.parse(
+      execFileSync(
+        'python3',
+        [
+          '-c',
+          String.raw`
+import json
+import numpy as np
+T = 1000
+betas = np.linspace(0.00085 ** 0.5, 0.012 ** 0.5, T, dtype=np.float32).astype(np.float64) ** 2
+ac = np.cumprod(1.0 - betas)
+sig = ((1 - ac) / ac) ** 0.5
+out = {}
+for spacing in ('linspace', 'leading', 'trailing'):
+    rows = []
+    for n in range(1, T + 1):
+        if spacing == 'linspace':
+            ts = np.linspace(0, T - 1, n + 1).round()[::-1][:-1].copy().astype(np.int64)
+        elif spacing == 'leading':
+            ts = (np.arange(0, n + 1) * (T // (n + 1))).round()[::-1][:-1].copy().astype(np.int64) + 1
+        else:
+            ts = np.arange(T, 0, -(T / n)).round().copy().astype(np.int64) - 1
+        s = np.interp(ts, np.arange(0, T), sig)
+        rows.append([ts.tolist(), s.astype(np.float32).tolist()])
+    out[spacing] = rows
+print(json.dumps(out))
+`,
+        ],
+        { encoding: 'utf8', maxBuffer: 1 << 28 },
+      ),
+    ) as Record<'linspace' | 'leading' | 'trailing', [number[], number[]][]>;
+    for (const spacing of ['linspace', 'leading', 'trailing'] as const) {
+      const cfg = { ...DEFAULT_DPM_SOLVER, timestepSpacing: spacing };
+      let mismatches = 0;
+      let first = '';
+      for (let n = 1; n <= 1000; n++) {
+        const [ts, sig] = ref[spacing][n - 1] as [number[], number[]];
+        const ours = inferenceTimesteps(cfg, n);
+        if (JSON.stringify(ours) !== JSON.stringify(ts)) {
+          mismatches++;
+          first ||= `steps ${n}: ${JSON.stringify(ours.slice(-4))} vs ${JSON.stringify(ts.slice(-4))}`;
+          continue;
+        }
+        const { points } = buildSchedule(cfg, n);
+        sig.forEach((v, i) => close(points[i]?.sigma ?? NaN, v, 1e-5));
+      }
+      assert.equal(mismatches, 0, `${spacing}: ${mismatches} step counts differ from NumPy, first ${first}`);
+    }
+  });
+
+  // Timesteps may be -1 (trailing) or 1000 (leading, 999 steps) exactly as upstream; σ clamps.
+  it('every step count 1..1000 with every spacing samples without NaN', () => {
+    const x0 = Float32Array.from({ length: 4 }, (_, i) => Math.sin(i + 1));
+    for (const timestepSpacing of ['linspace', 'leading', 'trailing'] as const) {
+      for (let n = 1; n <= 1000; n++) {
+        const sched = new DpmSolverMultistep(n, { timestepSpacing });
+        let sample: Float32Array = x0;
+        for (let k = 0; k < sched.timesteps.length; k++) sample = sched.step(Float32Array.from(sample, (v, i) => Math.cos(v + i + k)), sample);
+        assert.ok(sample.every(Number.isFinite), `${timestepSpacing}, ${n} steps: ${Array.from(sample).join(', ')}`);
+        assert.ok(sched.timesteps.every((t) => t >= -1 && t <= 1000), `${timestepSpacing}, ${n} steps: ${sched.timesteps.slice(-3).join(', ')}`);
+      }
+    }
   });
 });

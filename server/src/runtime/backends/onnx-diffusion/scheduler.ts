@@ -1,7 +1,7 @@
 // DPM-Solver++ multistep scheduler (Lu et al. 2022, arXiv:2211.01095), 2nd order, "midpoint"
 // solver type, epsilon prediction, as diffusers' DPMSolverMultistepScheduler runs it for SD-1.5 by
 // default: scaled_linear betas 0.00085..0.012 over 1000 train steps, "linspace" timestep spacing
-// (or "leading" with steps_offset), final sigma 0 (the last step is first order).
+// (or "leading" with steps_offset, or "trailing"), final sigma 0 (the last step is first order).
 // Arithmetic in float64; the caller's latents are float32.
 
 export interface DpmSolverConfig {
@@ -52,20 +52,53 @@ export function alphasCumprod(cfg: DpmSolverConfig): Float64Array {
   return out;
 }
 
-/** Inference timesteps (descending) for `steps` steps. */
+/**
+ * Inference timesteps (descending) for `steps` steps, as diffusers 0.29.2's
+ * DPMSolverMultistepScheduler.set_timesteps computes them with NumPy (lambda_min_clipped = -inf).
+ * NumPy's float rounding is reproduced on purpose: np.linspace's `i * (stop / div)` can land just
+ * below .5, and for 62 step counts np.arange's length rounds up so "trailing" gets one extra
+ * timestep, -1, that diffusers then runs as well (its sigma clamps to σ(0)).
+ */
 export function inferenceTimesteps(cfg: DpmSolverConfig, steps: number): number[] {
   const T = cfg.numTrainTimesteps;
-  const out: number[] = [];
   if (cfg.timestepSpacing === 'linspace') {
     // np.linspace(0, T - 1, steps + 1).round()[::-1][:-1]
-    for (let i = steps; i >= 1; i--) out.push(roundHalfEven(((T - 1) * i) / steps));
-  } else if (cfg.timestepSpacing === 'leading') {
-    const ratio = Math.floor(T / (steps + 1));
-    for (let i = steps; i >= 1; i--) out.push(i * ratio + cfg.stepsOffset);
-  } else {
-    const ratio = T / steps;
-    for (let t = T; t > 0; t -= ratio) out.push(roundHalfEven(t) - 1);
+    return linspace(0, T - 1, steps + 1).map(roundHalfEven).reverse().slice(0, -1);
   }
+  if (cfg.timestepSpacing === 'leading') {
+    // (np.arange(0, steps + 1) * (T // (steps + 1))).round()[::-1][:-1] + steps_offset
+    const ratio = Math.floor(T / (steps + 1));
+    const out: number[] = [];
+    for (let i = steps; i >= 1; i--) out.push(i * ratio + cfg.stepsOffset);
+    return out;
+  }
+  if (cfg.timestepSpacing === 'trailing') {
+    // np.arange(T, 0, -(T / steps)).round() - 1
+    return arange(T, 0, -(T / steps)).map((t) => roundHalfEven(t) - 1);
+  }
+  throw new RangeError(`timestepSpacing ${String(cfg.timestepSpacing)}: expected linspace, leading or trailing`);
+}
+
+/** np.linspace(start, stop, num) for float64: start + i * ((stop - start) / (num - 1)), the last one exactly stop. */
+function linspace(start: number, stop: number, num: number): number[] {
+  const div = num - 1;
+  const delta = stop - start;
+  const step = div > 0 ? delta / div : NaN;
+  const out: number[] = [];
+  for (let i = 0; i < num; i++) out.push(step === 0 ? (i / div) * delta + start : i * step + start);
+  if (div > 0) out[num - 1] = stop;
+  return out;
+}
+
+/**
+ * np.arange(start, stop, step) for float64: length ceil((stop - start) / step); values
+ * start + i * delta with delta = (start + step) - start (NumPy's fill), not repeated addition.
+ */
+function arange(start: number, stop: number, step: number): number[] {
+  const length = Math.max(0, Math.ceil((stop - start) / step));
+  const delta = start + step - start;
+  const out: number[] = [];
+  for (let i = 0; i < length; i++) out.push(i === 0 ? start : i === 1 ? start + step : start + i * delta);
   return out;
 }
 
@@ -88,8 +121,13 @@ export interface ScheduleStep {
 export function buildSchedule(cfg: DpmSolverConfig, steps: number): { timesteps: number[]; points: ScheduleStep[] } {
   const ac = alphasCumprod(cfg);
   const timesteps = inferenceTimesteps(cfg, steps);
+  // np.interp(timesteps, arange(T), σ): exact at integer timesteps, clamped outside [0, T - 1].
   // diffusers stores sigmas as float32.
-  const sigmas = timesteps.map((t) => Math.fround(Math.sqrt((1 - (ac[t] ?? 1)) / (ac[t] ?? 1))));
+  const sigmaAt = (t: number): number => {
+    const a = ac[Math.min(ac.length - 1, Math.max(0, t))] as number;
+    return Math.fround(Math.sqrt((1 - a) / a));
+  };
+  const sigmas = timesteps.map(sigmaAt);
   sigmas.push(0);
   const points = sigmas.map((sigma, i) => {
     const alpha = 1 / Math.sqrt(sigma * sigma + 1);
@@ -174,7 +212,12 @@ export class DpmSolverMultistep {
     const lowerFinal = i === n - 1;
     const lowerSecond = i === n - 2 && this.cfg.lowerOrderFinal && n < 15;
     let out: Float32Array;
-    if (this.cfg.solverOrder === 1 || !this.previousX0 || lowerFinal) {
+    // A repeated timestep (NumPy's rounding makes some at high step counts) gives h0 = 0, where
+    // diffusers' midpoint update divides by zero and returns inf/NaN; the first-order update is
+    // what the second-order one reduces to there, so take it. Every other step is diffusers' own.
+    const prev = this.points[i - 1];
+    const repeated = prev !== undefined && !(prev.lambda !== s0.lambda && Number.isFinite(s0.lambda - prev.lambda));
+    if (this.cfg.solverOrder === 1 || !this.previousX0 || lowerFinal || repeated) {
       out = firstOrderUpdate(sample, x0, s0, t);
     } else {
       // order 2 (lowerSecond only matters for 3rd order; kept for parity with diffusers' flags)

@@ -1,0 +1,34 @@
+// grpc.health.v1 as the daemon starts and stops: per service, SERVING once what it needs is up.
+import { SERVICE_NAMES } from '@hyperface/sdk/proto';
+import type { ModelInfo, ModelKind } from '../runtime/models/types.js';
+import type { GrpcServer } from './server.js';
+
+export class DaemonHealth {
+  constructor(private readonly grpc: GrpcServer) {}
+
+  /** The port is open: jobs can be listed and watched (everything else is NOT_SERVING). */
+  listening(): void {
+    this.grpc.setStatus('hyperface.v1.JobService', 'SERVING');
+  }
+
+  /** The packing compute engine is up. */
+  computeReady(): void {
+    this.grpc.setStatus('hyperface.v1.PackingService', 'SERVING');
+  }
+
+  /** Models are loaded and warmed: recognition and generation serve when a model of theirs is ready. */
+  modelsLoaded(models: { list(kind?: ModelKind): ModelInfo[] }): void {
+    this.grpc.setStatus('hyperface.v1.ModelService', 'SERVING');
+    const ready = (kind: ModelKind): boolean => models.list(kind).some((m) => m.state === 'ready');
+    this.grpc.setStatus('hyperface.v1.RecognitionService', ready('recognizer') ? 'SERVING' : 'NOT_SERVING');
+    this.grpc.setStatus('hyperface.v1.EvaluationService', 'SERVING');
+    this.grpc.setStatus('hyperface.v1.GenerationService', ready('generator') ? 'SERVING' : 'NOT_SERVING');
+    this.grpc.setStatus('', 'SERVING');
+  }
+
+  /** Shutting down: every service, and the server as a whole, NOT_SERVING. */
+  stopping(): void {
+    this.grpc.setStatus('', 'NOT_SERVING');
+    for (const s of SERVICE_NAMES) this.grpc.setStatus(s, 'NOT_SERVING');
+  }
+}

@@ -1,0 +1,101 @@
+// Configuration as a user meets it: relative model paths resolve against the config file's folder
+// (not the working directory), and job files default to a per-user state folder.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@hyperface/server/config/load';
+import { buildOnnxModel } from '@hyperface/server/runtime/compute/onnx-graph';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CLI, spawnDaemon, tempDir } from '../helpers/daemon.js';
+
+const run = promisify(execFile);
+
+const S = 16;
+const D = 8;
+
+/** A 16x16 → 8-d projection recognizer. */
+function tinyRecognizer(): Uint8Array {
+  const w = new Float32Array(3 * S * S * D).map((_, i) => Math.sin(i * 0.37) * 0.05);
+  return buildOnnxModel({
+    inputs: [{ name: 'data', dtype: 'float32', shape: ['N', 3, S, S] }],
+    outputs: [{ name: 'fc1', dtype: 'float32', shape: ['N', D] }],
+    initializers: [{ name: 'w', dims: [3 * S * S, D], data: w }],
+    nodes: [
+      { op: 'Flatten', inputs: ['data'], outputs: ['flat'], attributes: { axis: 1 } },
+      { op: 'MatMul', inputs: ['flat', 'w'], outputs: ['fc1'] },
+    ],
+  });
+}
+
+test('a relative model path in a config file resolves against the file, not the cwd; jobs land in $XDG_STATE_HOME/hyperface', { timeout: 120_000 }, async () => {
+  const confDir = tempDir('hf-conf-');
+  mkdirSync(join(confDir, 'models'));
+  writeFileSync(join(confDir, 'models', 'tiny.onnx'), tinyRecognizer());
+  const config = join(confDir, 'hyperface.yaml');
+  writeFileSync(config, ['models:', '  builtin: false', '  entries:', '    - name: tiny', '      kind: recognizer', '      backend: onnx', '      files: [models/tiny.onnx]', `      input: { size: ${S} }`, ''].join('\n'));
+  const cwd = tempDir('hf-cwd-');
+  const state = tempDir('hf-xdg-');
+  const d = await spawnDaemon(['--config', config, '--data-root', '/'], { XDG_STATE_HOME: state }, { cwd });
+  try {
+    await d.client.waitForReady({ service: 'hyperface.v1.RecognitionService', timeoutMs: 60_000 });
+    const tiny = (await d.client.listModels()).find((m) => m.name === 'tiny');
+    assert.equal(tiny?.state, 'MODEL_STATE_READY', `${JSON.stringify(tiny)}\n${d.stderr()}`);
+    assert.equal(tiny?.dim, D);
+    // A job, to see where the job files go.
+    for await (const _ of d.client.pack({ identities: 4, dim: 3, gallery: { none: true }, iterations: 10 })) void _;
+    assert.ok(readdirSync(join(state, 'hyperface', 'jobs')).length >= 1, 'job files under $XDG_STATE_HOME/hyperface/jobs');
+    assert.deepEqual(readdirSync(cwd), [], 'nothing written into the working directory');
+  } finally {
+    d.child.kill('SIGTERM');
+    await d.exited;
+    d.client.close();
+  }
+});
+
+test('default dataDir: $XDG_STATE_HOME/hyperface when it is absolute, else ~/.local/state/hyperface; a setting wins', async () => {
+  assert.equal((await loadConfig({ env: { XDG_STATE_HOME: '/var/tmp/st' } })).dataDir, '/var/tmp/st/hyperface');
+  assert.equal((await loadConfig({ env: {} })).dataDir, join(homedir(), '.local', 'state', 'hyperface'));
+  assert.equal((await loadConfig({ env: { XDG_STATE_HOME: 'relative/st' } })).dataDir, join(homedir(), '.local', 'state', 'hyperface'), 'XDG: a relative path is ignored');
+  assert.equal((await loadConfig({ env: { XDG_STATE_HOME: '/var/tmp/st', HYPERFACE_DATA_DIR: '/srv/hf' } })).dataDir, '/srv/hf');
+});
+
+test('a config file with many mistakes: `hyperface serve` names every one with its path and exits 1', async () => {
+  const dir = tempDir('hf-conf-');
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(
+    file,
+    [
+      'limits: { maxIdentitiez: 3 }',
+      'models:',
+      '  entries:',
+      '    - { name: a, kind: recognizer, backend: onnx, files: [a.onnx], colour: red }',
+      '    - { name: b, kind: recognizer, backend: onnxx }',
+      '    - { name: c, kind: recognizer, backend: tfjs, files: [c.json], kserve: { url: "h:1" }, input: { size: 2 } }',
+      '    - { name: d, kind: recognizer, backend: onnx-decoder }',
+      '    - { name: e, kind: recognizer, backend: kserve-v2 }',
+      '    - { name: a, kind: generator, backend: onnx-decoder, files: [g.onnx] }',
+      '',
+    ].join('\n'),
+  );
+  const failed = await run(process.execPath, [CLI, 'serve', '--config', file, '--print-config']).then(
+    () => undefined,
+    (error: unknown) => error as { code: number; stderr: string },
+  );
+  assert.ok(failed, 'the daemon refuses the file');
+  assert.equal(failed.code, 1);
+  for (const expected of [
+    'limits.maxIdentitiez: unknown setting',
+    'models.entries[0].colour: unknown key "colour"',
+    'models.entries[1].backend: must be one of onnx, tfjs, kserve-v2, builtin, onnx-decoder, onnx-diffusion',
+    'models.entries[2].kserve: unknown key "kserve" (only allowed with backend kserve-v2)',
+    'models.entries[2].input.size: must be >= 8',
+    'models.entries[3].kind: backend onnx-decoder cannot serve a recognizer',
+    'models.entries[4].kserve: is required for backend kserve-v2',
+    'models.entries[5].name: duplicate model name "a"',
+  ]) {
+    assert.ok(failed.stderr.includes(expected), `${expected}\n---\n${failed.stderr}`);
+  }
+});
