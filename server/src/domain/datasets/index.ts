@@ -7,3 +7,4 @@ export * from './manifest.js';
 export * from './recordio.js';
 export * from './writer.js';
 export * from './reader.js';
+export * from './lease.js';

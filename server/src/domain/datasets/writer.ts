@@ -5,10 +5,12 @@
 // RecordIO's record 0, identity records, train.idx and `property` are (re)written by close().
 
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { MANIFEST_FILE, compareRows, manifestLine, readManifest, sampleKey, seedForJson, type ManifestRow } from './manifest.js';
+import { acquireLease, type Lease } from './lease.js';
+import { dedupeRows, reconcileImageFolder } from './reconcile.js';
 import { RecordFile, formatIdx, frameRecord, framedSize, packIR, truncateFile } from './recordio.js';
 
 export type DatasetFormat = 'imagefolder' | 'recordio';
@@ -20,8 +22,8 @@ export interface DatasetSample {
   seed: number | bigint | string;
   encoded: Uint8Array;
   ext: ImageExt;
-  /** Cosine to the identity's reference embedding (0 = not computed). */
-  cosine: number;
+  /** Cosine to the identity's reference embedding; undefined when no recognizer scored the sample. */
+  cosine?: number;
   /** Extra manifest fields (attempts, below_threshold, ...). */
   extra?: Record<string, unknown>;
 }
@@ -45,6 +47,10 @@ export interface DatasetWriterOptions {
   numClasses?: number;
   /** Field name for errors. @default 'output_dir' */
   field?: string;
+  /** Who writes (a job id): one writer per folder, see lease.ts. @default this process */
+  holder?: string;
+  /** What the holder writes, for callers that attach identical requests to a running holder. */
+  fingerprint?: string;
 }
 
 export const RECORDIO_FILES = { rec: 'train.rec', idx: 'train.idx', property: 'property' } as const;
@@ -81,6 +87,8 @@ abstract class BaseWriter implements DatasetWriter {
   protected manifest!: FileHandle;
   protected readonly queue = new Queue();
   protected closed = false;
+  /** Set by openDatasetWriter; released by close(). */
+  lease: Lease | undefined;
   abstract readonly format: DatasetFormat;
   constructor(readonly root: string) {}
 
@@ -94,6 +102,11 @@ abstract class BaseWriter implements DatasetWriter {
   protected async openManifest(rows: ManifestRow[]): Promise<void> {
     for (const r of rows) this.rows.set(sampleKey(r.identity, r.sample), r);
     this.manifest = await open(join(this.root, MANIFEST_FILE), 'a');
+  }
+
+  /** The manifest row of a sample; `cosine` only when a recognizer scored it. */
+  protected row(s: DatasetSample, file: string, more: Partial<ManifestRow> = {}): ManifestRow {
+    return { ...s.extra, identity: s.identity, sample: s.sample, seed: seedForJson(s.seed), file, ...(typeof s.cosine === 'number' ? { cosine: s.cosine } : {}), ...more };
   }
 
   protected async commit(row: ManifestRow): Promise<void> {
@@ -117,9 +130,13 @@ abstract class BaseWriter implements DatasetWriter {
     return this.queue.run(async () => {
       if (this.closed) return;
       this.closed = true;
-      await this.manifest.sync().catch(() => undefined);
-      await this.manifest.close();
-      await this.finish();
+      try {
+        await this.manifest.sync().catch(() => undefined);
+        await this.manifest.close();
+        await this.finish();
+      } finally {
+        await this.lease?.release();
+      }
     });
   }
 }
@@ -131,7 +148,10 @@ class ImageFolderWriter extends BaseWriter {
   static async create(root: string): Promise<ImageFolderWriter> {
     await mkdir(root, { recursive: true });
     const w = new ImageFolderWriter(root);
-    await w.openManifest(await loadManifest(root));
+    const rows = await loadManifest(root);
+    const kept = await reconcileImageFolder(root, rows);
+    if (kept.length !== rows.length) await writeFileAtomic(join(root, MANIFEST_FILE), kept.map(manifestLine).join(''));
+    await w.openManifest(kept);
     return w;
   }
 
@@ -143,7 +163,7 @@ class ImageFolderWriter extends BaseWriter {
       this.dirs.add(dir);
     }
     await writeFileAtomic(join(this.root, file), s.encoded);
-    await this.commit({ ...s.extra, identity: s.identity, sample: s.sample, seed: seedForJson(s.seed), file, cosine: s.cosine });
+    await this.commit(this.row(s, file));
   }
 }
 
@@ -164,7 +184,8 @@ class RecordIOWriter extends BaseWriter {
     await mkdir(root, { recursive: true });
     const w = new RecordIOWriter(root, options);
     const recPath = join(root, RECORDIO_FILES.rec);
-    let rows = await loadManifest(root);
+    const loaded = await loadManifest(root);
+    let rows = dedupeRows(loaded);
     // Keep only rows whose record is whole in train.rec; everything past the last one is dropped.
     let end = 0;
     const exists = await stat(recPath).then(
@@ -181,7 +202,7 @@ class RecordIOWriter extends BaseWriter {
           valid.push(r);
           end = Math.max(end, r.offset! + framedSize(len));
         }
-        if (valid.length !== rows.length) {
+        if (valid.length !== loaded.length) {
           rows = valid;
           await writeFileAtomic(join(root, MANIFEST_FILE), rows.map(manifestLine).join(''));
         }
@@ -207,16 +228,7 @@ class RecordIOWriter extends BaseWriter {
     const offset = this.recSize;
     await this.rec.write(framed, 0, framed.length, offset);
     this.recSize += framed.length;
-    await this.commit({
-      ...s.extra,
-      identity: s.identity,
-      sample: s.sample,
-      seed: seedForJson(s.seed),
-      file: RECORDIO_FILES.rec,
-      cosine: s.cosine,
-      key,
-      offset,
-    });
+    await this.commit(this.row(s, RECORDIO_FILES.rec, { key, offset }));
   }
 
   protected override async finish(): Promise<void> {
@@ -273,20 +285,32 @@ class RecordIOWriter extends BaseWriter {
 export async function openDatasetWriter(root: string, format: DatasetFormat, options: DatasetWriterOptions = {}): Promise<DatasetWriter> {
   const field = options.field ?? 'output_dir';
   if (!root) throw new InvalidArgumentError({ field, description: 'required' });
+  if (format !== 'imagefolder' && format !== 'recordio') throw new InvalidArgumentError({ field: 'dataset_format', description: `unknown dataset format ${String(format)}` });
+  root = resolve(root);
+  // Nothing is read, reconciled or truncated before this writer is the folder's only one.
+  const lease = await acquireLease(root, options.holder ?? `process-${process.pid}`, options.fingerprint ?? '');
+  try {
+    const w = await createWriter(root, format, options);
+    w.lease = lease;
+    return w;
+  } catch (error) {
+    await lease.release();
+    throw error;
+  }
+}
+
+async function createWriter(root: string, format: DatasetFormat, options: DatasetWriterOptions): Promise<BaseWriter> {
   if (format === 'imagefolder') {
     if (await stat(join(root, RECORDIO_FILES.rec)).then(() => true, () => false)) {
       throw new FailedPreconditionError(`${root} holds a RecordIO dataset; cannot resume it as ImageFolder`);
     }
     return ImageFolderWriter.create(root);
   }
-  if (format === 'recordio') {
-    const m = await readManifest(root);
-    if (m.rows.some((r) => r.file !== RECORDIO_FILES.rec)) {
-      throw new FailedPreconditionError(`${root} holds an ImageFolder dataset; cannot resume it as RecordIO`);
-    }
-    return RecordIOWriter.create(root, options);
+  const m = await readManifest(root);
+  if (m.rows.some((r) => r.file !== RECORDIO_FILES.rec)) {
+    throw new FailedPreconditionError(`${root} holds an ImageFolder dataset; cannot resume it as RecordIO`);
   }
-  throw new InvalidArgumentError({ field: 'dataset_format', description: `unknown dataset format ${String(format)}` });
+  return RecordIOWriter.create(root, options);
 }
 
 /** Removes a dataset's files (tests, or a user asking for a fresh run). */
