@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './logging.js';
 import { UnavailableError } from './errors.js';
 import { JobManager } from './domain/jobs/manager.js';
 import { PathPolicy } from './domain/paths.js';
+import { FileGuard } from './domain/safe-files.js';
 import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
 import { createGalleryBuilder } from './domain/app/galleries.js';
@@ -132,6 +133,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     maxImagesPerIdentity: config.limits.maxImagesPerIdentity,
     maxIdentities: config.limits.maxIdentities,
     generateAhead: config.limits.generateAhead,
+    files: new FileGuard(config.dataRoot),
     onFace: (generator) => telemetry.faces.add(1, { generator }),
   });
   jobs.register('generate', traced('generate', generation.run));

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeNpyFloat32, toTensor, type GenerateRequest, type HyperfaceError } from '@hyperface/sdk';
 import { CLI, spawnDaemon, startTestDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
@@ -142,3 +142,56 @@ async function acceptedOf(stream: AsyncIterable<{ accepted?: { jobId: string; re
   for await (const ev of stream) if (ev.accepted) return { jobId: ev.accepted.jobId, resumed: ev.accepted.resumed };
   throw new Error('no accepted event');
 }
+
+/** The status code of a Generate call (OK when it ran to the end). */
+async function codeOf(stream: AsyncIterable<unknown>): Promise<string> {
+  try {
+    for await (const _ of stream) void _;
+    return 'OK';
+  } catch (error) {
+    return `${(error as HyperfaceError).code} ${(error as Error).message}`;
+  }
+}
+
+test('Generate never writes through a symlink in its output folder: the file or folder outside the root is unchanged, PERMISSION_DENIED', { timeout: 300_000 }, async () => {
+  const root = tempDir('hf-root-');
+  const outside = tempDir('hf-outside-');
+  const victim = join(outside, 'victim');
+  const original = Buffer.from('precious bytes that must survive\n'.repeat(100));
+  writeFileSync(victim, original);
+  const t = await startTestDaemon({ dataRoot: root });
+  try {
+    const request = (outputDir: string, datasetFormat: GenerateRequest['datasetFormat']): GenerateRequest => ({
+      embeddings: toTensor(identities(2, DIM, 4), [2, DIM]),
+      imagesPerIdentity: 2,
+      outputDir,
+      datasetFormat,
+      skipImages: true,
+    });
+    // train.rec, manifest.jsonl and train.idx planted as links to the victim.
+    for (const [dir, name, format] of [
+      ['evil-rec', 'train.rec', 'DATASET_FORMAT_RECORDIO'],
+      ['evil-manifest', 'manifest.jsonl', 'DATASET_FORMAT_IMAGEFOLDER'],
+      ['evil-idx', 'train.idx', 'DATASET_FORMAT_RECORDIO'],
+    ] as const) {
+      mkdirSync(join(root, dir));
+      symlinkSync(victim, join(root, dir, name));
+      assert.match(await codeOf(t.client.generate(request(dir, format))), /^PERMISSION_DENIED /, `${dir}/${name}`);
+      assert.deepEqual(readFileSync(victim), original, `${dir}/${name}: the victim is unchanged byte for byte`);
+    }
+    // An identity folder that is a link to a folder outside the root.
+    mkdirSync(join(root, 'evil-dir'));
+    mkdirSync(join(outside, 'pngs'));
+    symlinkSync(join(outside, 'pngs'), join(root, 'evil-dir', '000001'));
+    assert.match(await codeOf(t.client.generate(request('evil-dir', 'DATASET_FORMAT_IMAGEFOLDER'))), /^PERMISSION_DENIED /);
+    assert.deepEqual(readdirSync(join(outside, 'pngs')), [], 'no PNG landed outside the root');
+    // The output folder itself through a link that stays inside the root is refused too.
+    mkdirSync(join(root, 'real'));
+    symlinkSync(join(root, 'real'), join(root, 'alias'));
+    assert.match(await codeOf(t.client.generate(request('alias/ds', 'DATASET_FORMAT_IMAGEFOLDER'))), /^PERMISSION_DENIED /);
+    assert.deepEqual(readdirSync(join(root, 'real')), []);
+    assert.deepEqual(readFileSync(victim), original);
+  } finally {
+    await t.stop();
+  }
+});

@@ -123,8 +123,9 @@ export class FileGuard {
     const root = this.root === undefined ? undefined : resolve(this.root);
     const abs = resolve(path);
     if (root !== undefined && !isInside(root, abs)) throw new PermissionDeniedError(`${field}: ${clip(path)} is outside the data root`);
-    const chain: string[] = [];
-    for (let p = abs; root === undefined ? dirname(p) !== p : p !== root && isInside(root, p); p = dirname(p)) chain.push(p);
+    // Unconfined (the in-process CLI, the user's own rights): only the leaf, as system folders may be links.
+    const chain: string[] = root === undefined ? [abs] : [];
+    for (let p = abs; root !== undefined && p !== root && isInside(root, p); p = dirname(p)) chain.push(p);
     for (const p of chain.reverse()) {
       const st = await lstat(p).catch(() => undefined);
       if (st === undefined) return; // the rest will be created by us
@@ -132,6 +133,27 @@ export class FileGuard {
       if (p !== abs && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(p)} is not a folder` });
       if (p === abs && !st.isFile() && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(p)} is ${kindOf(st)}` });
     }
+  }
+
+  /**
+   * Opens a confined path for writing (appends, in-place record files) after `writable`: O_NOFOLLOW,
+   * so a symlink planted after the check fails the open instead of redirecting the write, and a
+   * regular file only. `flags` are the O_* access/creation flags; the caller closes the handle.
+   */
+  async openWrite(path: string, flags: number, field: string): Promise<FileHandle> {
+    await this.writable(path, field);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+    } catch (error) {
+      throw fsError(error, path, field);
+    }
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      await handle.close();
+      throw new InvalidArgumentError({ field, description: `${clip(path)} is ${kindOf(st)}, not a regular file` });
+    }
+    return handle;
   }
 }
 
@@ -148,6 +170,7 @@ function fsError(error: unknown, path: string, field: string): Error {
   if (code === 'ENOENT' || code === 'ENOTDIR') return new NotFoundError(`${field}: ${clip(path)}`, { cause: error });
   if (code === 'ELOOP') return new PermissionDeniedError(`${field}: ${clip(path)} is a symlink`, { cause: error });
   if (code === 'EACCES' || code === 'EPERM') return new PermissionDeniedError(`${field}: ${clip(path)} is not readable`, { cause: error });
+  if (code === 'ENXIO') return new InvalidArgumentError({ field, description: `${clip(path)} is a FIFO or device` });
   if (code === 'EISDIR') return new InvalidArgumentError({ field, description: `${clip(path)} is a folder` });
   return error instanceof Error ? error : new Error(String(error));
 }

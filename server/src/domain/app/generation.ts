@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
 import type { PathPolicy } from '../paths.js';
+import type { FileGuard } from '../safe-files.js';
 import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
 import { busyError, liveHolder, openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
 import type { RawImageData } from '../../runtime/models/types.js';
@@ -58,6 +59,8 @@ export interface GenerationDepsApp {
   maxIdentities: number;
   /** Samples rendered ahead of the consumer. */
   generateAhead: number;
+  /** Confines what a job writes to the data root. @default the output folder only */
+  files?: FileGuard;
   /** Counts faces produced (metrics). */
   onFace?: (generator: string) => void;
 }
@@ -171,7 +174,7 @@ export class GenerationApp {
     const started = Date.now();
     let writer: DatasetWriter | undefined;
     if (req.outputDir && req.datasetFormat !== 'none') {
-      const options = { imageSize: req.imageSize || 112, numClasses: identities.rows, holder: ctx.id, fingerprint: req.fingerprint ?? '' };
+      const options = { imageSize: req.imageSize || 112, numClasses: identities.rows, holder: ctx.id, fingerprint: req.fingerprint ?? '', guard: this.deps.files };
       writer = await openDatasetWriter(req.outputDir, req.datasetFormat, options);
     }
     let done = 0;

@@ -1,4 +1,4 @@
-export * from './atomic.js';
+export { AtomicFileWriter, isTempName, writeFileAtomic } from '../../util/fs-atomic.js';
 export * from './byte-source.js';
 export * from './pickle.js';
 export * from './insightface-bin.js';

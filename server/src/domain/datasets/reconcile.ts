@@ -4,7 +4,7 @@
 import { constants } from 'node:fs';
 import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempName } from './atomic.js';
+import { isTempName } from '../../util/fs-atomic.js';
 import { sampleKey, type ManifestRow } from './manifest.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

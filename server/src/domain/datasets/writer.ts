@@ -4,14 +4,16 @@
 // their line, and on reopen anything in train.rec past the last committed record is truncated.
 // RecordIO's record 0, identity records, train.idx and `property` are (re)written by close().
 
-import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { FileGuard } from '../safe-files.js';
+import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { MANIFEST_FILE, compareRows, manifestLine, readManifest, sampleKey, seedForJson, type ManifestRow } from './manifest.js';
-import { acquireLease, type Lease } from './lease.js';
+import { LEASE_FILE, acquireLease, type Lease } from './lease.js';
 import { dedupeRows, reconcileImageFolder } from './reconcile.js';
-import { RecordFile, formatIdx, frameRecord, framedSize, packIR, truncateFile } from './recordio.js';
+import { RecordFile, formatIdx, frameRecord, framedSize, packIR } from './recordio.js';
 
 export type DatasetFormat = 'imagefolder' | 'recordio';
 export type ImageExt = 'png' | 'jpg';
@@ -51,9 +53,14 @@ export interface DatasetWriterOptions {
   holder?: string;
   /** What the holder writes, for callers that attach identical requests to a running holder. */
   fingerprint?: string;
+  /** Confines every write (no symlink on the way, inside its root). @default the dataset folder itself */
+  guard?: FileGuard;
 }
 
 export const RECORDIO_FILES = { rec: 'train.rec', idx: 'train.idx', property: 'property' } as const;
+/** Every fixed name a writer (or the generation job) creates in a dataset folder. */
+export const DATASET_FILES = [MANIFEST_FILE, LEASE_FILE, RECORDIO_FILES.rec, RECORDIO_FILES.idx, RECORDIO_FILES.property, 'identities.npy'] as const;
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 
 export function imageFolderFile(identity: number, sample: number, ext: ImageExt): string {
   return `${String(identity).padStart(6, '0')}/${String(sample).padStart(4, '0')}.${ext}`;
@@ -90,7 +97,11 @@ abstract class BaseWriter implements DatasetWriter {
   /** Set by openDatasetWriter; released by close(). */
   lease: Lease | undefined;
   abstract readonly format: DatasetFormat;
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    protected readonly guard: FileGuard,
+    protected readonly field: string,
+  ) {}
 
   get count(): number {
     return this.rows.size;
@@ -101,7 +112,7 @@ abstract class BaseWriter implements DatasetWriter {
 
   protected async openManifest(rows: ManifestRow[]): Promise<void> {
     for (const r of rows) this.rows.set(sampleKey(r.identity, r.sample), r);
-    this.manifest = await open(join(this.root, MANIFEST_FILE), 'a');
+    this.manifest = await this.guard.openWrite(join(this.root, MANIFEST_FILE), APPEND, this.field);
   }
 
   /** The manifest row of a sample; `cosine` only when a recognizer scored it. */
@@ -145,9 +156,8 @@ class ImageFolderWriter extends BaseWriter {
   readonly format = 'imagefolder' as const;
   private readonly dirs = new Set<string>();
 
-  static async create(root: string): Promise<ImageFolderWriter> {
-    await mkdir(root, { recursive: true });
-    const w = new ImageFolderWriter(root);
+  static async create(root: string, guard: FileGuard, field: string): Promise<ImageFolderWriter> {
+    const w = new ImageFolderWriter(root, guard, field);
     const rows = await loadManifest(root);
     const kept = await reconcileImageFolder(root, rows);
     if (kept.length !== rows.length) await writeFileAtomic(join(root, MANIFEST_FILE), kept.map(manifestLine).join(''));
@@ -159,7 +169,10 @@ class ImageFolderWriter extends BaseWriter {
     const file = imageFolderFile(s.identity, s.sample, s.ext);
     const dir = file.slice(0, file.indexOf('/'));
     if (!this.dirs.has(dir)) {
+      // An identity folder planted as a link would take the images out of the root.
+      await this.guard.writable(join(this.root, dir), this.field);
       await mkdir(join(this.root, dir), { recursive: true });
+      await this.guard.writable(join(this.root, dir), this.field);
       this.dirs.add(dir);
     }
     await writeFileAtomic(join(this.root, file), s.encoded);
@@ -175,47 +188,55 @@ class RecordIOWriter extends BaseWriter {
 
   private constructor(
     root: string,
+    guard: FileGuard,
+    field: string,
     private readonly options: DatasetWriterOptions,
   ) {
-    super(root);
+    super(root, guard, field);
   }
 
-  static async create(root: string, options: DatasetWriterOptions): Promise<RecordIOWriter> {
-    await mkdir(root, { recursive: true });
-    const w = new RecordIOWriter(root, options);
+  static async create(root: string, guard: FileGuard, field: string, options: DatasetWriterOptions): Promise<RecordIOWriter> {
+    const w = new RecordIOWriter(root, guard, field, options);
     const recPath = join(root, RECORDIO_FILES.rec);
     const loaded = await loadManifest(root);
     let rows = dedupeRows(loaded);
-    // Keep only rows whose record is whole in train.rec; everything past the last one is dropped.
-    let end = 0;
     const exists = await stat(recPath).then(
       () => true,
       () => false,
     );
-    if (exists) {
-      const rf = await RecordFile.open(recPath);
-      try {
-        const valid: ManifestRow[] = [];
-        for (const r of rows) {
-          const len = typeof r.offset === 'number' ? await rf.recordLength(r.offset) : undefined;
-          if (len === undefined) continue;
-          valid.push(r);
-          end = Math.max(end, r.offset! + framedSize(len));
-        }
-        if (valid.length !== loaded.length) {
-          rows = valid;
-          await writeFileAtomic(join(root, MANIFEST_FILE), rows.map(manifestLine).join(''));
-        }
-      } finally {
-        await rf.close();
-      }
-      await truncateFile(recPath, end);
-    } else if (rows.length > 0) {
+    if (!exists && rows.length > 0) {
       throw new FailedPreconditionError(`${root} has a manifest but no ${RECORDIO_FILES.rec}; remove manifest.jsonl or restore the data`);
+    }
+    // O_NOFOLLOW: train.rec is extended and truncated in place, never through a link.
+    w.rec = await guard.openWrite(recPath, constants.O_RDWR | constants.O_CREAT, field);
+    // Keep only rows whose record is whole in train.rec; everything past the last one is dropped.
+    let end = 0;
+    try {
+      if (exists) {
+        const rf = await RecordFile.open(recPath);
+        try {
+          const valid: ManifestRow[] = [];
+          for (const r of rows) {
+            const len = typeof r.offset === 'number' ? await rf.recordLength(r.offset) : undefined;
+            if (len === undefined) continue;
+            valid.push(r);
+            end = Math.max(end, r.offset! + framedSize(len));
+          }
+          if (valid.length !== loaded.length) {
+            rows = valid;
+            await writeFileAtomic(join(root, MANIFEST_FILE), rows.map(manifestLine).join(''));
+          }
+        } finally {
+          await rf.close();
+        }
+      }
+      await w.rec.truncate(end);
+    } catch (error) {
+      await w.rec.close();
+      throw error;
     }
     w.recSize = end;
     w.nextKey = rows.reduce((m, r) => Math.max(m, (r.key ?? 0) + 1), 1);
-    w.rec = await open(recPath, exists ? 'r+' : 'w');
     await w.openManifest(rows);
     // The index describes committed records only; close() rewrites it with record 0 and identities.
     await writeFileAtomic(join(root, RECORDIO_FILES.idx), formatIdx(rows.map((r) => ({ key: r.key!, offset: r.offset! }))));
@@ -287,10 +308,15 @@ export async function openDatasetWriter(root: string, format: DatasetFormat, opt
   if (!root) throw new InvalidArgumentError({ field, description: 'required' });
   if (format !== 'imagefolder' && format !== 'recordio') throw new InvalidArgumentError({ field: 'dataset_format', description: `unknown dataset format ${String(format)}` });
   root = resolve(root);
+  const guard = options.guard ?? new FileGuard(root);
+  // No link on the way to the folder, nor in place of a file that is written in it.
+  await guard.writable(root, field);
+  await mkdir(root, { recursive: true });
+  for (const name of ['', ...DATASET_FILES]) await guard.writable(join(root, name), field);
   // Nothing is read, reconciled or truncated before this writer is the folder's only one.
   const lease = await acquireLease(root, options.holder ?? `process-${process.pid}`, options.fingerprint ?? '');
   try {
-    const w = await createWriter(root, format, options);
+    const w = await createWriter(root, format, guard, field, options);
     w.lease = lease;
     return w;
   } catch (error) {
@@ -299,18 +325,18 @@ export async function openDatasetWriter(root: string, format: DatasetFormat, opt
   }
 }
 
-async function createWriter(root: string, format: DatasetFormat, options: DatasetWriterOptions): Promise<BaseWriter> {
+async function createWriter(root: string, format: DatasetFormat, guard: FileGuard, field: string, options: DatasetWriterOptions): Promise<BaseWriter> {
   if (format === 'imagefolder') {
     if (await stat(join(root, RECORDIO_FILES.rec)).then(() => true, () => false)) {
       throw new FailedPreconditionError(`${root} holds a RecordIO dataset; cannot resume it as ImageFolder`);
     }
-    return ImageFolderWriter.create(root);
+    return ImageFolderWriter.create(root, guard, field);
   }
   const m = await readManifest(root);
   if (m.rows.some((r) => r.file !== RECORDIO_FILES.rec)) {
     throw new FailedPreconditionError(`${root} holds an ImageFolder dataset; cannot resume it as RecordIO`);
   }
-  return RecordIOWriter.create(root, options);
+  return RecordIOWriter.create(root, guard, field, options);
 }
 
 /** Removes a dataset's files (tests, or a user asking for a fresh run). */
