@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeNpyFloat32, toTensor, type GenerateRequest, type HyperfaceError } from '@hyperface/sdk';
 import { CLI, spawnDaemon, startTestDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
@@ -191,6 +191,40 @@ test('Generate never writes through a symlink in its output folder: the file or 
     assert.match(await codeOf(t.client.generate(request('alias/ds', 'DATASET_FORMAT_IMAGEFOLDER'))), /^PERMISSION_DENIED /);
     assert.deepEqual(readdirSync(join(root, 'real')), []);
     assert.deepEqual(readFileSync(victim), original);
+  } finally {
+    await t.stop();
+  }
+});
+
+test('Generate into an existing dataset that has no manifest (insightface train.rec/train.idx, a plain image folder) refuses with FAILED_PRECONDITION and changes nothing', { timeout: 300_000 }, async () => {
+  const root = tempDir('hf-root-');
+  const t = await startTestDaemon({ dataRoot: root });
+  try {
+    const request = (outputDir: string, datasetFormat: GenerateRequest['datasetFormat'], seed: number): GenerateRequest => ({
+      embeddings: toTensor(identities(2, DIM, 6), [2, DIM]),
+      imagesPerIdentity: 3,
+      seed,
+      outputDir,
+      datasetFormat,
+      skipImages: true,
+    });
+    // An insightface dataset: 6 image records, 2 identity records and record 0, with its index.
+    assert.equal(await codeOf(t.client.generate(request('ins', 'DATASET_FORMAT_RECORDIO', 1))), 'OK');
+    rmSync(join(root, 'ins', 'manifest.jsonl'));
+    const rec = readFileSync(join(root, 'ins', 'train.rec'));
+    const idx = readFileSync(join(root, 'ins', 'train.idx'));
+    assert.equal(idx.toString().trim().split('\n').length, 9);
+    assert.match(await codeOf(t.client.generate(request('ins', 'DATASET_FORMAT_RECORDIO', 2))), /^FAILED_PRECONDITION .*train\.rec/);
+    assert.deepEqual(readFileSync(join(root, 'ins', 'train.rec')), rec, 'train.rec unchanged');
+    assert.deepEqual(readFileSync(join(root, 'ins', 'train.idx')), idx, 'train.idx unchanged');
+
+    // A plain image folder (identity folders of images, no manifest) is not overwritten either.
+    mkdirSync(join(root, 'faces', '000000'), { recursive: true });
+    const face = Buffer.from('not ours, keep me');
+    writeFileSync(join(root, 'faces', '000000', '0000.png'), face);
+    assert.match(await codeOf(t.client.generate(request('faces', 'DATASET_FORMAT_IMAGEFOLDER', 1))), /^FAILED_PRECONDITION /);
+    assert.deepEqual(readFileSync(join(root, 'faces', '000000', '0000.png')), face);
+    assert.deepEqual(readdirSync(join(root, 'faces')), ['000000']);
   } finally {
     await t.stop();
   }

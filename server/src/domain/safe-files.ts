@@ -4,7 +4,7 @@
 // requires a regular file, opens with O_NONBLOCK (so a FIFO swapped in after the check cannot
 // block), caps the size, and reads in chunks that honour an AbortSignal.
 import { constants } from 'node:fs';
-import { open, realpath, stat, lstat, type FileHandle } from 'node:fs/promises';
+import { access, open, realpath, stat, lstat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, throwIfAborted } from '../errors.js';
 
@@ -132,6 +132,29 @@ export class FileGuard {
       if (st.isSymbolicLink()) throw new PermissionDeniedError(`${field}: ${clip(p)} is a symlink; refusing to write through it`);
       if (p !== abs && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(p)} is not a folder` });
       if (p === abs && !st.isFile() && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(p)} is ${kindOf(st)}` });
+    }
+  }
+
+  /**
+   * `writable`, and the target is what the caller will create (an existing `folder` or file, or
+   * nothing yet) in a folder this process may write: checked before any work, so that a bad output
+   * path fails the request instead of a job that has run for an hour.
+   */
+  async writableTarget(path: string, field: string, kind: 'file' | 'folder'): Promise<void> {
+    await this.writable(path, field);
+    let probe = resolve(path);
+    let st = await stat(probe).catch(() => undefined);
+    if (st !== undefined && kind === 'folder' && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(path)} is ${kindOf(st)}, not a folder` });
+    if (st !== undefined && kind === 'file' && st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(path)} is a folder, not a file` });
+    while (st === undefined && dirname(probe) !== probe) {
+      probe = dirname(probe);
+      st = await stat(probe).catch(() => undefined);
+    }
+    if (st !== undefined && !st.isDirectory() && probe !== resolve(path)) throw new InvalidArgumentError({ field, description: `${clip(probe)} is not a folder` });
+    try {
+      await access(st !== undefined && st.isDirectory() ? probe : dirname(probe), constants.W_OK);
+    } catch {
+      throw new PermissionDeniedError(`${field}: ${clip(path)} is not writable by the daemon`);
     }
   }
 

@@ -8,3 +8,4 @@ export * from './recordio.js';
 export * from './writer.js';
 export * from './reader.js';
 export * from './lease.js';
+export * from './target.js';

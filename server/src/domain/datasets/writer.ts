@@ -11,7 +11,8 @@ import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import { FileGuard } from '../safe-files.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { MANIFEST_FILE, compareRows, manifestLine, readManifest, sampleKey, seedForJson, type ManifestRow } from './manifest.js';
-import { LEASE_FILE, acquireLease, type Lease } from './lease.js';
+import { acquireLease, type Lease } from './lease.js';
+import { RECORDIO_FILES, checkDatasetTarget } from './target.js';
 import { dedupeRows, reconcileImageFolder } from './reconcile.js';
 import { RecordFile, formatIdx, frameRecord, framedSize, packIR } from './recordio.js';
 
@@ -57,9 +58,7 @@ export interface DatasetWriterOptions {
   guard?: FileGuard;
 }
 
-export const RECORDIO_FILES = { rec: 'train.rec', idx: 'train.idx', property: 'property' } as const;
-/** Every fixed name a writer (or the generation job) creates in a dataset folder. */
-export const DATASET_FILES = [MANIFEST_FILE, LEASE_FILE, RECORDIO_FILES.rec, RECORDIO_FILES.idx, RECORDIO_FILES.property, 'identities.npy'] as const;
+export { DATASET_FILES, RECORDIO_FILES } from './target.js';
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 
 export function imageFolderFile(identity: number, sample: number, ext: ImageExt): string {
@@ -309,10 +308,9 @@ export async function openDatasetWriter(root: string, format: DatasetFormat, opt
   if (format !== 'imagefolder' && format !== 'recordio') throw new InvalidArgumentError({ field: 'dataset_format', description: `unknown dataset format ${String(format)}` });
   root = resolve(root);
   const guard = options.guard ?? new FileGuard(root);
-  // No link on the way to the folder, nor in place of a file that is written in it.
-  await guard.writable(root, field);
+  // No link on the way to the folder or in it, no data that is not ours to overwrite.
+  await checkDatasetTarget(root, guard, field);
   await mkdir(root, { recursive: true });
-  for (const name of ['', ...DATASET_FILES]) await guard.writable(join(root, name), field);
   // Nothing is read, reconciled or truncated before this writer is the folder's only one.
   const lease = await acquireLease(root, options.holder ?? `process-${process.pid}`, options.fingerprint ?? '');
   try {
