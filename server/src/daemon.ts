@@ -80,6 +80,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 
   // --- domain --------------------------------------------------------------------------------
   const paths = new PathPolicy(config.dataRoot);
+  const files = new FileGuard(config.dataRoot);
   const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, log });
   const unfinished = await jobs.open();
   let models: ModelRepository | undefined;
@@ -107,6 +108,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       log: (msg, fields) => log.info(msg, { component: 'galleries', ...fields }),
     }),
     version: VERSION,
+    files,
     maxIdentities: config.limits.maxIdentities,
   });
   // One span per job, and a count of jobs started by kind.
@@ -133,7 +135,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     maxImagesPerIdentity: config.limits.maxImagesPerIdentity,
     maxIdentities: config.limits.maxIdentities,
     generateAhead: config.limits.generateAhead,
-    files: new FileGuard(config.dataRoot),
+    files,
     onFace: (generator) => telemetry.faces.add(1, { generator }),
   });
   jobs.register('generate', traced('generate', generation.run));

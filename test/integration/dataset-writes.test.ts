@@ -229,3 +229,44 @@ test('Generate into an existing dataset that has no manifest (insightface train.
     await t.stop();
   }
 });
+
+test('a bad output path is refused when the request arrives, before any job runs: Pack output_path, Generate output_dir', { timeout: 300_000 }, async () => {
+  const root = tempDir('hf-root-');
+  const outside = tempDir('hf-outside-');
+  const victim = join(outside, 'victim.json');
+  writeFileSync(victim, '{"keep":true}');
+  mkdirSync(join(root, 'folder.npy'));
+  writeFileSync(join(root, 'afile'), 'x');
+  mkdirSync(join(root, 'real'));
+  symlinkSync(join(root, 'real'), join(root, 'alias'));
+  mkdirSync(join(root, 'side'));
+  symlinkSync(victim, join(root, 'side', 'out.json'));
+  mkdirSync(join(root, 'gen-evil'));
+  symlinkSync(victim, join(root, 'gen-evil', 'train.rec'));
+  const t = await startTestDaemon({ dataRoot: root });
+  try {
+    // A pack that would run for a while: a late failure would show as a job and a slow answer.
+    const pack = (outputPath: string): Promise<string> => codeOf(t.client.pack({ identities: 400, dim: 64, gallery: { none: true }, maxSeconds: 30, outputPath }));
+    const cases: [string, Promise<string>, RegExp][] = [
+      ['pack into a folder', pack('folder.npy'), /^INVALID_ARGUMENT /],
+      ['pack under a file', pack('afile/out.npy'), /^INVALID_ARGUMENT /],
+      ['pack through a link', pack('alias/out.npy'), /^PERMISSION_DENIED /],
+      ['pack sidecar is a link', pack('side/out.npy'), /^PERMISSION_DENIED /],
+      ['pack outside the root', pack(join(outside, 'out.npy')), /^PERMISSION_DENIED /],
+    ];
+    const gen = (outputDir: string, datasetFormat: GenerateRequest['datasetFormat']): Promise<string> =>
+      codeOf(t.client.generate({ embeddings: toTensor(identities(2, DIM, 4), [2, DIM]), imagesPerIdentity: 2, outputDir, datasetFormat, skipImages: true }));
+    cases.push(['generate into a file', gen('afile', 'DATASET_FORMAT_IMAGEFOLDER'), /^INVALID_ARGUMENT /]);
+    cases.push(['generate under a file', gen('afile/ds', 'DATASET_FORMAT_IMAGEFOLDER'), /^INVALID_ARGUMENT /]);
+    cases.push(['generate with a linked train.rec', gen('gen-evil', 'DATASET_FORMAT_RECORDIO'), /^PERMISSION_DENIED /]);
+    const started = Date.now();
+    for (const [name, call, expected] of cases) assert.match(await call, expected, name);
+    assert.ok(Date.now() - started < 20_000, `answered in ${Date.now() - started} ms`);
+    const jobs = await t.client.listJobs({});
+    assert.deepEqual(jobs.jobs.map((j) => `${j.kind} ${j.state} ${j.error}`), [], 'no job was started for a bad output path');
+    assert.equal(readFileSync(victim, 'utf8'), '{"keep":true}');
+    assert.deepEqual(readdirSync(join(root, 'real')), []);
+  } finally {
+    await t.stop();
+  }
+});

@@ -15,7 +15,7 @@ import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
 import type { PathPolicy } from '../paths.js';
 import type { FileGuard } from '../safe-files.js';
 import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
-import { busyError, liveHolder, openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
+import { busyError, checkDatasetTarget, liveHolder, openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
 import type { RawImageData } from '../../runtime/models/types.js';
 
 export type IdentitySource =
@@ -59,8 +59,8 @@ export interface GenerationDepsApp {
   maxIdentities: number;
   /** Samples rendered ahead of the consumer. */
   generateAhead: number;
-  /** Confines what a job writes to the data root. @default the output folder only */
-  files?: FileGuard;
+  /** Confines what a job writes to the data root (no symlink on the way or in the folder). */
+  files: FileGuard;
   /** Counts faces produced (metrics). */
   onFace?: (generator: string) => void;
 }
@@ -109,6 +109,8 @@ export class GenerationApp {
     if (matrix.rows > deps.maxIdentities) throw new InvalidArgumentError({ field: 'embeddings', description: `${matrix.rows} identities exceed limits.maxIdentities (${deps.maxIdentities})` });
     validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity });
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
+    // A bad output folder fails the request now, not after the samples have been rendered.
+    if (outputDir) await checkDatasetTarget(outputDir, deps.files, 'output_dir');
 
     const request: GenerateJobRequest = { ...input, outputDir, identitiesPath };
     delete (request as Partial<GenerateInput>).identities;
