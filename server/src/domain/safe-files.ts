@@ -123,9 +123,10 @@ export class FileGuard {
     const root = this.root === undefined ? undefined : resolve(this.root);
     const abs = resolve(path);
     if (root !== undefined && !isInside(root, abs)) throw new PermissionDeniedError(`${field}: ${clip(path)} is outside the data root`);
-    // Unconfined (the in-process CLI, the user's own rights): only the leaf, as system folders may be links.
-    const chain: string[] = root === undefined ? [abs] : [];
-    for (let p = abs; root !== undefined && p !== root && isInside(root, p); p = dirname(p)) chain.push(p);
+    // Unconfined, or a root of / (the in-process CLI, the user's own rights): only the leaf is checked,
+    // as system folders (/tmp on macOS, /home on some systems) may be links.
+    const chain: string[] = root === undefined || dirname(root) === root ? [abs] : [];
+    if (root !== undefined && chain.length === 0) for (let p = abs; p !== root && isInside(root, p); p = dirname(p)) chain.push(p);
     for (const p of chain.reverse()) {
       const st = await lstat(p).catch(() => undefined);
       if (st === undefined) return; // the rest will be created by us
