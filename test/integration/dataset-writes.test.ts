@@ -105,6 +105,8 @@ test('600 samples, three kill -9/restart cycles at random points, the same gener
     .map((e) => `${e.parentPath.slice(out.length + 1)}/${e.name}`);
   assert.deepEqual(new Set(onDisk), expected, '600 files, no partial or temporary ones');
   assert.equal(onDisk.length, 600);
+  const temps = readdirSync(out, { recursive: true }).map(String).filter((f) => f.includes('.tmp-'));
+  assert.deepEqual(temps, [], 'no temporary file of an interrupted write is left');
   // No recognizer scored these samples: the manifest says nothing rather than a made-up 0.
   assert.ok(rows.every((r) => !('cosine' in r) || r.cosine === null), JSON.stringify(rows[0]));
   assert.ok(!existsSync(join(out, '.hyperface-writer.lock')), 'the lease is released at the end');
