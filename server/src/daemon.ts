@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logging.js';
 import { UnavailableError } from './errors.js';
 import { JobManager } from './domain/jobs/manager.js';
 import { PathPolicy } from './domain/paths.js';
+import { FileGuard } from './domain/safe-files.js';
 import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
 import { createGalleryBuilder } from './domain/app/galleries.js';
@@ -77,6 +78,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 
   // --- domain --------------------------------------------------------------------------------
   const paths = new PathPolicy(config.dataRoot);
+  const files = new FileGuard(config.dataRoot);
   const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, log });
   const unfinished = await jobs.open();
   // Models load after the port opens; until then these getters answer UNAVAILABLE.
@@ -99,6 +101,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       log: (msg, fields) => log.info(msg, { component: 'galleries', ...fields }),
     }),
     version: VERSION,
+    files,
     maxIdentities: config.limits.maxIdentities,
   });
   // One span per job, and a count of jobs started by kind.
@@ -125,6 +128,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     maxImagesPerIdentity: config.limits.maxImagesPerIdentity,
     maxIdentities: config.limits.maxIdentities,
     generateAhead: config.limits.generateAhead,
+    files,
     onFace: (generator) => telemetry.faces.add(1, { generator }),
   });
   jobs.register('generate', traced('generate', generation.run));

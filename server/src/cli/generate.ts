@@ -9,7 +9,8 @@ export const GENERATE_USAGE = `hyperface generate (--embeddings FILE.npy | --pac
   [--recognizer NAME] [--min-cosine T] [--max-retries R] [--identity-offset I] [--identity-count C]
   [--address HOST:PORT] [--json]
   The daemon writes the dataset (with --address, DIR is a path on the daemon's machine). Re-running the
-  same command resumes an interrupted run: samples already in DIR/manifest.jsonl are skipped.`;
+  same command resumes an interrupted run (samples already in DIR/manifest.jsonl are skipped), or follows the
+  job that still writes DIR when the daemon resumed it itself.`;
 
 /** Inline embeddings up to this size; larger files are passed by path. */
 const INLINE_LIMIT = 3 * 1024 * 1024;

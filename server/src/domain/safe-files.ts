@@ -4,7 +4,7 @@
 // requires a regular file, opens with O_NONBLOCK (so a FIFO swapped in after the check cannot
 // block), caps the size, and reads in chunks that honour an AbortSignal.
 import { constants } from 'node:fs';
-import { open, realpath, stat, lstat, type FileHandle } from 'node:fs/promises';
+import { access, open, realpath, stat, lstat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, throwIfAborted } from '../errors.js';
 
@@ -123,8 +123,10 @@ export class FileGuard {
     const root = this.root === undefined ? undefined : resolve(this.root);
     const abs = resolve(path);
     if (root !== undefined && !isInside(root, abs)) throw new PermissionDeniedError(`${field}: ${clip(path)} is outside the data root`);
-    const chain: string[] = [];
-    for (let p = abs; root === undefined ? dirname(p) !== p : p !== root && isInside(root, p); p = dirname(p)) chain.push(p);
+    // Unconfined, or a root of / (the in-process CLI, the user's own rights): only the leaf is checked,
+    // as system folders (/tmp on macOS, /home on some systems) may be links.
+    const chain: string[] = root === undefined || dirname(root) === root ? [abs] : [];
+    if (root !== undefined && chain.length === 0) for (let p = abs; p !== root && isInside(root, p); p = dirname(p)) chain.push(p);
     for (const p of chain.reverse()) {
       const st = await lstat(p).catch(() => undefined);
       if (st === undefined) return; // the rest will be created by us
@@ -132,6 +134,50 @@ export class FileGuard {
       if (p !== abs && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(p)} is not a folder` });
       if (p === abs && !st.isFile() && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(p)} is ${kindOf(st)}` });
     }
+  }
+
+  /**
+   * `writable`, and the target is what the caller will create (an existing `folder` or file, or
+   * nothing yet) in a folder this process may write: checked before any work, so that a bad output
+   * path fails the request instead of a job that has run for an hour.
+   */
+  async writableTarget(path: string, field: string, kind: 'file' | 'folder'): Promise<void> {
+    await this.writable(path, field);
+    let probe = resolve(path);
+    let st = await stat(probe).catch(() => undefined);
+    if (st !== undefined && kind === 'folder' && !st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(path)} is ${kindOf(st)}, not a folder` });
+    if (st !== undefined && kind === 'file' && st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(path)} is a folder, not a file` });
+    while (st === undefined && dirname(probe) !== probe) {
+      probe = dirname(probe);
+      st = await stat(probe).catch(() => undefined);
+    }
+    if (st !== undefined && !st.isDirectory() && probe !== resolve(path)) throw new InvalidArgumentError({ field, description: `${clip(probe)} is not a folder` });
+    try {
+      await access(st !== undefined && st.isDirectory() ? probe : dirname(probe), constants.W_OK);
+    } catch {
+      throw new PermissionDeniedError(`${field}: ${clip(path)} is not writable by the daemon`);
+    }
+  }
+
+  /**
+   * Opens a confined path for writing (appends, in-place record files) after `writable`: O_NOFOLLOW,
+   * so a symlink planted after the check fails the open instead of redirecting the write, and a
+   * regular file only. `flags` are the O_* access/creation flags; the caller closes the handle.
+   */
+  async openWrite(path: string, flags: number, field: string): Promise<FileHandle> {
+    await this.writable(path, field);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+    } catch (error) {
+      throw fsError(error, path, field);
+    }
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      await handle.close();
+      throw new InvalidArgumentError({ field, description: `${clip(path)} is ${kindOf(st)}, not a regular file` });
+    }
+    return handle;
   }
 }
 
@@ -148,6 +194,7 @@ function fsError(error: unknown, path: string, field: string): Error {
   if (code === 'ENOENT' || code === 'ENOTDIR') return new NotFoundError(`${field}: ${clip(path)}`, { cause: error });
   if (code === 'ELOOP') return new PermissionDeniedError(`${field}: ${clip(path)} is a symlink`, { cause: error });
   if (code === 'EACCES' || code === 'EPERM') return new PermissionDeniedError(`${field}: ${clip(path)} is not readable`, { cause: error });
+  if (code === 'ENXIO') return new InvalidArgumentError({ field, description: `${clip(path)} is a FIFO or device` });
   if (code === 'EISDIR') return new InvalidArgumentError({ field, description: `${clip(path)} is a folder` });
   return error instanceof Error ? error : new Error(String(error));
 }

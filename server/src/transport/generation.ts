@@ -84,7 +84,8 @@ export function generationHandlers(deps: TransportDeps, app: GenerationApp, jobs
         },
       });
       jobId = job.id;
-      await out.write({ accepted: { jobId: job.id, resumed: false } });
+      // resumed: an identical job already wrote this folder; this stream follows it.
+      await out.write({ accepted: { jobId: job.id, resumed: job.attached === true } });
       markAccepted();
       await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
         if (event.channel === 'generate') await out.write(event.payload as GenerateEvent);

@@ -5,15 +5,17 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { decodeNpyMatrix, encodeNpyFloat32 } from '@hyperface/sdk/npy';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
-import type { JobRecord } from '../jobs/types.js';
+import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
 import type { PathPolicy } from '../paths.js';
+import type { FileGuard } from '../safe-files.js';
 import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
-import { openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
+import { busyError, checkDatasetTarget, liveHolder, openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
 import type { RawImageData } from '../../runtime/models/types.js';
 
 export type IdentitySource =
@@ -40,7 +42,14 @@ export interface GenerateInput {
 interface GenerateJobRequest extends Omit<GenerateInput, 'identities'> {
   /** The identities as a file: the job folder's copy for inline ones, else the source file. */
   identitiesPath: string;
+  /** What the job writes (request + identities): an identical request attaches to it. */
+  fingerprint?: string;
 }
+
+type Matrix = { data: Float32Array; rows: number; dim: number };
+
+/** A job as start() returns it; `attached` when an identical running job already writes the folder. */
+export type StartedGenerate = JobRecord & { attached?: boolean };
 
 export interface GenerationDepsApp {
   jobs: JobManager;
@@ -50,6 +59,8 @@ export interface GenerationDepsApp {
   maxIdentities: number;
   /** Samples rendered ahead of the consumer. */
   generateAhead: number;
+  /** Confines what a job writes to the data root (no symlink on the way or in the folder). */
+  files: FileGuard;
   /** Counts faces produced (metrics). */
   onFace?: (generator: string) => void;
 }
@@ -68,9 +79,11 @@ export interface FaceSamplePayload {
 }
 
 export class GenerationApp {
+  /** Per output folder, the start() in progress: checking for a writer and starting one is one step. */
+  private readonly claims = new Map<string, Promise<unknown>>();
   constructor(private readonly deps: GenerationDepsApp) {}
 
-  async start(input: GenerateInput, options: StartOptions = {}): Promise<JobRecord> {
+  async start(input: GenerateInput, options: StartOptions = {}): Promise<StartedGenerate> {
     const { deps } = this;
     if (input.datasetFormat !== 'none' && !input.outputDir) throw new InvalidArgumentError({ field: 'output_dir', description: 'required when dataset_format is set' });
     if (input.outputDir && input.datasetFormat === 'none') throw new InvalidArgumentError({ field: 'dataset_format', description: 'set IMAGEFOLDER or RECORDIO to write output_dir' });
@@ -96,9 +109,51 @@ export class GenerationApp {
     if (matrix.rows > deps.maxIdentities) throw new InvalidArgumentError({ field: 'embeddings', description: `${matrix.rows} identities exceed limits.maxIdentities (${deps.maxIdentities})` });
     validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity });
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
+    // A bad output folder fails the request now, not after the samples have been rendered.
+    if (outputDir) await checkDatasetTarget(outputDir, deps.files, 'output_dir');
 
     const request: GenerateJobRequest = { ...input, outputDir, identitiesPath };
     delete (request as Partial<GenerateInput>).identities;
+    if (!outputDir) return this.launch(request, inline, options);
+    request.fingerprint = fingerprintOf(request, matrix);
+    const previous = this.claims.get(outputDir) ?? Promise.resolve();
+    const claim = previous.catch(() => undefined).then(() => this.claimAndLaunch(outputDir, request, inline, options));
+    this.claims.set(outputDir, claim);
+    try {
+      return await claim;
+    } finally {
+      if (this.claims.get(outputDir) === claim) this.claims.delete(outputDir);
+    }
+  }
+
+  /** One writer per output folder: attach to an identical job that writes it, refuse a different one. */
+  private async claimAndLaunch(outputDir: string, request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions): Promise<StartedGenerate> {
+    const { jobs } = this.deps;
+    const writer = jobs.list({ kind: 'generate' }).find((j) => !TERMINAL_STATES.has(j.state) && (j.request as GenerateJobRequest).outputDir === outputDir);
+    if (writer) {
+      if ((await this.fingerprintOfJob(writer)) !== request.fingerprint) {
+        throw new FailedPreconditionError(`output_dir ${outputDir} is being written by job ${writer.id} with a different request; wait for it, cancel it, or choose another folder`);
+      }
+      if (options.sink && !request.skipImages) jobs.attach(writer.id, options.sink);
+      return { ...writer, attached: true };
+    }
+    const holder = await liveHolder(outputDir);
+    if (holder) throw busyError(outputDir, holder);
+    return this.launch(request, inline, options);
+  }
+
+  private async fingerprintOfJob(job: JobRecord): Promise<string> {
+    const req = job.request as GenerateJobRequest;
+    if (req.fingerprint) return req.fingerprint;
+    try {
+      return fingerprintOf(req, await readMatrix(req.identitiesPath, 'embeddings_path'));
+    } catch {
+      return '';
+    }
+  }
+
+  private launch(request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions): Promise<JobRecord> {
+    const { deps } = this;
     if (inline) {
       const rows = inline;
       return deps.jobs.start('generate', request, {
@@ -121,10 +176,8 @@ export class GenerationApp {
     const started = Date.now();
     let writer: DatasetWriter | undefined;
     if (req.outputDir && req.datasetFormat !== 'none') {
-      writer = await openDatasetWriter(req.outputDir, req.datasetFormat, { imageSize: req.imageSize || 112, numClasses: identities.rows });
-      // The reference embeddings next to the images, for dataset-quality evaluation.
-      const refs = join(req.outputDir, 'identities.npy');
-      if (!existsSync(refs)) await writeFileAtomic(refs, encodeNpyFloat32(identities.data, identities.rows, identities.dim));
+      const options = { imageSize: req.imageSize || 112, numClasses: identities.rows, holder: ctx.id, fingerprint: req.fingerprint ?? '', guard: this.deps.files };
+      writer = await openDatasetWriter(req.outputDir, req.datasetFormat, options);
     }
     let done = 0;
     let skipped = 0;
@@ -151,6 +204,11 @@ export class GenerationApp {
         }
       : undefined;
     try {
+      if (writer && req.outputDir) {
+        // The reference embeddings next to the images, for dataset-quality evaluation.
+        const refs = join(req.outputDir, 'identities.npy');
+        if (!existsSync(refs)) await writeFileAtomic(refs, encodeNpyFloat32(identities.data, identities.rows, identities.dim));
+      }
       const ext = req.format === 'jpeg' ? 'jpg' : 'png';
       for await (const s of generateSamples(params, { models: this.deps.models(), skip }, { signal: ctx.signal, batchSize: this.deps.generateAhead })) {
         const image = req.imageSize && req.imageSize !== s.image.width ? await resize(s.image, req.imageSize) : s.image;
@@ -158,13 +216,13 @@ export class GenerationApp {
         const encoded = needEncoded ? await encodeImage(image, req.format === 'jpeg' ? 'jpeg' : 'png', req.jpegQuality) : undefined;
         let file = '';
         if (writer && encoded) {
-          await writer.write({ identity: s.identity, sample: s.sample, seed: s.seed, encoded, ext, cosine: s.cosine, extra: { attempts: s.attempts, below_threshold: s.belowThreshold } });
+          await writer.write({ identity: s.identity, sample: s.sample, seed: s.seed, encoded, ext, cosine: s.scored ? s.cosine : undefined, extra: { attempts: s.attempts, below_threshold: s.belowThreshold } });
           file = req.datasetFormat === 'imagefolder' ? `${String(s.identity).padStart(6, '0')}/${String(s.sample).padStart(4, '0')}.${ext}` : 'train.rec';
         }
         done += 1;
         this.deps.onFace?.(req.params.generator ?? 'default');
         if (s.belowThreshold) below += 1;
-        if (s.embedding) {
+        if (s.scored) {
           cosineSum += s.cosine;
           cosineCount += 1;
         }
@@ -202,6 +260,14 @@ export class GenerationApp {
     await ctx.emit('generate', { summary });
     return summary;
   };
+}
+
+function fingerprintOf(req: GenerateJobRequest, m: Matrix): string {
+  const { params, format, jpegQuality, imageSize, datasetFormat, outputDir } = req;
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ params, format, jpegQuality, imageSize, datasetFormat, outputDir, shape: [m.rows, m.dim] }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+  h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+  return h.digest('hex');
 }
 
 async function readMatrix(path: string, field: string): Promise<{ data: Float32Array; rows: number; dim: number }> {

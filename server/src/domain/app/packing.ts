@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import type { PathPolicy } from '../paths.js';
+import type { FileGuard } from '../safe-files.js';
 import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
 import { normalizeRows } from '../packing/objective.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
@@ -56,7 +57,12 @@ export interface PackingDeps {
   galleries: GalleryBuilder;
   version: string;
   maxIdentities: number;
+  /** Confines what a job writes to the data root (no symlink on the way). */
+  files: FileGuard;
 }
+
+/** The JSON sidecar written next to an output .npy. */
+const sidecarOf = (npy: string): string => npy.replace(/\.npy$/i, '') + '.json';
 
 export class PackingApp {
   constructor(private readonly deps: PackingDeps) {}
@@ -110,6 +116,11 @@ export class PackingApp {
               : { kind: 'file', path: galleryFile ?? '' },
       outputPath: input.outputPath ? deps.paths.resolve(input.outputPath, 'output_path') : undefined,
     };
+    if (request.outputPath) {
+      // A bad output path fails the request now, not after the optimisation has run.
+      await deps.files.writableTarget(request.outputPath, 'output_path', 'file');
+      await deps.files.writableTarget(sidecarOf(request.outputPath), 'output_path', 'file');
+    }
     if (request.gallery.kind === 'image_dir' && !existsSync(request.gallery.path)) throw new NotFoundError(`gallery folder ${gallery.kind === 'image_dir' ? gallery.path : ''}`);
 
     if (inline) {
@@ -148,9 +159,11 @@ export class PackingApp {
     let outNpy = npyPath;
     let outSidecar = sidecarPath;
     if (req.outputPath) {
-      await mkdir(dirname(req.outputPath), { recursive: true });
       outNpy = req.outputPath;
-      outSidecar = req.outputPath.replace(/\.npy$/i, '') + '.json';
+      outSidecar = sidecarOf(req.outputPath);
+      // Checked again: a link may have been planted while the job ran.
+      for (const p of [outNpy, outSidecar]) await this.deps.files.writableTarget(p, 'output_path', 'file');
+      await mkdir(dirname(req.outputPath), { recursive: true });
       await writeFileAtomic(outNpy, npy);
       await writeFileAtomic(outSidecar, JSON.stringify(sidecar, null, 2) + '\n');
     }

@@ -1,4 +1,4 @@
-export * from './atomic.js';
+export { AtomicFileWriter, isTempName, writeFileAtomic } from '../../util/fs-atomic.js';
 export * from './byte-source.js';
 export * from './pickle.js';
 export * from './insightface-bin.js';
@@ -7,3 +7,5 @@ export * from './manifest.js';
 export * from './recordio.js';
 export * from './writer.js';
 export * from './reader.js';
+export * from './lease.js';
+export * from './target.js';

@@ -4,7 +4,7 @@
 // arrays); written at protocol 4 so `pickle.load(f, encoding='bytes')` reads it back.
 
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
-import { AtomicFileWriter } from './atomic.js';
+import { AtomicFileWriter } from '../../util/fs-atomic.js';
 import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
 import { BytesRef, NdArray, PyTuple, PICKLE, boolListOps, ndarrayValues, pickleBytesOp, unpickle, type PyValue } from './pickle.js';
 

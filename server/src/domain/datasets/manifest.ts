@@ -12,8 +12,9 @@ export interface ManifestRow {
   seed: number | string;
   /** Dataset-relative file (`000012/0003.png`, or `train.rec` for RecordIO). */
   file: string;
-  /** Cosine to the identity's reference embedding under the generating recognizer (0 = not computed). */
-  cosine: number;
+  /** Cosine to the identity's reference embedding under the generating recognizer; absent (or null in
+   * files) when no recognizer scored the sample. Older files wrote 0 for that. */
+  cosine?: number;
   /** RecordIO only: the record key in train.idx and its byte offset in train.rec. */
   key?: number;
   offset?: number;
@@ -68,7 +69,7 @@ export function parseManifest(text: string): ManifestRead {
       truncated = true;
       break;
     }
-    if (typeof parsed.cosine !== 'number') parsed.cosine = 0;
+    if (typeof parsed.cosine !== 'number') delete parsed.cosine;
     rows.push(parsed);
     validBytes += enc.encode(line).length + 1;
   }

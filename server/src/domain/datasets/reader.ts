@@ -4,7 +4,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError, NotFoundError } from '../../errors.js';
-import { isTempName } from './atomic.js';
+import { isTempName } from '../../util/fs-atomic.js';
 import { compareRows, readManifest, type ManifestRow } from './manifest.js';
 import { RecordFile, parseIdx, unpackIR } from './recordio.js';
 import { RECORDIO_FILES, type DatasetFormat } from './writer.js';

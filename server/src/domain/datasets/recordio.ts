@@ -6,7 +6,6 @@
 // 1..N, identity records N+1..N+C each with label [first image key, end image key)); image
 // records carry the class as the scalar label.
 
-import { open } from 'node:fs/promises';
 import { FileSource } from './byte-source.js';
 
 export const RECORDIO_MAGIC = 0xced7230a;
@@ -114,15 +113,5 @@ export class RecordFile {
   }
   close(): Promise<void> {
     return this.src.close();
-  }
-}
-
-/** Truncates a file to `size` bytes (used to drop an uncommitted tail). */
-export async function truncateFile(path: string, size: number): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    await fh.truncate(size);
-  } finally {
-    await fh.close();
   }
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { openDatasetWriter, type DatasetSample } from './writer.js';
 import { openDatasetReader } from './reader.js';
 import { readManifest } from './manifest.js';
 import { parseLfwPairs, lfwImagePath } from './lfw.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../../errors.js';
 
 const base = mkdtempSync(join(tmpdir(), 'hf-ds-'));
 test.after(() => rmSync(base, { recursive: true, force: true }));
@@ -243,3 +243,23 @@ void test('LFW pairs.txt: View 2 header, View 1 header, headerless; image paths'
   assert.throws(() => parseLfwPairs('A 1\n'), (e: unknown) => e instanceof InvalidArgumentError && e.violations[0]?.field === 'lfw.pairs_path');
 });
 
+
+void test('a link planted while the writer runs is not written through: identity folder, train.rec', async () => {
+  const outside = join(base, 'outside');
+  mkdirSync(outside);
+  const root = join(base, 'planted');
+  const w = await openDatasetWriter(root, 'imagefolder');
+  await w.write(sample(0, 0));
+  symlinkSync(outside, join(root, '000001'));
+  await assert.rejects(w.write(sample(1, 0)), PermissionDeniedError);
+  await w.close();
+  assert.deepEqual(readdirSync(outside), []);
+
+  const victim = join(outside, 'victim');
+  writeFileSync(victim, 'keep');
+  const rec = join(base, 'planted-rec');
+  mkdirSync(rec);
+  symlinkSync(victim, join(rec, 'train.rec'));
+  await assert.rejects(openDatasetWriter(rec, 'recordio'), PermissionDeniedError);
+  assert.equal(readFileSync(victim, 'utf8'), 'keep');
+});

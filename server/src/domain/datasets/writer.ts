@@ -4,12 +4,17 @@
 // their line, and on reopen anything in train.rec past the last committed record is truncated.
 // RecordIO's record 0, identity records, train.idx and `property` are (re)written by close().
 
-import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { mkdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { FileGuard } from '../safe-files.js';
+import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { MANIFEST_FILE, compareRows, manifestLine, readManifest, sampleKey, seedForJson, type ManifestRow } from './manifest.js';
-import { RecordFile, formatIdx, frameRecord, framedSize, packIR, truncateFile } from './recordio.js';
+import { acquireLease, type Lease } from './lease.js';
+import { RECORDIO_FILES, checkDatasetTarget } from './target.js';
+import { dedupeRows, reconcileImageFolder } from './reconcile.js';
+import { RecordFile, formatIdx, frameRecord, framedSize, packIR } from './recordio.js';
 
 export type DatasetFormat = 'imagefolder' | 'recordio';
 export type ImageExt = 'png' | 'jpg';
@@ -20,8 +25,8 @@ export interface DatasetSample {
   seed: number | bigint | string;
   encoded: Uint8Array;
   ext: ImageExt;
-  /** Cosine to the identity's reference embedding (0 = not computed). */
-  cosine: number;
+  /** Cosine to the identity's reference embedding; undefined when no recognizer scored the sample. */
+  cosine?: number;
   /** Extra manifest fields (attempts, below_threshold, ...). */
   extra?: Record<string, unknown>;
 }
@@ -45,9 +50,16 @@ export interface DatasetWriterOptions {
   numClasses?: number;
   /** Field name for errors. @default 'output_dir' */
   field?: string;
+  /** Who writes (a job id): one writer per folder, see lease.ts. @default this process */
+  holder?: string;
+  /** What the holder writes, for callers that attach identical requests to a running holder. */
+  fingerprint?: string;
+  /** Confines every write (no symlink on the way, inside its root). @default the dataset folder itself */
+  guard?: FileGuard;
 }
 
-export const RECORDIO_FILES = { rec: 'train.rec', idx: 'train.idx', property: 'property' } as const;
+export { DATASET_FILES, RECORDIO_FILES } from './target.js';
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 
 export function imageFolderFile(identity: number, sample: number, ext: ImageExt): string {
   return `${String(identity).padStart(6, '0')}/${String(sample).padStart(4, '0')}.${ext}`;
@@ -81,8 +93,14 @@ abstract class BaseWriter implements DatasetWriter {
   protected manifest!: FileHandle;
   protected readonly queue = new Queue();
   protected closed = false;
+  /** Set by openDatasetWriter; released by close(). */
+  lease: Lease | undefined;
   abstract readonly format: DatasetFormat;
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    protected readonly guard: FileGuard,
+    protected readonly field: string,
+  ) {}
 
   get count(): number {
     return this.rows.size;
@@ -93,7 +111,12 @@ abstract class BaseWriter implements DatasetWriter {
 
   protected async openManifest(rows: ManifestRow[]): Promise<void> {
     for (const r of rows) this.rows.set(sampleKey(r.identity, r.sample), r);
-    this.manifest = await open(join(this.root, MANIFEST_FILE), 'a');
+    this.manifest = await this.guard.openWrite(join(this.root, MANIFEST_FILE), APPEND, this.field);
+  }
+
+  /** The manifest row of a sample; `cosine` only when a recognizer scored it. */
+  protected row(s: DatasetSample, file: string, more: Partial<ManifestRow> = {}): ManifestRow {
+    return { ...s.extra, identity: s.identity, sample: s.sample, seed: seedForJson(s.seed), file, ...(typeof s.cosine === 'number' ? { cosine: s.cosine } : {}), ...more };
   }
 
   protected async commit(row: ManifestRow): Promise<void> {
@@ -117,9 +140,13 @@ abstract class BaseWriter implements DatasetWriter {
     return this.queue.run(async () => {
       if (this.closed) return;
       this.closed = true;
-      await this.manifest.sync().catch(() => undefined);
-      await this.manifest.close();
-      await this.finish();
+      try {
+        await this.manifest.sync().catch(() => undefined);
+        await this.manifest.close();
+        await this.finish();
+      } finally {
+        await this.lease?.release();
+      }
     });
   }
 }
@@ -128,10 +155,12 @@ class ImageFolderWriter extends BaseWriter {
   readonly format = 'imagefolder' as const;
   private readonly dirs = new Set<string>();
 
-  static async create(root: string): Promise<ImageFolderWriter> {
-    await mkdir(root, { recursive: true });
-    const w = new ImageFolderWriter(root);
-    await w.openManifest(await loadManifest(root));
+  static async create(root: string, guard: FileGuard, field: string): Promise<ImageFolderWriter> {
+    const w = new ImageFolderWriter(root, guard, field);
+    const rows = await loadManifest(root);
+    const kept = await reconcileImageFolder(root, rows);
+    if (kept.length !== rows.length) await writeFileAtomic(join(root, MANIFEST_FILE), kept.map(manifestLine).join(''));
+    await w.openManifest(kept);
     return w;
   }
 
@@ -139,11 +168,16 @@ class ImageFolderWriter extends BaseWriter {
     const file = imageFolderFile(s.identity, s.sample, s.ext);
     const dir = file.slice(0, file.indexOf('/'));
     if (!this.dirs.has(dir)) {
+      // An identity folder planted as a link would take the images out of the root.
+      await this.guard.writable(join(this.root, dir), this.field);
       await mkdir(join(this.root, dir), { recursive: true });
+      await this.guard.writable(join(this.root, dir), this.field);
       this.dirs.add(dir);
     }
-    await writeFileAtomic(join(this.root, file), s.encoded);
-    await this.commit({ ...s.extra, identity: s.identity, sample: s.sample, seed: seedForJson(s.seed), file, cosine: s.cosine });
+    // No fsync per image (it costs ~10 ms each): after a power loss, reopen drops a row whose image is
+    // missing or torn and renders it again (reconcile.ts).
+    await writeFileAtomic(join(this.root, file), s.encoded, { fsync: false });
+    await this.commit(this.row(s, file));
   }
 }
 
@@ -155,46 +189,55 @@ class RecordIOWriter extends BaseWriter {
 
   private constructor(
     root: string,
+    guard: FileGuard,
+    field: string,
     private readonly options: DatasetWriterOptions,
   ) {
-    super(root);
+    super(root, guard, field);
   }
 
-  static async create(root: string, options: DatasetWriterOptions): Promise<RecordIOWriter> {
-    await mkdir(root, { recursive: true });
-    const w = new RecordIOWriter(root, options);
+  static async create(root: string, guard: FileGuard, field: string, options: DatasetWriterOptions): Promise<RecordIOWriter> {
+    const w = new RecordIOWriter(root, guard, field, options);
     const recPath = join(root, RECORDIO_FILES.rec);
-    let rows = await loadManifest(root);
-    // Keep only rows whose record is whole in train.rec; everything past the last one is dropped.
-    let end = 0;
+    const loaded = await loadManifest(root);
+    let rows = dedupeRows(loaded);
     const exists = await stat(recPath).then(
       () => true,
       () => false,
     );
-    if (exists) {
-      const rf = await RecordFile.open(recPath);
-      try {
-        const valid: ManifestRow[] = [];
-        for (const r of rows) {
-          const len = typeof r.offset === 'number' ? await rf.recordLength(r.offset) : undefined;
-          if (len === undefined) continue;
-          valid.push(r);
-          end = Math.max(end, r.offset! + framedSize(len));
-        }
-        if (valid.length !== rows.length) {
-          rows = valid;
-          await writeFileAtomic(join(root, MANIFEST_FILE), rows.map(manifestLine).join(''));
-        }
-      } finally {
-        await rf.close();
-      }
-      await truncateFile(recPath, end);
-    } else if (rows.length > 0) {
+    if (!exists && rows.length > 0) {
       throw new FailedPreconditionError(`${root} has a manifest but no ${RECORDIO_FILES.rec}; remove manifest.jsonl or restore the data`);
+    }
+    // O_NOFOLLOW: train.rec is extended and truncated in place, never through a link.
+    w.rec = await guard.openWrite(recPath, constants.O_RDWR | constants.O_CREAT, field);
+    // Keep only rows whose record is whole in train.rec; everything past the last one is dropped.
+    let end = 0;
+    try {
+      if (exists) {
+        const rf = await RecordFile.open(recPath);
+        try {
+          const valid: ManifestRow[] = [];
+          for (const r of rows) {
+            const len = typeof r.offset === 'number' ? await rf.recordLength(r.offset) : undefined;
+            if (len === undefined) continue;
+            valid.push(r);
+            end = Math.max(end, r.offset! + framedSize(len));
+          }
+          if (valid.length !== loaded.length) {
+            rows = valid;
+            await writeFileAtomic(join(root, MANIFEST_FILE), rows.map(manifestLine).join(''));
+          }
+        } finally {
+          await rf.close();
+        }
+      }
+      await w.rec.truncate(end);
+    } catch (error) {
+      await w.rec.close();
+      throw error;
     }
     w.recSize = end;
     w.nextKey = rows.reduce((m, r) => Math.max(m, (r.key ?? 0) + 1), 1);
-    w.rec = await open(recPath, exists ? 'r+' : 'w');
     await w.openManifest(rows);
     // The index describes committed records only; close() rewrites it with record 0 and identities.
     await writeFileAtomic(join(root, RECORDIO_FILES.idx), formatIdx(rows.map((r) => ({ key: r.key!, offset: r.offset! }))));
@@ -207,16 +250,7 @@ class RecordIOWriter extends BaseWriter {
     const offset = this.recSize;
     await this.rec.write(framed, 0, framed.length, offset);
     this.recSize += framed.length;
-    await this.commit({
-      ...s.extra,
-      identity: s.identity,
-      sample: s.sample,
-      seed: seedForJson(s.seed),
-      file: RECORDIO_FILES.rec,
-      cosine: s.cosine,
-      key,
-      offset,
-    });
+    await this.commit(this.row(s, RECORDIO_FILES.rec, { key, offset }));
   }
 
   protected override async finish(): Promise<void> {
@@ -273,20 +307,36 @@ class RecordIOWriter extends BaseWriter {
 export async function openDatasetWriter(root: string, format: DatasetFormat, options: DatasetWriterOptions = {}): Promise<DatasetWriter> {
   const field = options.field ?? 'output_dir';
   if (!root) throw new InvalidArgumentError({ field, description: 'required' });
+  if (format !== 'imagefolder' && format !== 'recordio') throw new InvalidArgumentError({ field: 'dataset_format', description: `unknown dataset format ${String(format)}` });
+  root = resolve(root);
+  const guard = options.guard ?? new FileGuard(root);
+  // No link on the way to the folder or in it, no data that is not ours to overwrite.
+  await checkDatasetTarget(root, guard, field);
+  await mkdir(root, { recursive: true });
+  // Nothing is read, reconciled or truncated before this writer is the folder's only one.
+  const lease = await acquireLease(root, options.holder ?? `process-${process.pid}`, options.fingerprint ?? '');
+  try {
+    const w = await createWriter(root, format, guard, field, options);
+    w.lease = lease;
+    return w;
+  } catch (error) {
+    await lease.release();
+    throw error;
+  }
+}
+
+async function createWriter(root: string, format: DatasetFormat, guard: FileGuard, field: string, options: DatasetWriterOptions): Promise<BaseWriter> {
   if (format === 'imagefolder') {
     if (await stat(join(root, RECORDIO_FILES.rec)).then(() => true, () => false)) {
       throw new FailedPreconditionError(`${root} holds a RecordIO dataset; cannot resume it as ImageFolder`);
     }
-    return ImageFolderWriter.create(root);
+    return ImageFolderWriter.create(root, guard, field);
   }
-  if (format === 'recordio') {
-    const m = await readManifest(root);
-    if (m.rows.some((r) => r.file !== RECORDIO_FILES.rec)) {
-      throw new FailedPreconditionError(`${root} holds an ImageFolder dataset; cannot resume it as RecordIO`);
-    }
-    return RecordIOWriter.create(root, options);
+  const m = await readManifest(root);
+  if (m.rows.some((r) => r.file !== RECORDIO_FILES.rec)) {
+    throw new FailedPreconditionError(`${root} holds an ImageFolder dataset; cannot resume it as RecordIO`);
   }
-  throw new InvalidArgumentError({ field: 'dataset_format', description: `unknown dataset format ${String(format)}` });
+  return RecordIOWriter.create(root, guard, field, options);
 }
 
 /** Removes a dataset's files (tests, or a user asking for a fresh run). */

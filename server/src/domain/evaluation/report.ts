@@ -1,7 +1,7 @@
 // Self-contained HTML reports (inline SVG plots, inline base64 thumbnails) and result.json.
 
 import { join } from 'node:path';
-import { writeFileAtomic } from '../datasets/atomic.js';
+import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { RocPoint } from './protocol.js';
 import type { Histogram } from './quality.js';
 

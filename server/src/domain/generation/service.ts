@@ -32,8 +32,10 @@ export interface GeneratedSample {
   image: RawImageData;
   /** Recognizer embedding of the kept image (includeEmbedding or minCosine). */
   embedding?: Float32Array;
-  /** Cosine of that embedding to the identity's reference; 0 when not computed. */
+  /** Cosine of that embedding to the identity's reference; 0 when not computed (see `scored`). */
   cosine: number;
+  /** A recognizer scored the sample against a reference, so `cosine` means something. */
+  scored: boolean;
   /** Renders used (1 = first try). */
   attempts: number;
   /** The filter never reached minCosine; the best attempt was kept. */
@@ -44,7 +46,7 @@ interface Pending {
   identity: number;
   sample: number;
   attempts: number;
-  best?: { seed: number; image: RawImageData; embedding?: Float32Array; cosine: number };
+  best?: { seed: number; image: RawImageData; embedding?: Float32Array; cosine: number; scored: boolean };
 }
 
 function unitRow(m: GenerateParams['identities'], row: number): Float32Array {
@@ -151,12 +153,14 @@ export async function* generateSamples(params: GenerateParams, deps: GenerationD
       p.attempts++;
       let cosine = 0;
       let embedding: Float32Array | undefined;
+      let scored = false;
       if (embeddings) {
         embedding = embeddings.slice(i * d, (i + 1) * d);
         const ref = (await identityOf(p.identity)).reference;
         cosine = ref ? dot(embeddings, i * d, ref, d) : 0;
+        scored = ref !== undefined;
       }
-      if (!p.best || cosine > p.best.cosine) p.best = { seed, image, cosine, ...(embedding ? { embedding } : {}) };
+      if (!p.best || cosine > p.best.cosine) p.best = { seed, image, cosine, scored, ...(embedding ? { embedding } : {}) };
     }
   };
 
@@ -191,6 +195,7 @@ export async function* generateSamples(params: GenerateParams, deps: GenerationD
         seed: best.seed,
         image: best.image,
         cosine: best.cosine,
+        scored: best.scored,
         attempts: p.attempts,
         belowThreshold: filter && best.cosine < minCos,
       };

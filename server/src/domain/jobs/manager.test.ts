@@ -94,12 +94,15 @@ test('after a restart, unfinished jobs resume with their checkpoint and a resume
   const dir = mkdtempSync(join(tmpdir(), 'jobs-'));
   const first = manager(dir);
   await first.open();
+  let saved = false;
   first.register('pack', async (ctx) => {
     await ctx.saveCheckpoint(Uint8Array.of(7, 7));
+    saved = true;
     await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('stop'))));
   });
   const job = await first.start('pack', { n: 3 });
-  await new Promise((r) => setTimeout(r, 50));
+  // Until the checkpoint is saved (atomic writes fsync the file and its folder: slow under load).
+  while (!saved) await new Promise((r) => setTimeout(r, 10));
   await first.shutdown(1000); // like SIGTERM: the job stays resumable
   assert.equal(first.get(job.id).state, 'queued');
 

@@ -301,6 +301,14 @@ export class JobManager {
     })().catch((e: unknown) => log.error('job bookkeeping failed', { error: e as Error }));
   }
 
+  /** Gives a running job that has no live consumer a new one (a stream that attached to it). */
+  attach(id: string, sink: (payload: unknown) => Promise<void>): boolean {
+    const run = this.running.get(id);
+    if (!run || run.sink) return false;
+    run.sink = sink;
+    return true;
+  }
+
   /** Drops the live sink of a job (its stream went away) without touching the job. */
   detach(id: string): void {
     const run = this.running.get(id);

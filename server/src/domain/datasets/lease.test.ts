@@ -1,0 +1,76 @@
+// One writer per folder (lease.ts) and the manifest reconciled with the disk at reopen (reconcile.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, appendFileSync, truncateSync, statSync } from 'node:fs';
+import { tmpdir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { openDatasetWriter, type DatasetSample } from './writer.js';
+import { readManifest } from './manifest.js';
+import { LEASE_FILE, readLease } from './lease.js';
+import { FailedPreconditionError } from '../../errors.js';
+
+const base = mkdtempSync(join(tmpdir(), 'hf-lease-'));
+test.after(() => rmSync(base, { recursive: true, force: true }));
+
+/** A small but whole PNG-shaped payload (signature ... IEND chunk). */
+function png(identity: number, sample: number): Uint8Array {
+  const body = Uint8Array.from({ length: 40 + identity + sample }, (_, j) => (identity * 7 + sample + j) & 0xff);
+  const iend = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+  return Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...body, ...iend]);
+}
+const sample = (identity: number, k: number): DatasetSample => ({ identity, sample: k, seed: identity * 10 + k, encoded: png(identity, k), ext: 'png' });
+
+void test('a second writer on a folder with a live writer fails with FAILED_PRECONDITION naming the holder; after close it may write', async () => {
+  const root = join(base, 'busy');
+  const w = await openDatasetWriter(root, 'imagefolder', { holder: 'job-a' });
+  assert.equal((await readLease(root))?.holder, 'job-a');
+  await assert.rejects(openDatasetWriter(root, 'imagefolder', { holder: 'job-b' }), (e: Error) => e instanceof FailedPreconditionError && e.message.includes('job-a'));
+  await w.close();
+  assert.ok(!existsSync(join(root, LEASE_FILE)), 'released on close');
+  const w2 = await openDatasetWriter(root, 'imagefolder', { holder: 'job-b' });
+  await w2.close();
+});
+
+void test('a lease left by a dead process (kill -9) is taken over; one with a live pid and a fresh heartbeat is not', async () => {
+  const root = join(base, 'dead');
+  const w = await openDatasetWriter(root, 'imagefolder');
+  await w.close();
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+  const lease = (pid: number, heartbeatMs: number): string =>
+    JSON.stringify({ holder: 'job-old', fingerprint: '', pid, host: hostname(), instance: 'another-daemon', heartbeatMs, ttlMs: 30_000 });
+  writeFileSync(join(root, LEASE_FILE), lease(Number(dead), Date.now()));
+  const w2 = await openDatasetWriter(root, 'imagefolder', { holder: 'job-new' });
+  assert.equal((await readLease(root))?.holder, 'job-new');
+  await w2.close();
+  // pid 1 is alive (and not us): a fresh heartbeat means a live writer, an expired one a dead writer.
+  writeFileSync(join(root, LEASE_FILE), lease(1, Date.now()));
+  await assert.rejects(openDatasetWriter(root, 'imagefolder', { holder: 'job-new' }), /job-old/);
+  writeFileSync(join(root, LEASE_FILE), lease(1, Date.now() - 60_000));
+  await (await openDatasetWriter(root, 'imagefolder', { holder: 'job-new' })).close();
+});
+
+void test('reopen reconciles the manifest with the disk: duplicate rows, missing and partial files are dropped and re-rendered', async () => {
+  const root = join(base, 'reconcile');
+  const w = await openDatasetWriter(root, 'imagefolder');
+  for (let k = 0; k < 5; k++) await w.write(sample(0, k));
+  await w.close();
+  const lines = readFileSync(join(root, 'manifest.jsonl'), 'utf8').split('\n').filter(Boolean);
+  appendFileSync(join(root, 'manifest.jsonl'), `${lines[1]}\n${lines[2]}\n`); // doubled rows
+  rmSync(join(root, '000000', '0003.png')); // missing file
+  const partial = join(root, '000000', '0004.png');
+  truncateSync(partial, statSync(partial).size - 5); // no IEND: a torn write
+  writeFileSync(join(root, '000000', '.0009.png.tmp-1-ab'), 'junk');
+
+  const w2 = await openDatasetWriter(root, 'imagefolder');
+  assert.equal(w2.count, 3);
+  assert.ok(w2.has(0, 2) && !w2.has(0, 3) && !w2.has(0, 4));
+  for (let k = 0; k < 5; k++) await w2.write(sample(0, k));
+  await w2.close();
+  const rows = (await readManifest(root)).rows;
+  assert.deepEqual(rows.map((r) => r.sample).sort(), [0, 1, 2, 3, 4]);
+  assert.deepEqual(new Uint8Array(readFileSync(partial)), png(0, 4));
+  assert.ok(!existsSync(join(root, '000000', '.0009.png.tmp-1-ab')));
+  // No recognizer scored these: the rows carry no cosine.
+  assert.ok(rows.every((r) => !('cosine' in r)));
+});
