@@ -1499,3 +1499,368 @@ export const HYPERFACE_V1 = {
   }
  }
 } as unknown as INamespace;
+
+export const GRPC_HEALTH_V1 = {
+ "nested": {
+  "grpc": {
+   "nested": {
+    "health": {
+     "nested": {
+      "v1": {
+       "options": {
+        "csharp_namespace": "Grpc.Health.V1",
+        "go_package": "google.golang.org/grpc/health/grpc_health_v1",
+        "java_multiple_files": true,
+        "java_outer_classname": "HealthProto",
+        "java_package": "io.grpc.health.v1"
+       },
+       "nested": {
+        "HealthListRequest": {
+         "fields": {}
+        },
+        "HealthListResponse": {
+         "fields": {
+          "statuses": {
+           "keyType": "string",
+           "type": "HealthCheckResponse",
+           "id": 1
+          }
+         }
+        },
+        "HealthCheckRequest": {
+         "fields": {
+          "service": {
+           "type": "string",
+           "id": 1
+          }
+         }
+        },
+        "HealthCheckResponse": {
+         "fields": {
+          "status": {
+           "type": "ServingStatus",
+           "id": 1
+          }
+         },
+         "nested": {
+          "ServingStatus": {
+           "values": {
+            "UNKNOWN": 0,
+            "SERVING": 1,
+            "NOT_SERVING": 2,
+            "SERVICE_UNKNOWN": 3
+           }
+          }
+         }
+        },
+        "Health": {
+         "methods": {
+          "Check": {
+           "requestType": "HealthCheckRequest",
+           "responseType": "HealthCheckResponse"
+          },
+          "Watch": {
+           "requestType": "HealthCheckRequest",
+           "responseType": "HealthCheckResponse",
+           "responseStream": true
+          },
+          "List": {
+           "requestType": "HealthListRequest",
+           "responseType": "HealthListResponse"
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  }
+ }
+} as unknown as INamespace;
+
+export const GOOGLE_RPC = {
+ "nested": {
+  "google": {
+   "nested": {
+    "protobuf": {
+     "nested": {
+      "Any": {
+       "fields": {
+        "type_url": {
+         "type": "string",
+         "id": 1
+        },
+        "value": {
+         "type": "bytes",
+         "id": 2
+        }
+       }
+      },
+      "Duration": {
+       "fields": {
+        "seconds": {
+         "type": "int64",
+         "id": 1
+        },
+        "nanos": {
+         "type": "int32",
+         "id": 2
+        }
+       }
+      }
+     }
+    },
+    "rpc": {
+     "options": {
+      "go_package": "google.golang.org/genproto/googleapis/rpc/errdetails;errdetails",
+      "java_multiple_files": true,
+      "java_outer_classname": "ErrorDetailsProto",
+      "java_package": "com.google.rpc",
+      "objc_class_prefix": "RPC"
+     },
+     "nested": {
+      "Status": {
+       "fields": {
+        "code": {
+         "type": "int32",
+         "id": 1
+        },
+        "message": {
+         "type": "string",
+         "id": 2
+        },
+        "details": {
+         "rule": "repeated",
+         "type": "google.protobuf.Any",
+         "id": 3
+        }
+       }
+      },
+      "ErrorInfo": {
+       "fields": {
+        "reason": {
+         "type": "string",
+         "id": 1
+        },
+        "domain": {
+         "type": "string",
+         "id": 2
+        },
+        "metadata": {
+         "keyType": "string",
+         "type": "string",
+         "id": 3
+        }
+       }
+      },
+      "RetryInfo": {
+       "fields": {
+        "retryDelay": {
+         "type": "google.protobuf.Duration",
+         "id": 1
+        }
+       }
+      },
+      "DebugInfo": {
+       "fields": {
+        "stackEntries": {
+         "rule": "repeated",
+         "type": "string",
+         "id": 1
+        },
+        "detail": {
+         "type": "string",
+         "id": 2
+        }
+       }
+      },
+      "QuotaFailure": {
+       "fields": {
+        "violations": {
+         "rule": "repeated",
+         "type": "Violation",
+         "id": 1
+        }
+       },
+       "nested": {
+        "Violation": {
+         "oneofs": {
+          "_futureQuotaValue": {
+           "oneof": [
+            "futureQuotaValue"
+           ]
+          }
+         },
+         "fields": {
+          "subject": {
+           "type": "string",
+           "id": 1
+          },
+          "description": {
+           "type": "string",
+           "id": 2
+          },
+          "apiService": {
+           "type": "string",
+           "id": 3
+          },
+          "quotaMetric": {
+           "type": "string",
+           "id": 4
+          },
+          "quotaId": {
+           "type": "string",
+           "id": 5
+          },
+          "quotaDimensions": {
+           "keyType": "string",
+           "type": "string",
+           "id": 6
+          },
+          "quotaValue": {
+           "type": "int64",
+           "id": 7
+          },
+          "futureQuotaValue": {
+           "type": "int64",
+           "id": 8,
+           "options": {
+            "proto3_optional": true
+           }
+          }
+         }
+        }
+       }
+      },
+      "PreconditionFailure": {
+       "fields": {
+        "violations": {
+         "rule": "repeated",
+         "type": "Violation",
+         "id": 1
+        }
+       },
+       "nested": {
+        "Violation": {
+         "fields": {
+          "type": {
+           "type": "string",
+           "id": 1
+          },
+          "subject": {
+           "type": "string",
+           "id": 2
+          },
+          "description": {
+           "type": "string",
+           "id": 3
+          }
+         }
+        }
+       }
+      },
+      "BadRequest": {
+       "fields": {
+        "fieldViolations": {
+         "rule": "repeated",
+         "type": "FieldViolation",
+         "id": 1
+        }
+       },
+       "nested": {
+        "FieldViolation": {
+         "fields": {
+          "field": {
+           "type": "string",
+           "id": 1
+          },
+          "description": {
+           "type": "string",
+           "id": 2
+          },
+          "reason": {
+           "type": "string",
+           "id": 3
+          },
+          "localizedMessage": {
+           "type": "LocalizedMessage",
+           "id": 4
+          }
+         }
+        }
+       }
+      },
+      "RequestInfo": {
+       "fields": {
+        "requestId": {
+         "type": "string",
+         "id": 1
+        },
+        "servingData": {
+         "type": "string",
+         "id": 2
+        }
+       }
+      },
+      "ResourceInfo": {
+       "fields": {
+        "resourceType": {
+         "type": "string",
+         "id": 1
+        },
+        "resourceName": {
+         "type": "string",
+         "id": 2
+        },
+        "owner": {
+         "type": "string",
+         "id": 3
+        },
+        "description": {
+         "type": "string",
+         "id": 4
+        }
+       }
+      },
+      "Help": {
+       "fields": {
+        "links": {
+         "rule": "repeated",
+         "type": "Link",
+         "id": 1
+        }
+       },
+       "nested": {
+        "Link": {
+         "fields": {
+          "description": {
+           "type": "string",
+           "id": 1
+          },
+          "url": {
+           "type": "string",
+           "id": 2
+          }
+         }
+        }
+       }
+      },
+      "LocalizedMessage": {
+       "fields": {
+        "locale": {
+         "type": "string",
+         "id": 1
+        },
+        "message": {
+         "type": "string",
+         "id": 2
+        }
+       }
+      }
+     }
+    }
+   }
+  }
+ }
+} as unknown as INamespace;
