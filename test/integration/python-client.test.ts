@@ -3,9 +3,9 @@
 // IterableDataset, asserting shapes, dtypes, labels and counts. Runs with Debian's /usr/bin/python3
 // (python3-grpcio, python3-protobuf, python3-numpy, protobuf-compiler-grpc: scripts/ci-system-deps.sh).
 //
-// Two generators: a tiny onnx-decoder built here (always available, 16-d, 32 px) so the gRPC path is
-// checked whatever state the builtin generator is in, and the daemon's default generator (builtin,
-// in the default recognizer's space) when it is ready.
+// Two generators: a tiny onnx-decoder built here (16-d, 32 px) so the gRPC path is checked apart
+// from the builtin generator, and the daemon's default generator (builtin, in the default
+// recognizer's space). Either one failing to load fails its tests: nothing here is skipped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -53,8 +53,6 @@ function tinyDecoder(): Uint8Array {
 let dir = '';
 let gen = '';
 let d: ChildDaemon | undefined;
-/** Why the tiny onnx-decoder generator could not be registered (empty = it was). */
-let decoderMissing = '';
 
 interface ModelRow {
   name: string;
@@ -74,11 +72,9 @@ async function settledModels(deadlineMs: number): Promise<ModelRow[]> {
   }
 }
 
-function writeConfig(withDecoder: boolean): string {
-  const path = join(dir, withDecoder ? 'config.yaml' : 'config-nodecoder.yaml');
-  const lines = withDecoder
-    ? ['models:', '  entries:', '    - name: tiny-decoder', '      kind: generator', '      backend: onnx-decoder', `      files: [${JSON.stringify(join(dir, 'tiny-decoder.onnx'))}]`, `      options: { imageSize: ${S} }`]
-    : ['models:', '  entries: []'];
+function writeConfig(): string {
+  const path = join(dir, 'config.yaml');
+  const lines = ['models:', '  entries:', '    - name: tiny-decoder', '      kind: generator', '      backend: onnx-decoder', `      files: [${JSON.stringify(join(dir, 'tiny-decoder.onnx'))}]`, `      options: { imageSize: ${S} }`];
   writeFileSync(path, lines.join('\n') + '\n');
   return path;
 }
@@ -102,13 +98,9 @@ before(async () => {
   dir = tempDir('hf-pyclient-');
   gen = join(dir, 'gen');
   writeFileSync(join(dir, 'tiny-decoder.onnx'), tinyDecoder());
-  let started = await start(writeConfig(true));
-  if (started.exit) {
-    // A build without the onnx-decoder generator backend refuses the config: go on without it.
-    decoderMissing = started.exit;
-    started = await start(writeConfig(false));
-    if (started.exit) throw new Error(`daemon did not start: ${started.exit}`);
-  }
+  const started = await start(writeConfig());
+  // The onnx-decoder generator must load: a daemon that refuses it fails every test here.
+  if (started.exit) throw new Error(`daemon with the tiny onnx-decoder generator did not start: ${started.exit}`);
   d = started.daemon;
 });
 
@@ -151,11 +143,7 @@ test('check_stream.py --pack-only: Pack (16-d, gallery none) with streamed rows,
   assert.equal(out.dim, D);
 });
 
-test('check_stream.py: pack → Generate raw → IterableDataset batches (tiny onnx-decoder generator)', { timeout: 300_000 }, async (t) => {
-  if (decoderMissing) {
-    t.skip(`onnx-decoder generator backend unavailable in this build: ${decoderMissing.split('\n')[0]}`);
-    return;
-  }
+test('check_stream.py: pack → Generate raw → IterableDataset batches (tiny onnx-decoder generator)', { timeout: 300_000 }, async () => {
   const out = await checkStream(['--dim', String(D), '--generator', 'tiny-decoder', '--identities', '5', '--k', '3', '--batch', '4']);
   assert.equal(out.ok, true);
   assert.equal(out.faces, 15);
@@ -163,11 +151,7 @@ test('check_stream.py: pack → Generate raw → IterableDataset batches (tiny o
   assert.deepEqual(out.image_shape, [S, S, 3]);
 });
 
-test('examples/ts/stream-faces.ts compiles and streams raw batches (tiny onnx-decoder generator)', { timeout: 180_000 }, async (t) => {
-  if (decoderMissing) {
-    t.skip('onnx-decoder generator backend unavailable in this build');
-    return;
-  }
+test('examples/ts/stream-faces.ts compiles and streams raw batches (tiny onnx-decoder generator)', { timeout: 180_000 }, async () => {
   const tsc = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
   const tsDir = join(EXAMPLES, '..', 'ts');
   // As documented in the example: compile to examples/ts/dist (gitignored), where @hyperface/sdk
@@ -182,13 +166,11 @@ test('examples/ts/stream-faces.ts compiles and streams raw batches (tiny onnx-de
   assert.deepEqual(lines[0]!.shape, [5, S, S, 3]);
 });
 
-test('check_stream.py with the default generator in the default recognizer space (dim = 0, builtin gallery), backpressure', { timeout: 300_000 }, async (t) => {
+test('check_stream.py with the default generator in the default recognizer space (dim = 0, builtin gallery), backpressure', { timeout: 300_000 }, async () => {
   const models = await settledModels(120_000);
   const generator = models.find((m) => /GENERATOR/.test(m.kind) && m.default) ?? models.find((m) => /GENERATOR/.test(m.kind) && m.name === 'builtin');
-  if (!generator || !/READY/.test(generator.state)) {
-    t.skip(`default generator not ready: ${generator ? `${generator.name} ${generator.state} ${generator.error ?? ''}` : 'none registered'}`);
-    return;
-  }
+  // The builtin generator ships with the daemon: not loading it is a failure, not a reason to skip.
+  assert.ok(generator && /READY/.test(generator.state), `default generator not ready: ${generator ? `${generator.name} ${generator.state} ${generator.error ?? ''}` : 'none registered'}`);
   // --backpressure-k 100: a reader that stops after 3 of 400 faces must stop the daemon well before the end.
   const out = await checkStream(['--identities', '4', '--k', '3', '--batch', '5', '--gallery-size', '16', '--backpressure-k', '100']);
   assert.equal(out.ok, true);
