@@ -5,7 +5,7 @@
 #   python3-grpcio, python3-protobuf - a non-Node gRPC client for the health/reflection tests and the Python SDK
 #   python3-numpy                    - the Python SDK's arrays, the scheduler reference test
 #   protobuf-compiler-grpc           - protoc + grpc_python_plugin: the Python SDK's stubs, generated at build time
-#   python3-venv, python3-pip, python3-setuptools
+#   python3-venv, python3-pip, python3-setuptools, python3-wheel
 #                                    - the Python SDK installed offline into a fresh virtualenv
 #   python3-torch                    - the CPU training example (examples/train-pytorch)
 #   chromium                         - renders the HTML evaluation report in a screenshot test
@@ -21,6 +21,7 @@ missing() {
   /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
   /usr/bin/python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
   /usr/bin/python3 -c 'import setuptools' 2>/dev/null || need+=(python3-setuptools)
+  /usr/bin/python3 -c 'import wheel' 2>/dev/null || need+=(python3-wheel)
   /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
   [ -x /usr/bin/chromium ] || need+=(chromium)
   kubectl kustomize --help >/dev/null 2>&1 || need+=(kubernetes-client)

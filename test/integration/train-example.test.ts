@@ -12,9 +12,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { spawnDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+import { installPythonSdk } from '../helpers/python-sdk.js';
 
 const run = promisify(execFile);
 const PY = '/usr/bin/python3';
+/** The virtualenv's python with sdk/python installed (the examples import `hyperface`). */
+let venvPython = '';
 const EXAMPLE = fileURLToPath(new URL('../../../examples/train-pytorch/', import.meta.url));
 
 function torchMissing(): string {
@@ -33,6 +36,7 @@ before(async () => {
   const missing = torchMissing();
   if (missing) throw new Error(`${missing}: run scripts/ci-system-deps.sh`);
   dir = tempDir('hf-train-example-');
+  venvPython = await installPythonSdk(dir);
   d = await spawnDaemon(['--data-dir', join(dir, 'data'), '--data-root', dir, '--models-load', 'faceres,builtin'], { HYPERFACE_LOG_LEVEL: 'warn' });
   await d.client.waitForReady({ service: 'hyperface.v1.ModelService', timeoutMs: 180_000 });
   const generator = (await d.client.listModels('MODEL_KIND_GENERATOR')).find((m) => m.name === 'builtin');
@@ -50,7 +54,7 @@ after(async () => {
 
 async function py(script: string, args: string[], timeout: number): Promise<string> {
   try {
-    const { stdout } = await run(PY, [join(EXAMPLE, script), ...args], { timeout, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(venvPython, [join(EXAMPLE, script), ...args], { timeout, maxBuffer: 16 * 1024 * 1024 });
     return stdout;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
