@@ -115,6 +115,13 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+test('the tarballs hold no compiled tests', async () => {
+  for (const file of [tarballs.sdk, tarballs.server]) {
+    const tests = (await tarList(file)).filter((p) => /\.test\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(p));
+    assert.deepEqual(tests, [], `${file} ships tests`);
+  }
+});
+
 test('the packed SDK ships its protos and the packed server the kserve proto', async () => {
   const sdk = await tarList(tarballs.sdk);
   assert.ok(sdk.includes('package/proto/hyperface/v1/common.proto'), 'sdk tarball has proto/hyperface/v1');
