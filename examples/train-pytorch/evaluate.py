@@ -28,9 +28,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 CLI = os.path.join(ROOT, "server", "bin", "hyperface.js")
-sys.path.insert(0, os.path.join(HERE, "..", "python"))
 
-from hyperface_client import HyperfaceClient, face_image  # noqa: E402
+from hyperface import HyperfaceClient, face_image  # noqa: E402  (pip install sdk/python, see README.md)
 
 
 def log(msg: str) -> None:

@@ -7,7 +7,7 @@
 1. PackingService.Pack: N identities in the daemon's default recognizer space (HyperFace packing
    with a builtin gallery), or reuse a finished pack job (--pack-job).
 2. GenerationService.Generate (IMAGE_FORMAT_RAW) feeds training directly through
-   examples/python/hyperface_dataset.py: no dataset on disk, memory bounded by gRPC flow control
+   the Python SDK's HyperfaceStream (sdk/python): no dataset on disk, memory bounded by gRPC flow control
    (+ the shuffle buffer). Every epoch renders fresh samples (a new generation seed).
 3. A MobileFaceNet-style CNN (depthwise-separable blocks, global depthwise conv, BN embedding) on
    56x56 (the 112x112 ArcFace crop average-pooled 2x, to fit a laptop CPU) with an ArcFace margin head.
@@ -27,16 +27,12 @@ import os
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "python"))
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-
-from hyperface_client import HyperfaceClient  # noqa: E402
-from hyperface_dataset import HyperfaceStream  # noqa: E402
+from hyperface import HyperfaceClient, HyperfaceStream  # pip install sdk/python (see README.md)
 
 
 # -- backbone ---------------------------------------------------------------------------------

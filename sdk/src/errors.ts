@@ -68,6 +68,18 @@ export function toHyperfaceError(error: unknown): HyperfaceError {
     const Cls = CLASSES[se.code] ?? HyperfaceError;
     return new Cls(se.code, se.details ?? se.message ?? 'unknown error', { cause: error, fieldViolations, retryDelayMs });
   }
+  if (error instanceof Error && error.name === 'TimeoutError') return new DeadlineExceededError(status.DEADLINE_EXCEEDED, 'the call timed out', { cause: error });
   if (error instanceof Error && error.name === 'AbortError') return new CancelledError(status.CANCELLED, 'aborted by the caller', { cause: error });
   return new HyperfaceError(status.UNKNOWN, error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+/**
+ * The error for a call stopped by `signal`: DEADLINE_EXCEEDED when it timed out (AbortSignal.timeout()
+ * or a TimeoutError reason), CANCELLED for any other abort; a HyperfaceError reason is kept.
+ */
+export function abortError(signal: AbortSignal): HyperfaceError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof HyperfaceError) return reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') return new DeadlineExceededError(status.DEADLINE_EXCEEDED, `the call timed out: ${reason.message}`, { cause: reason });
+  return new CancelledError(status.CANCELLED, 'aborted by the caller', { cause: reason });
 }

@@ -1,4 +1,6 @@
-export { HyperfaceClient, type ClientOptions, type CallOptions, type TlsOptions, type RetryOptions } from './client.js';
+export { HyperfaceClient, type ClientOptions, type CallOptions, type TlsOptions, type RetryOptions, type KeepaliveOptions } from './client.js';
+export { channelArguments, channelTarget } from './channel.js';
+export { checkRequest } from './validate.js';
 export * from './errors.js';
 export * from './npy.js';
 export * from './tensor.js';

@@ -1,8 +1,10 @@
-// Loads the hyperface.v1 .proto files with @grpc/proto-loader. Server and SDK share these options;
-// the generated types in ./gen match them (npm run gen:types).
+// The hyperface.v1 package definition for grpc-js, built from the descriptors generated at build
+// time (npm run gen:types), so nothing reads a .proto file at run time. Server and SDK share it;
+// the generated types in ./gen match these options.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
+import { fromJSON, type Options, type PackageDefinition } from '@grpc/proto-loader';
+import { HYPERFACE_V1 } from './gen/descriptors.js';
 
 export const PROTO_FILES = [
   'hyperface/v1/common.proto',
@@ -32,7 +34,10 @@ export const SERVICE_NAMES = [
   'hyperface.v1.JobService',
 ] as const;
 
-/** The folder holding hyperface/v1/*.proto: packaged next to dist, or the repository's proto/. */
+/**
+ * The folder holding hyperface/v1/*.proto, for other languages' code generators: shipped in the
+ * package's proto/ (copied there when it is packed), or the repository's proto/.
+ */
 export function protoRoot(): string {
   for (const rel of ['../proto', '../../proto']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
@@ -44,6 +49,6 @@ export function protoRoot(): string {
 let cached: PackageDefinition | undefined;
 
 export function loadPackageDefinition(): PackageDefinition {
-  cached ??= loadSync(PROTO_FILES, { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  cached ??= fromJSON(HYPERFACE_V1, LOADER_OPTIONS);
   return cached;
 }

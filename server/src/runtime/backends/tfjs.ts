@@ -1,6 +1,6 @@
 // tfjs recognizer backend: graph models (Human's faceres, …) and face-api's ResNet-34 descriptor,
-// loaded from local files with a custom IOHandler and run on the wasm backend — or on
-// @tensorflow/tfjs-node-gpu when that optional package can be imported.
+// loaded from local files with a custom IOHandler and run on the wasm backend (GPU work runs on
+// onnxruntime: see the onnx backend).
 
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -12,27 +12,16 @@ import { resolveModelFile } from '../models/config.js';
 import type { ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
 
-export type TfjsProvider = 'wasm' | 'tensorflow' | 'cpu';
+export type TfjsProvider = 'wasm' | 'cpu';
 
 let initPromise: Promise<TfjsProvider> | undefined;
 
 /**
- * Picks and initialises the tfjs backend once per process: `tensorflow` when
- * @tensorflow/tfjs-node-gpu imports, otherwise `wasm` (wasm binaries loaded from the installed
- * @tensorflow/tfjs-backend-wasm/dist folder), falling back to the pure-JS `cpu` backend.
+ * Picks and initialises the tfjs backend once per process: `wasm` (wasm binaries loaded from the
+ * installed @tensorflow/tfjs-backend-wasm/dist folder), falling back to the pure-JS `cpu` backend.
  */
 export function initTfjs(): Promise<TfjsProvider> {
   initPromise ??= (async (): Promise<TfjsProvider> => {
-    try {
-      const gpuPkg = '@tensorflow/tfjs-node-gpu';
-      await import(gpuPkg);
-      if (await tf.setBackend('tensorflow')) {
-        await tf.ready();
-        return 'tensorflow';
-      }
-    } catch {
-      // optional dependency not installed: use wasm
-    }
     try {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const require = createRequire(import.meta.url);

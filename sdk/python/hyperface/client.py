@@ -1,10 +1,9 @@
-"""A small Python client for the HyperFace Serve daemon (hyperface.v1 over gRPC).
+"""The HyperFace Serve client (hyperface.v1 over gRPC): pack, generate, embed, evaluate, models, health.
 
-Needs grpcio + protobuf (Debian: python3-grpcio python3-protobuf) and numpy (python3-numpy), plus
-the stubs generated from proto/ by generate_stubs.sh (run automatically on first import when
-missing and protoc is available).
+Needs grpcio + protobuf (Debian: python3-grpcio python3-protobuf) and numpy (python3-numpy). The
+stubs are generated from proto/ when the package is built (see setup.py).
 
-    from hyperface_client import HyperfaceClient
+    from hyperface import HyperfaceClient, face_image
     hf = HyperfaceClient("127.0.0.1:50051")
     packed = hf.pack(identities=100, gallery_builtin_size=200)       # PackResult + job id
     for face in hf.generate(pack_job_id=packed.job_id, images_per_identity=8, raw=True):
@@ -16,38 +15,30 @@ missing and protoc is available).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-GEN_DIR = os.environ.get("HYPERFACE_PY_GEN", os.path.join(HERE, "gen"))
+import grpc
+import numpy as np
 
+from hyperface.v1 import common_pb2 as common
+from hyperface.v1 import evaluation_pb2 as evaluation
+from hyperface.v1 import evaluation_pb2_grpc
+from hyperface.v1 import generation_pb2 as generation
+from hyperface.v1 import generation_pb2_grpc
+from hyperface.v1 import jobs_pb2 as jobs
+from hyperface.v1 import jobs_pb2_grpc
+from hyperface.v1 import models_pb2 as models
+from hyperface.v1 import models_pb2_grpc
+from hyperface.v1 import packing_pb2 as packing
+from hyperface.v1 import packing_pb2_grpc
+from hyperface.v1 import recognition_pb2 as recognition
+from hyperface.v1 import recognition_pb2_grpc
 
-def _ensure_stubs() -> None:
-    if not os.path.exists(os.path.join(GEN_DIR, "hyperface", "v1", "generation_pb2_grpc.py")):
-        subprocess.run(["bash", os.path.join(HERE, "generate_stubs.sh"), GEN_DIR], check=True)
-    if GEN_DIR not in sys.path:
-        sys.path.insert(0, GEN_DIR)
-
-
-_ensure_stubs()
-
-import grpc  # noqa: E402
-import numpy as np  # noqa: E402
-
-from hyperface.v1 import common_pb2 as common  # noqa: E402
-from hyperface.v1 import evaluation_pb2 as evaluation  # noqa: E402
-from hyperface.v1 import evaluation_pb2_grpc  # noqa: E402
-from hyperface.v1 import generation_pb2 as generation  # noqa: E402
-from hyperface.v1 import generation_pb2_grpc  # noqa: E402
-from hyperface.v1 import models_pb2 as models  # noqa: E402
-from hyperface.v1 import models_pb2_grpc  # noqa: E402
-from hyperface.v1 import packing_pb2 as packing  # noqa: E402
-from hyperface.v1 import packing_pb2_grpc  # noqa: E402
-from hyperface.v1 import recognition_pb2 as recognition  # noqa: E402
-from hyperface.v1 import recognition_pb2_grpc  # noqa: E402
+try:  # grpcio-health-checking's module when installed (one definition of grpc.health.v1 per process)
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+except ImportError:  # the stubs built with this package from grpc-health-check's health.proto
+    from hyperface.health.v1 import health_pb2, health_pb2_grpc
 
 __all__ = [
     "HyperfaceClient",
@@ -58,6 +49,7 @@ __all__ = [
     "common",
     "evaluation",
     "generation",
+    "jobs",
     "models",
     "packing",
     "recognition",
@@ -115,6 +107,8 @@ class HyperfaceClient:
         self.recognition = recognition_pb2_grpc.RecognitionServiceStub(self.channel)
         self.evaluation = evaluation_pb2_grpc.EvaluationServiceStub(self.channel)
         self.models = models_pb2_grpc.ModelServiceStub(self.channel)
+        self.jobs = jobs_pb2_grpc.JobServiceStub(self.channel)
+        self.health_stub = health_pb2_grpc.HealthStub(self.channel)
 
     def close(self) -> None:
         self.channel.close()
@@ -129,6 +123,11 @@ class HyperfaceClient:
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         grpc.channel_ready_future(self.channel).result(timeout=timeout)
+
+    def health(self, service: str = "", timeout: Optional[float] = 10.0) -> str:
+        """grpc.health.v1.Health/Check: 'SERVING', 'NOT_SERVING', 'UNKNOWN' or 'SERVICE_UNKNOWN'."""
+        res = self.health_stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout, metadata=self._metadata)
+        return health_pb2.HealthCheckResponse.ServingStatus.Name(res.status)
 
     def list_models(self, kind: int = 0, timeout: Optional[float] = 30.0) -> list:
         return list(self.models.ListModels(models.ListModelsRequest(kind=kind), timeout=timeout, metadata=self._metadata).models)
@@ -299,7 +298,7 @@ if __name__ == "__main__":
     import argparse
     import json
 
-    ap = argparse.ArgumentParser(description="List the daemon's models (a smoke test of the stubs).")
+    ap = argparse.ArgumentParser(description="List the daemon's models (python3 -m hyperface.client --address HOST:PORT).")
     ap.add_argument("--address", default=os.environ.get("HYPERFACE_ADDRESS", "127.0.0.1:50051"))
     args = ap.parse_args()
     with HyperfaceClient(args.address) as hf:

@@ -1,13 +1,13 @@
-#!/usr/bin/python3
-"""CI check of the Python client against a running daemon.
+#!/usr/bin/env python3
+"""CI check of the installed `hyperface` package against a running daemon.
 
 Packs a few identities, streams Generate (IMAGE_FORMAT_RAW) through HyperfaceStream and asserts
 batch shapes, dtypes, label ranges and counts (= identities x K). Prints one JSON line and exits 0
 on success; any failed assertion exits non-zero with the reason.
 
-    /usr/bin/python3 examples/python/check_stream.py --address 127.0.0.1:50051
+    python sdk/python/tests/check_stream.py --address 127.0.0.1:50051
         # dim = the default recognizer's (PackRequest.dim = 0), small builtin gallery, default generator
-    /usr/bin/python3 examples/python/check_stream.py --address ... --dim 16 --generator tiny-decoder
+    python sdk/python/tests/check_stream.py --address ... --dim 16 --generator tiny-decoder
         # pure geometry (gallery none) in 16-d, rendered by the named generator
 """
 
@@ -19,13 +19,11 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from hyperface_client import HyperfaceClient, models  # noqa: E402  (puts the generated stubs on sys.path)
-from hyperface.v1 import jobs_pb2, jobs_pb2_grpc  # noqa: E402
-from hyperface_dataset import HAVE_TORCH, HyperfaceStream  # noqa: E402
+from hyperface import HAVE_TORCH, HyperfaceClient, HyperfaceStream
+from hyperface.client import models
+from hyperface.v1 import jobs_pb2, jobs_pb2_grpc
 
 
 def check_backpressure(hf: HyperfaceClient, pack_job: str, args) -> int:
@@ -82,6 +80,8 @@ def main() -> int:
     t0 = time.time()
     hf = HyperfaceClient(args.address)
     hf.wait_ready(60)
+    health = hf.health("hyperface.v1.PackingService")
+    assert health == "SERVING", f"PackingService health {health}"
 
     gen_models = hf.list_models(models.MODEL_KIND_GENERATOR)
     wanted = args.generator or next((m.name for m in gen_models if m.is_default), "")
@@ -104,7 +104,7 @@ def main() -> int:
     if args.dim > 0:
         assert shape[1] == args.dim, f"dim {shape[1]} != {args.dim}"
     if args.pack_only:
-        print(json.dumps({"ok": True, "pack_job": packed.job_id, "dim": shape[1], "identities": shape[0],
+        print(json.dumps({"ok": True, "health": health, "pack_job": packed.job_id, "dim": shape[1], "identities": shape[0],
                           "min_angle_deg": round(packed.result.metrics.min_angle_deg, 3), "seconds": round(time.time() - t0, 2)}))
         return 0
 
@@ -155,7 +155,7 @@ def main() -> int:
         ahead = check_backpressure(hf, packed.job_id, args)
 
     print(json.dumps({
-        "ok": True, "rendered_ahead": ahead, "generator": wanted, "pack_job": packed.job_id, "dim": shape[1], "identities": args.identities,
+        "ok": True, "health": health, "rendered_ahead": ahead, "generator": wanted, "pack_job": packed.job_id, "dim": shape[1], "identities": args.identities,
         "images_per_identity": args.k, "faces": total, "batches": batches, "image_shape": list(first_batch.shape[1:]),
         "torch": HAVE_TORCH, "seconds": round(time.time() - t0, 2),
     }))

@@ -1,5 +1,6 @@
 """Synthetic faces streamed from the daemon as a PyTorch-style IterableDataset.
 
+    from hyperface import HyperfaceStream
     ds = HyperfaceStream("127.0.0.1:50051", pack_job_id=job, images_per_identity=10, batch_size=64,
                          num_identities=100, shuffle_buffer=1024)
     for images, labels in ds:     # uint8 [B, H, W, 3], int64 [B]
@@ -27,7 +28,7 @@ from typing import Iterator, Optional, Tuple
 import grpc
 import numpy as np
 
-from hyperface_client import HyperfaceClient, generation
+from .client import HyperfaceClient, generation
 
 try:  # torch is optional
     import torch
