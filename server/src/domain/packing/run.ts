@@ -13,7 +13,7 @@ import {
   type Optimiser,
   type OptimiserContext,
 } from './optimisers.js';
-import { validatePackParams, type PackParams } from './params.js';
+import { isBaselineMode, validatePackParams, type PackParams } from './params.js';
 import { Rng } from './rng.js';
 
 export interface PackProgressInfo {
@@ -96,6 +96,7 @@ export async function runPacking(
     normalizeRows(g, gRows, d);
   }
   const started = performance.now();
+  if (isBaselineMode(params.mode)) return baseline(params, g, gRows, ctx, started);
   const fp = fingerprint(params, gRows, ctx.compute.provider);
   const saved = ctx.checkpoints ? await ctx.checkpoints.load() : null;
   throwIfAborted(ctx.signal);
@@ -188,6 +189,19 @@ export async function runPacking(
   const total = elapsed();
   log(`pack: ${params.mode} done after ${it} iterations in ${total.toFixed(1)} s: min angle ${metrics.minAngleDeg.toFixed(3)}°`);
   return { embeddings: out, identities: n, dim: d, metrics, iterationsRun: it, elapsedSeconds: total, stopReason, provider: ctx.compute.provider };
+}
+
+/** `random` / `random-gallery`: the seeded initial points themselves, no optimisation step. */
+async function baseline(params: PackParams, g: Float32Array | null, gRows: number, ctx: PackRunContext, started: number): Promise<PackOutcome> {
+  if (params.mode === 'random-gallery' && !g) throw new InvalidArgumentError({ field: 'gallery', description: 'mode random-gallery draws gallery rows and needs a gallery' });
+  const { identities: n, dim: d } = params;
+  const rng = new Rng(params.seed);
+  const x = initialPoints(params, g, gRows, rng);
+  const octx: OptimiserContext = { params, n, d, x, gallery: g, galleryRows: gRows, compute: ctx.compute, rng, signal: ctx.signal, timeFraction: () => 0 };
+  const { metrics } = await exactEvaluation(octx, x);
+  const el = (performance.now() - started) / 1000;
+  ctx.onProgress?.({ iteration: 1, iterations: 1, metrics, bestMinAngleDeg: metrics.minAngleDeg, elapsedSeconds: el, etaSeconds: 0, phase: params.mode });
+  return { embeddings: x, identities: n, dim: d, metrics, iterationsRun: 0, elapsedSeconds: el, stopReason: 'completed', provider: ctx.compute.provider };
 }
 
 let version: string | undefined;
