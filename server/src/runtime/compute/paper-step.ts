@@ -95,7 +95,7 @@ class OrtPaperStepper implements PaperStepper {
         topk: this.cfg.provider === 'cpu',
       });
       const options: ort.InferenceSession.SessionOptions = { ...this.cfg.sessionOptions };
-      if (this.resident) options.preferredOutputLocation = Object.fromEntries(STATE.map((k) => [`${k}_out`, 'gpu-buffer'])) as Record<string, ort.Tensor.DataLocation>;
+      if (this.resident) options.preferredOutputLocation = Object.fromEntries(STATE.map((k) => [`${k}_out`, 'gpu-buffer']));
       s = ort.InferenceSession.create(bytes, options);
       this.sessions.set(steps, s);
       s.catch(() => this.sessions.delete(steps));
