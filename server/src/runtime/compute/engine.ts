@@ -29,6 +29,8 @@ export interface ComputeEngineOptions {
   paperStepsPerRun?: number;
   /** Rows per symmetric Gram block in the fused paper step. @default 2048 */
   paperBlock?: number;
+  /** Block maxima by TopK (true) or ReduceMax+ArgMax (false, WebGPU kernels). @default true on CPU, false on WebGPU */
+  paperTopK?: boolean;
 }
 
 export interface TopKRequest {
@@ -163,7 +165,7 @@ class OrtComputeEngine implements ComputeEngine {
     readonly threads: number,
     private readonly blockElements: number,
     private readonly selfMask: 'graph' | 'js',
-    private readonly paper: { stepsPerRun: number; block: number; log: (msg: string) => void },
+    private readonly paper: { stepsPerRun: number; block: number; topk: boolean; log: (msg: string) => void },
   ) {}
 
   paperStepper(opts: PaperStepperOptions): PaperStepper {
@@ -306,6 +308,7 @@ export async function createComputeEngine(opts: ComputeEngineOptions = {}): Prom
   const paper = {
     stepsPerRun: Math.max(1, Math.floor(opts.paperStepsPerRun ?? (provider === 'webgpu' ? 16 : 4))),
     block: Math.max(1, Math.floor(opts.paperBlock ?? 2048)),
+    topk: opts.paperTopK ?? provider === 'cpu',
     log,
   };
   return new OrtComputeEngine(provider, threads, blockElements, opts.selfMask ?? (provider === 'webgpu' ? 'graph' : 'js'), paper);

@@ -54,6 +54,7 @@ export interface PaperStepperConfig {
   stepsPerRun: number;
   block: number;
   blockElements: number;
+  topk: boolean;
   log: (msg: string) => void;
 }
 
@@ -92,7 +93,7 @@ class OrtPaperStepper implements PaperStepper {
         block: this.cfg.block,
         galleryBlock: Math.max(1, Math.floor(this.cfg.blockElements / Math.max(1, galleryRows))),
         gradient,
-        topk: this.cfg.provider === 'cpu',
+        topk: this.cfg.topk,
       });
       const options: ort.InferenceSession.SessionOptions = { ...this.cfg.sessionOptions };
       if (this.resident) options.preferredOutputLocation = Object.fromEntries(STATE.map((k) => [`${k}_out`, 'gpu-buffer']));
