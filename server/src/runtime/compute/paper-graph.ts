@@ -79,22 +79,25 @@ function nearest(g: Graph, blocks: [number, number][], xb: string[], topk: boole
   const nb = blocks.length;
   const candV: string[][] = blocks.map(() => []);
   const candI: string[][] = blocks.map(() => []);
+  const chain = new Chain(g);
   for (let I = 0; I < nb; I++) {
     for (let J = I; J < nb; J++) {
       const [loI, hiI] = blocks[I]!;
       const [loJ, hiJ] = blocks[J]!;
-      const gram =
-        I === J
-          ? g.one('Gemm', [xb[I]!, xb[J]!, diagonal(g, hiI - loI)], { transB: 1 })
-          : g.one('Gemm', [xb[I]!, xb[J]!], { transB: 1 });
+      const a = chain.after(xb[I]!);
+      const gram = I === J ? g.one('Gemm', [a, xb[J]!, diagonal(g, hiI - loI)], { transB: 1 }) : g.one('Gemm', [a, xb[J]!], { transB: 1 });
       // rows of block I see columns of block J
       const [rv, ri] = blockMax(g, gram, 1, topk);
       candV[I]!.push(rv);
       candI[I]!.push(loJ ? g.one('Add', [ri, g.ints([loJ])]) : ri);
-      if (I === J) continue;
+      if (I === J) {
+        chain.done([rv]);
+        continue;
+      }
       // and, by symmetry, rows of block J see columns of block I
       const col = g.ints([hiJ - loJ, 1]);
       const [cv, cix] = blockMax(g, gram, 0, topk);
+      chain.done([rv, cv]);
       candV[J]!.push(g.one('Reshape', [cv, col]));
       const ci = g.one('Reshape', [cix, col]);
       candI[J]!.push(loI ? g.one('Add', [ci, g.ints([loI])]) : ci);
@@ -115,6 +118,23 @@ function nearest(g: Graph, blocks: [number, number][], xb: string[], topk: boole
     idx.push(g.one('GatherElements', [ix, sel], { axis: 1 }));
   }
   return nb === 1 ? { cos: cos[0]!, idx: idx[0]! } : { cos: g.one('Concat', cos, { axis: 0 }), idx: g.one('Concat', idx, { axis: 0 }) };
+}
+
+/**
+ * Orders the block computations: the next block's Gemm reads its rows through `+ 0·token`, where the
+ * token depends on the previous block's reductions, so only one Gram block is alive at a time
+ * (without it the executor may run every Gemm first: ≈ 2·N² bytes at once). x + 0 is exact.
+ */
+class Chain {
+  private token: string | null = null;
+  constructor(private readonly g: Graph) {}
+  after(rows: string): string {
+    return this.token ? this.g.one('Add', [rows, this.token]) : rows;
+  }
+  done(reduced: string[]): void {
+    const sum = reduced.map((r) => this.g.one('ReduceMax', [r], { keepdims: 0 })).reduce((p, q) => this.g.one('Add', [p, q]));
+    this.token = this.g.one('Mul', [sum, this.g.f(0)]);
+  }
 }
 
 /** Max along `axis` of a Gram block, keepdims: [value, int64 index]. */
@@ -138,9 +158,11 @@ function diagonal(g: Graph, size: number): string {
 function nearestGallery(g: Graph, x: string, gblocks: [number, number][], topk: boolean): { cos: string; idx: string } {
   const cos: string[] = [];
   const idx: string[] = [];
+  const chain = new Chain(g);
   for (const [lo, hi] of gblocks) {
     const q = gblocks.length === 1 ? x : g.one('Slice', [x, g.ints([lo]), g.ints([hi]), g.ints([0])]);
-    const [v, i] = blockMax(g, g.one('Gemm', [q, 'gallery'], { transB: 1 }), 1, topk);
+    const [v, i] = blockMax(g, g.one('Gemm', [chain.after(q), 'gallery'], { transB: 1 }), 1, topk);
+    chain.done([v]);
     cos.push(v);
     idx.push(i);
   }
