@@ -4,6 +4,8 @@ identities of the cosine to the nearest other identity), float32 on the machine'
 
   python3 numpy_step.py step    N D [iters]      -> JSON: seconds per step
   python3 numpy_step.py quality N D seconds [lr] -> JSON: min angle reached in the budget
+  python3 numpy_step.py symmetry N D             -> JSON: x @ x.T (NumPy calls BLAS syrk: half the
+                                                    FLOPs) against x @ y.T with y a copy (full gemm)
 """
 import json, sys, time
 import numpy as np
@@ -51,13 +53,23 @@ def main():
     what, n, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     x = init(n, d)
     m = np.zeros_like(x); v = np.zeros_like(x)
-    if what == 'step':
+    if what == 'symmetry':
+        y = x.copy()
+        def best(f, r=3):
+            f()
+            out = []
+            for _ in range(r):
+                t0 = time.perf_counter(); f(); out.append(time.perf_counter() - t0)
+            return min(out)
+        print(json.dumps({'impl': 'numpy', 'n': n, 'd': d, 'xxT_sec': best(lambda: x @ x.T), 'xyT_sec': best(lambda: x @ y.T)}))
+    elif what == 'step':
         iters = int(sys.argv[4]) if len(sys.argv) > 4 else 5
         step(x, m, v, 1, 0.01)  # warm-up
-        t0 = time.perf_counter()
+        t0 = time.perf_counter(); c0 = time.process_time()
         for t in range(2, iters + 2):
             step(x, m, v, t, 0.01)
-        print(json.dumps({'impl': 'numpy', 'n': n, 'd': d, 'sec_per_step': (time.perf_counter() - t0) / iters}))
+        print(json.dumps({'impl': 'numpy', 'n': n, 'd': d, 'sec_per_step': (time.perf_counter() - t0) / iters,
+                          'cpu_sec_per_step': (time.process_time() - c0) / iters}))
     else:
         budget = float(sys.argv[4]); lr = float(sys.argv[5]) if len(sys.argv) > 5 else 0.01
         t0 = time.perf_counter(); t = 0; best = -1.0; bestx = x.copy()

@@ -1,24 +1,59 @@
-// Time per paper-mode iteration (ours, ORT blockwise) vs the same step in NumPy, measured in one run.
-//   node bench/pack/speed.mjs [N=10000] [D=512] [iters=5] [device=cpu]
+// Time per paper-mode step (ours: the fused ORT graph, T steps per session.run) vs the same step in
+// NumPy, interleaved in one run: ours, NumPy, ours, NumPy. Prints wall and CPU seconds per step and
+// their ratios, the load average, and whether NumPy's x @ x.T uses symmetry (syrk) on this machine.
+//   node bench/pack/speed.mjs [N=10000] [D=512] [iters=8] [device=cpu] [rounds=2]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createComputeEngine } from '../../server/dist/runtime/compute/engine.js';
 import { runPacking, withPackDefaults } from '../../server/dist/domain/packing/index.js';
 
-const [n = 10000, d = 512, iters = 5] = process.argv.slice(2, 5).map(Number);
+const [n = 10000, d = 512, iters = 8] = process.argv.slice(2, 5).map(Number);
 const device = process.argv[5] ?? 'cpu';
+const rounds = Number(process.argv[6] ?? 2);
 const py = process.env.PYTHON ?? 'python3';
 const ref = process.env.REF ?? 'numpy_step.py';
-const compute = await createComputeEngine({ device, log: (m) => console.error(m) });
-const stamps = [];
-await runPacking(withPackDefaults({ identities: n, dim: d, mode: 'paper', iterations: iters + 1, progressEvery: 1, device }, false), null, {
-  compute,
-  onProgress: (p) => stamps.push(performance.now()),
-});
-// the first iteration includes session creation; time the rest
-const ours = (stamps.at(-1) - stamps[0]) / 1000 / (stamps.length - 1);
-await compute.release();
-const out = execFileSync(py, [fileURLToPath(new URL(ref, import.meta.url)), 'step', String(n), String(d), String(iters)], { encoding: 'utf8' });
-const theirs = JSON.parse(out.trim().split('\n').at(-1));
-console.log(JSON.stringify({ n, d, cores: cpus().length, provider: compute.provider, ours_sec_per_step: +ours.toFixed(4), ref: theirs.impl, ref_sec_per_step: +theirs.sec_per_step.toFixed(4), ratio: +(ours / theirs.sec_per_step).toFixed(3) }));
+const script = fileURLToPath(new URL(ref, import.meta.url));
+const cpuSec = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+async function ours() {
+  const compute = await createComputeEngine({ device, log: (m) => console.error(m) });
+  // the first run includes session creation: time from the end of the first run to the end
+  const chunk = compute.provider === 'webgpu' ? 16 : 4;
+  const marks = [];
+  const p = withPackDefaults({ identities: n, dim: d, mode: 'paper', iterations: chunk + iters, progressEvery: 1, checkpointEvery: 1_000_000, device }, false);
+  await runPacking(p, null, { compute, onProgress: (e) => e.iteration % chunk === 0 && marks.push([e.iteration, performance.now(), cpuSec()]) });
+  await compute.release();
+  const [i0, t0, c0] = marks[0];
+  const [i1, t1, c1] = marks.at(-1);
+  return { provider: compute.provider, sec: (t1 - t0) / 1000 / (i1 - i0), cpu: (c1 - c0) / (i1 - i0) };
+}
+
+function theirs() {
+  const out = execFileSync(py, [script, 'step', String(n), String(d), String(Math.min(iters, 5))], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').at(-1));
+}
+
+const results = [];
+for (let r = 0; r < rounds; r++) {
+  const load = loadavg()[0];
+  const a = await ours();
+  const b = theirs();
+  const row = {
+    n, d, cores: cpus().length, load1: +load.toFixed(2), provider: a.provider,
+    ours_sec_per_step: +a.sec.toFixed(4), ref: b.impl, ref_sec_per_step: +b.sec_per_step.toFixed(4), ratio: +(a.sec / b.sec_per_step).toFixed(3),
+    ours_cpu_sec_per_step: +a.cpu.toFixed(4), ref_cpu_sec_per_step: b.cpu_sec_per_step === undefined ? null : +b.cpu_sec_per_step.toFixed(4),
+    cpu_ratio: b.cpu_sec_per_step ? +(a.cpu / b.cpu_sec_per_step).toFixed(3) : null,
+  };
+  results.push(row);
+  console.log(JSON.stringify(row));
+}
+if (ref === 'numpy_step.py') {
+  const sym = JSON.parse(execFileSync(py, [script, 'symmetry', String(n), String(d)], { encoding: 'utf8' }).trim());
+  console.log(JSON.stringify({ numpy_symmetry: sym, xxT_over_xyT: +(sym.xxT_sec / sym.xyT_sec).toFixed(3) }));
+}
+const ratios = results.map((r) => r.ratio).sort((p, q) => p - q);
+console.log(JSON.stringify({ summary: 'ratio ours/ref (wall)', n, d, ratios, median: ratios[Math.floor(ratios.length / 2)], load1_end: +loadavg()[0].toFixed(2) }));

@@ -5,7 +5,7 @@ import { collectPack, writeNpy, type PackRequest } from '@hyperface/sdk';
 import { COMMON_OPTIONS, connect, intOption, numberOption, parseArgs, parseOrUsage, printJson, Progress, say, UsageError } from './common.js';
 
 export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer NAME) --out FILE.npy
-  [--gallery none|builtin|FILE.npy|IMAGE_DIR] [--mode fast|paper|stochastic] [--init gallery|random]
+  [--gallery none|builtin|FILE.npy|IMAGE_DIR] [--mode fast|paper|stochastic|random|random-gallery] [--init gallery|random]
   [--alpha A] [--lr LR] [--iterations T] [--batch-size B] [--max-seconds S] [--seed S]
   [--device cpu|gpu] [--checkpoint-every K] [--address HOST:PORT] [--data-dir DIR] [--json]`;
 
@@ -52,7 +52,7 @@ export async function packCommand(argv: string[]): Promise<number> {
     if (!e) throw new UsageError(`--${name} must be one of ${Object.keys(allowed).join(', ')}`);
     return e;
   };
-  request.mode = enumOf(values.mode, 'mode', { fast: 'PACK_MODE_FAST', paper: 'PACK_MODE_PAPER', stochastic: 'PACK_MODE_STOCHASTIC' } as const);
+  request.mode = enumOf(values.mode, 'mode', { fast: 'PACK_MODE_FAST', paper: 'PACK_MODE_PAPER', stochastic: 'PACK_MODE_STOCHASTIC', random: 'PACK_MODE_RANDOM', 'random-gallery': 'PACK_MODE_RANDOM_GALLERY' } as const);
   request.init = enumOf(values.init, 'init', { gallery: 'PACK_INIT_GALLERY', random: 'PACK_INIT_RANDOM' } as const);
   request.device = enumOf(values.device, 'device', { cpu: 'DEVICE_CPU', gpu: 'DEVICE_GPU' } as const);
   const alpha = numberOption(values.alpha, 'alpha');

@@ -2,7 +2,11 @@
 // that names the proto's snake_case fields.
 import { InvalidArgumentError, type FieldViolation } from '../../errors.js';
 
-export type PackMode = 'fast' | 'paper' | 'stochastic';
+/** `random` / `random-gallery`: no optimisation, seeded baselines (uniform on the sphere / gallery rows). */
+export type PackMode = 'fast' | 'paper' | 'stochastic' | 'random' | 'random-gallery';
+
+/** Modes that only draw the initial points (no optimisation steps). */
+export const isBaselineMode = (m: PackMode): boolean => m === 'random' || m === 'random-gallery';
 
 export interface PackParams {
   /** Number of identities N (2 ..= 2,000,000). */
@@ -36,7 +40,7 @@ export interface PackParams {
   device: 'cpu' | 'gpu';
 }
 
-export const DEFAULT_ITERATIONS: Record<PackMode, number> = { paper: 1000, stochastic: 2000, fast: 500 };
+export const DEFAULT_ITERATIONS: Record<PackMode, number> = { paper: 1000, stochastic: 2000, fast: 500, random: 1, 'random-gallery': 1 };
 
 /** Fast mode restarts (and a longer default schedule) up to this many identities without gallery. */
 export const SMALL_PROBLEM = 64;
@@ -48,10 +52,10 @@ export function withPackDefaults(partial: Partial<PackParams> & { identities: nu
     identities: partial.identities,
     dim: partial.dim,
     mode,
-    init: partial.init ?? (hasGallery ? 'gallery' : 'random'),
+    init: mode === 'random' ? 'random' : mode === 'random-gallery' ? 'gallery' : (partial.init ?? (hasGallery ? 'gallery' : 'random')),
     alpha: partial.alpha ?? 1.0,
     learningRate: pos(partial.learningRate, 0.01),
-    iterations: pos(partial.iterations, mode === 'fast' && !hasGallery && partial.identities <= SMALL_PROBLEM ? 12000 : DEFAULT_ITERATIONS[mode]),
+    iterations: isBaselineMode(mode) ? 1 : pos(partial.iterations, mode === 'fast' && !hasGallery && partial.identities <= SMALL_PROBLEM ? 12000 : DEFAULT_ITERATIONS[mode]),
     batchSize: pos(partial.batchSize, 1024),
     seed: partial.seed ?? 0,
     maxSeconds: partial.maxSeconds ?? 0,
@@ -68,7 +72,7 @@ export function validatePackParams(p: PackParams): void {
   const v = (field: string, description: string) => bad.push({ field, description });
   if (!isInt(p.identities) || p.identities < 2 || p.identities > 2_000_000) v('identities', 'must be an integer in [2, 2000000]');
   if (!isInt(p.dim) || p.dim < 2 || p.dim > 4096) v('dim', 'must be an integer in [2, 4096]');
-  if (!['fast', 'paper', 'stochastic'].includes(p.mode)) v('mode', `unknown mode ${String(p.mode)}`);
+  if (!['fast', 'paper', 'stochastic', 'random', 'random-gallery'].includes(p.mode)) v('mode', `unknown mode ${String(p.mode)}`);
   if (!['gallery', 'random'].includes(p.init)) v('init', `unknown init ${String(p.init)}`);
   if (!Number.isFinite(p.alpha) || p.alpha < 0 || p.alpha > 1000) v('alpha', 'must be a finite number in [0, 1000]');
   if (!Number.isFinite(p.learningRate) || p.learningRate <= 0 || p.learningRate > 10) v('learning_rate', 'must be in (0, 10]');

@@ -5,15 +5,17 @@ import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '.
 import { type ComputeEngine } from '../../runtime/compute/engine.js';
 import { decodeCheckpoint, encodeCheckpoint, type PackStateArrays } from './checkpoint.js';
 import { normalizeRows, type PackMetricsInfo } from './objective.js';
+import { FusedPaperOptimiser } from './fused.js';
 import {
   exactEvaluation,
+  type Evaluation,
   FastOptimiser,
   PaperOptimiser,
   StochasticOptimiser,
   type Optimiser,
   type OptimiserContext,
 } from './optimisers.js';
-import { validatePackParams, type PackParams } from './params.js';
+import { isBaselineMode, validatePackParams, type PackParams } from './params.js';
 import { Rng } from './rng.js';
 
 export interface PackProgressInfo {
@@ -48,6 +50,8 @@ export interface PackRunContext {
   onProgress?: (p: PackProgressInfo) => void;
   checkpoints?: PackCheckpointStore;
   log?: (msg: string) => void;
+  /** Paper mode on the fused runtime step (false: the step-by-step JS reference). @default true */
+  fused?: boolean;
 }
 
 /** The parameters that shape the trajectory; a checkpoint only resumes a run with the same ones. */
@@ -96,7 +100,8 @@ export async function runPacking(
     normalizeRows(g, gRows, d);
   }
   const started = performance.now();
-  const fp = fingerprint(params, gRows, ctx.compute.provider);
+  if (isBaselineMode(params.mode)) return baseline(params, g, gRows, ctx, started);
+  const fp = fingerprint(params, gRows, ctx.compute.provider + (params.mode === 'paper' && ctx.fused !== false ? ':fused' : ''));
   const saved = ctx.checkpoints ? await ctx.checkpoints.load() : null;
   throwIfAborted(ctx.signal);
 
@@ -130,52 +135,66 @@ export async function runPacking(
   const timeFraction = () => (params.maxSeconds > 0 ? Math.min(1, elapsed() / params.maxSeconds) : 0);
   const octx: OptimiserContext = { params, n, d, x, gallery: g, galleryRows: gRows, compute: ctx.compute, rng, signal: ctx.signal, timeFraction };
   const { bestMin: _b, ...optScalars } = restoreScalars;
-  const opt: Optimiser =
-    params.mode === 'paper'
+  const restore = restoreArrays ? { arrays: restoreArrays, scalars: optScalars } : undefined;
+  const fused = params.mode === 'paper' && ctx.fused !== false ? new FusedPaperOptimiser(octx, best, restore) : null;
+  const opt: Optimiser | null = fused
+    ? null
+    : params.mode === 'paper'
       ? new PaperOptimiser(octx, restoreArrays)
       : params.mode === 'stochastic'
         ? new StochasticOptimiser(octx, restoreArrays)
-        : new FastOptimiser(octx, restoreArrays ? { arrays: restoreArrays, scalars: optScalars } : undefined);
+        : new FastOptimiser(octx, restore);
 
   const T = params.iterations;
   let stopReason: PackOutcome['stopReason'] = 'completed';
   let it = startIteration;
   const loopStart = performance.now();
-  while (it < T) {
+  /** The next steps: several per run on the fused path (never past a checkpoint), else one. */
+  const advance = async (): Promise<Evaluation[]> => {
+    if (fused) return fused.chunk(it, Math.min(fused.stepsPerRun, T - it, params.checkpointEvery - (it % params.checkpointEvery)));
+    const ev = await opt!.evaluate(it);
+    if (ev.exact && ev.metrics.minAngleDeg > bestMin) best.set(x);
     throwIfAborted(ctx.signal);
-    const ev = await opt.evaluate(it);
-    if (ev.exact && ev.metrics.minAngleDeg > bestMin) {
-      bestMin = ev.metrics.minAngleDeg;
-      best.set(x);
-    }
-    throwIfAborted(ctx.signal);
-    opt.update(it);
-    it++;
-    const el = elapsed();
-    const overBudget = params.maxSeconds > 0 && el >= params.maxSeconds;
-    if (ctx.onProgress && (it % params.progressEvery === 0 || it === T || overBudget)) {
-      const rate = (performance.now() - loopStart) / 1000 / Math.max(1, it - startIteration);
-      let eta = rate * (T - it);
-      if (params.maxSeconds > 0) eta = Math.min(eta, Math.max(0, params.maxSeconds - el));
-      ctx.onProgress({ iteration: it, iterations: T, metrics: ev.metrics, bestMinAngleDeg: Math.max(bestMin, 0), elapsedSeconds: el, etaSeconds: Number.isFinite(eta) ? eta : -1, phase: ev.phase });
-    }
-    if (overBudget) {
-      stopReason = 'max_seconds';
-      break;
-    }
-    if (ctx.checkpoints && it % params.checkpointEvery === 0 && it < T) {
-      const st = opt.saveState();
-      const bytes = encodeCheckpoint({
-        fingerprint: fp,
-        iteration: it,
-        rng: Array.from(rng.state()),
-        elapsedSeconds: el,
-        scalars: { ...st.scalars, bestMin },
-        arrays: { x, best, ...st.arrays },
-      });
+    opt!.update(it);
+    return [ev];
+  };
+  try {
+    while (it < T) {
       throwIfAborted(ctx.signal);
-      await ctx.checkpoints.save(bytes);
+      const evs = await advance();
+      const el = elapsed();
+      const overBudget = params.maxSeconds > 0 && el >= params.maxSeconds;
+      for (const [k, ev] of evs.entries()) {
+        if (ev.exact && ev.metrics.minAngleDeg > bestMin) bestMin = ev.metrics.minAngleDeg;
+        it++;
+        if (ctx.onProgress && (it % params.progressEvery === 0 || it === T || (overBudget && k === evs.length - 1))) {
+          const rate = (performance.now() - loopStart) / 1000 / Math.max(1, it - startIteration);
+          let eta = rate * (T - it);
+          if (params.maxSeconds > 0) eta = Math.min(eta, Math.max(0, params.maxSeconds - el));
+          ctx.onProgress({ iteration: it, iterations: T, metrics: ev.metrics, bestMinAngleDeg: Math.max(bestMin, 0), elapsedSeconds: el, etaSeconds: Number.isFinite(eta) ? eta : -1, phase: ev.phase });
+        }
+      }
+      if (overBudget) {
+        stopReason = 'max_seconds';
+        break;
+      }
+      if (ctx.checkpoints && it % params.checkpointEvery === 0 && it < T) {
+        const st = fused ? await fused.sync(best) : opt!.saveState();
+        const bytes = encodeCheckpoint({
+          fingerprint: fp,
+          iteration: it,
+          rng: Array.from(rng.state()),
+          elapsedSeconds: el,
+          scalars: { ...st.scalars, bestMin },
+          arrays: { x, best, ...st.arrays },
+        });
+        throwIfAborted(ctx.signal);
+        await ctx.checkpoints.save(bytes);
+      }
     }
+    if (fused) await fused.sync(best);
+  } finally {
+    await fused?.release();
   }
   // The final iterate competes for "best" too; then exact metrics of what we return.
   const last = await exactEvaluation(octx, x);
@@ -188,6 +207,19 @@ export async function runPacking(
   const total = elapsed();
   log(`pack: ${params.mode} done after ${it} iterations in ${total.toFixed(1)} s: min angle ${metrics.minAngleDeg.toFixed(3)}°`);
   return { embeddings: out, identities: n, dim: d, metrics, iterationsRun: it, elapsedSeconds: total, stopReason, provider: ctx.compute.provider };
+}
+
+/** `random` / `random-gallery`: the seeded initial points themselves, no optimisation step. */
+async function baseline(params: PackParams, g: Float32Array | null, gRows: number, ctx: PackRunContext, started: number): Promise<PackOutcome> {
+  if (params.mode === 'random-gallery' && !g) throw new InvalidArgumentError({ field: 'gallery', description: 'mode random-gallery draws gallery rows and needs a gallery' });
+  const { identities: n, dim: d } = params;
+  const rng = new Rng(params.seed);
+  const x = initialPoints(params, g, gRows, rng);
+  const octx: OptimiserContext = { params, n, d, x, gallery: g, galleryRows: gRows, compute: ctx.compute, rng, signal: ctx.signal, timeFraction: () => 0 };
+  const { metrics } = await exactEvaluation(octx, x);
+  const el = (performance.now() - started) / 1000;
+  ctx.onProgress?.({ iteration: 1, iterations: 1, metrics, bestMinAngleDeg: metrics.minAngleDeg, elapsedSeconds: el, etaSeconds: 0, phase: params.mode });
+  return { embeddings: x, identities: n, dim: d, metrics, iterationsRun: 0, elapsedSeconds: el, stopReason: 'completed', provider: ctx.compute.provider };
 }
 
 let version: string | undefined;

@@ -22,6 +22,17 @@ export const PackMode = {
    * against all others, so N can exceed what one N x N matrix allows.
    */
   PACK_MODE_STOCHASTIC: 'PACK_MODE_STOCHASTIC',
+  /**
+   * No optimisation, a reproducible baseline (seeded): the identities are uniform on the sphere
+   * (normalised Gaussian rows). `init`, `alpha`, `learning_rate` and `iterations` are ignored.
+   */
+  PACK_MODE_RANDOM: 'PACK_MODE_RANDOM',
+  /**
+   * No optimisation, a reproducible baseline (seeded): N gallery embeddings drawn without
+   * replacement (with replacement + jitter when G < N), i.e. PACK_INIT_GALLERY without packing.
+   * Needs a gallery.
+   */
+  PACK_MODE_RANDOM_GALLERY: 'PACK_MODE_RANDOM_GALLERY',
 } as const;
 
 export type PackMode =
@@ -50,5 +61,18 @@ export type PackMode =
    */
   | 'PACK_MODE_STOCHASTIC'
   | 3
+  /**
+   * No optimisation, a reproducible baseline (seeded): the identities are uniform on the sphere
+   * (normalised Gaussian rows). `init`, `alpha`, `learning_rate` and `iterations` are ignored.
+   */
+  | 'PACK_MODE_RANDOM'
+  | 4
+  /**
+   * No optimisation, a reproducible baseline (seeded): N gallery embeddings drawn without
+   * replacement (with replacement + jitter when G < N), i.e. PACK_INIT_GALLERY without packing.
+   * Needs a gallery.
+   */
+  | 'PACK_MODE_RANDOM_GALLERY'
+  | 5
 
 export type PackMode__Output = typeof PackMode[keyof typeof PackMode]
