@@ -1,9 +1,10 @@
 // onnxruntime-node recognizer backend: the ArcFace family as insightface ships it (112x112 RGB,
 // (x - 127.5) / 127.5, NCHW, 512-d) and any image → embedding model the input spec describes.
 
-import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { onnxModelBytes } from '../convert/index.js';
 import { resolveModelFile } from '../models/config.js';
 import type { ExecutionProviderName, ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
@@ -40,7 +41,7 @@ export async function createOnnxSession(model: Uint8Array, file: string, provide
   let lastError: unknown;
   for (const provider of order) {
     try {
-      const session = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all', intraOpNumThreads: availableParallelism() });
       return { session, provider };
     } catch (error) {
       lastError = error;
@@ -137,7 +138,8 @@ class OnnxRecognizer implements Recognizer {
 }
 
 /**
- * Loads an onnx recognizer (`files[0]` is the .onnx file). The model must take one float image
+ * Loads an onnx recognizer (`files[0]` is the .onnx file, or a tfjs graph model.json / face-api
+ * `*weights_manifest.json`, converted to ONNX at load time). The model must take one float image
  * tensor `[N, 3, S, S]` (NCHW) or `[N, S, S, 3]` (NHWC) and return `[N, D]`. A fixed batch
  * dimension is honoured by running in chunks of that size; a fixed image size overrides a
  * configured one only when they agree (otherwise FAILED_PRECONDITION).
@@ -146,12 +148,9 @@ export async function createOnnxRecognizer(entry: ModelConfigEntry, ctx?: { base
   const first = entry.files[0];
   if (first === undefined) throw new FailedPreconditionError(`model ${entry.name}: backend onnx needs a model file`);
   const file = resolveModelFile(first, ctx?.baseDir);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new FailedPreconditionError(`model file ${file}: cannot read: ${(error as Error).message}`, { cause: error });
-  }
+  // tfjs graph models and face-api manifests are converted to ONNX here, at load time.
+  const keep = entry.output.name !== undefined ? [entry.output.name] : undefined;
+  const bytes = await onnxModelBytes(file, { layout: entry.input.layout, size: entry.input.size, ...(keep ? { outputs: keep } : {}) });
   const { session, provider } = await createOnnxSession(bytes, file, ctx?.providersOverride ?? entry.providers, ctx?.log);
   const fail = async (problem: string): Promise<never> => {
     await session.release();
