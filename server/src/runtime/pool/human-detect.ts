@@ -55,7 +55,13 @@ function installFetchShim(modelsDir: string): void {
 
 /** Loads (once per thread) Human configured for detection + mesh only. */
 export function loadDetector(): Promise<HumanInstance> {
-  humanPromise ??= (async () => {
+  humanPromise ??= createHuman(false);
+  return humanPromise;
+}
+
+/** A new Human on wasm for detection + mesh (+ the faceres descriptor when `description`), models read from the package. */
+export async function createHuman(description: boolean): Promise<HumanInstance> {
+  {
     const dir = packageDir('@vladmandic/human');
     if (!dir) throw new Error('@vladmandic/human is not installed');
     installFetchShim(join(dir, 'models'));
@@ -77,7 +83,7 @@ export function loadDetector(): Promise<HumanInstance> {
         mesh: { enabled: true },
         iris: { enabled: false },
         emotion: { enabled: false },
-        description: { enabled: false },
+        description: { enabled: description },
         antispoof: { enabled: false },
         liveness: { enabled: false },
         attention: { enabled: false },
@@ -90,8 +96,7 @@ export function loadDetector(): Promise<HumanInstance> {
     });
     await human.load();
     return human;
-  })();
-  return humanPromise;
+  }
 }
 
 const avg = (pts: [number, number, number?][], idx: number[]): [number, number] => {
