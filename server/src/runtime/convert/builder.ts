@@ -35,11 +35,21 @@ export class GraphBuilder {
 
   build(inputs: OnnxValueInfo[], outputs: { name: string; from: string; shape: (number | string)[] }[], extra: Partial<OnnxModelSpec> = {}): Uint8Array {
     for (const o of outputs) this.nodes.push({ op: 'Identity', inputs: [o.from], outputs: [o.name] });
+    // Keep only what the outputs depend on (rewrites such as merged clips leave dead nodes behind).
+    const live = new Set(outputs.map((o) => o.name));
+    const nodes: OnnxNode[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i]!;
+      if (!n.outputs.some((o) => live.has(o))) continue;
+      nodes.push(n);
+      for (const x of n.inputs) live.add(x);
+    }
+    nodes.reverse();
     return buildOnnxModel({
       inputs,
       outputs: outputs.map((o) => ({ name: o.name, dtype: 'float32', shape: o.shape })),
-      nodes: this.nodes,
-      initializers: this.initializers,
+      nodes,
+      initializers: this.initializers.filter((t) => live.has(t.name)),
       opset: 17,
       ...extra,
     });

@@ -175,13 +175,31 @@ class Converter {
     const scalar = b.kind === 'const' && b.t.data.length === 1 ? b.t.data[0] : a.kind === 'const' && a.t.data.length === 1 ? a.t.data[0] : undefined;
     let y: string;
     if ((op === 'Min' || op === 'Max') && scalar !== undefined) {
-      const lim = this.g.floats(`${node.name}/lim`, [], [scalar]);
       const x = (other as Exclude<Val, { kind: 'const' }>).name;
-      y = this.g.node('Clip', op === 'Min' ? [x, '', lim] : [x, lim]);
+      y = this.clip(node, x, op === 'Max' ? scalar : -Infinity, op === 'Min' ? scalar : Infinity);
     } else {
       y = this.g.node(op, [this.operand(node, a, b), this.operand(node, b, a)]);
     }
     this.set(node.name, { ...(shapeOf as Exclude<Val, { kind: 'const' }>), name: y });
+  }
+
+  /** Clip bounds of values this converter produced with Relu/Clip: chained clips merge into one. */
+  private readonly clips = new Map<string, { src: string; lo: number; hi: number }>();
+
+  /**
+   * clip(x, lo, hi), merged with the Relu/Clip that produced `x` (relu6 arrives as Relu → Minimum →
+   * Maximum): one Clip fuses into the conv before it, while a chain leaves ORT's NCHWc convs
+   * reordering their output back and forth around each extra op.
+   */
+  clip(node: TfNode, x: string, lo: number, hi: number): string {
+    const prev = this.clips.get(x);
+    const src = prev?.src ?? x;
+    const a = Math.max(lo, prev?.lo ?? -Infinity);
+    const b = Math.min(hi, prev?.hi ?? Infinity);
+    const bound = (v: number, name: string): string => (Number.isFinite(v) ? this.g.floats(`${node.name}/${name}`, [], [v]) : '');
+    const y = a === 0 && b === Infinity ? this.g.node('Relu', [src]) : this.g.node('Clip', [src, bound(a, 'lo'), bound(b, 'hi')].filter((v, i) => i < 2 || v !== ''));
+    this.clips.set(y, { src, lo: a, hi: b });
+    return y;
   }
 
   unary(node: TfNode, op: string, attributes?: Record<string, number>): void {
@@ -225,14 +243,18 @@ class Converter {
         return this.binary(node, 'Min');
       case 'Maximum':
         return this.binary(node, 'Max');
-      case 'Relu':
-        return this.unary(node, 'Relu');
+      case 'Relu': {
+        const x = this.get(node, 0);
+        if (x.kind === 'const') this.fail(node, 'constant folding is not supported');
+        this.set(node.name, { ...x, name: this.clip(node, x.name, 0, Infinity) });
+        return;
+      }
       case 'Sigmoid':
         return this.unary(node, 'Sigmoid');
       case 'Relu6': {
         const x = this.get(node, 0);
         if (x.kind === 'const') this.fail(node, 'constant folding is not supported');
-        this.set(node.name, { ...x, name: this.g.node('Clip', [x.name, this.g.floats('zero', [], [0]), this.g.floats('six', [], [6])]) });
+        this.set(node.name, { ...x, name: this.clip(node, x.name, 0, 6) });
         return;
       }
       case 'Softmax':

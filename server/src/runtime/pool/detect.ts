@@ -4,6 +4,7 @@
 // its own two sessions, single-threaded, so workers detect different photos in parallel.
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { CPU_SESSION_OPTIONS } from '../backends/onnx.js';
 import { convertTfjsGraphModel } from '../convert/index.js';
 import { packageDir } from '../models/config.js';
 import { BLAZE_SIZE, blazeInput, decodeBlaze, faceBoxFromMesh, fivePoints, MESH_SIZE, meshInput, meshToImage } from './face-geometry.js';
@@ -67,12 +68,7 @@ export async function createOnnxFaceEngine(options: { threads?: number; provider
   if (!dir) throw new Error('@vladmandic/human is not installed');
   const blaze = await convertTfjsGraphModel(join(dir, 'models', 'blazeface.json'), { inputLayout: 'NCHW' });
   const mesh = await convertTfjsGraphModel(join(dir, 'models', 'facemesh.json'), { inputLayout: 'NCHW', outputs: ['Identity_1', 'Identity_2'] });
-  const so: ort.InferenceSession.SessionOptions = {
-    executionProviders: options.providers ?? ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: options.threads ?? 1,
-    interOpNumThreads: 1,
-  };
+  const so: ort.InferenceSession.SessionOptions = { ...CPU_SESSION_OPTIONS, executionProviders: options.providers ?? ['cpu'], intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1 };
   const bs = await ort.InferenceSession.create(blaze.bytes, so);
   const ms = await ort.InferenceSession.create(mesh.bytes, so);
   const names = {
