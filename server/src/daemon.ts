@@ -86,7 +86,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     if (!models) throw new UnavailableError('models are still loading; retry shortly');
     return models;
   };
-  const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue });
+  const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue, detectorProviders: config.pool.device === 'gpu' ? ['webgpu', 'cpu'] : ['cpu'] });
   let recognition: RecognitionService | undefined;
   const requireRecognition = (): RecognitionService => {
     if (!recognition) throw new UnavailableError('models are still loading; retry shortly');

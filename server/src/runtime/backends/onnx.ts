@@ -165,8 +165,12 @@ export async function createOnnxRecognizer(entry: ModelConfigEntry, ctx?: { base
   const file = resolveModelFile(first, ctx?.baseDir);
   // tfjs graph models and face-api manifests are converted to ONNX here, at load time.
   const keep = entry.output.name !== undefined ? [entry.output.name] : undefined;
-  const bytes = await onnxModelBytes(file, { layout: entry.input.layout, size: entry.input.size, ...(keep ? { outputs: keep } : {}) });
-  const { session, provider } = await createOnnxSession(bytes, file, ctx?.providersOverride ?? entry.providers, ctx?.log);
+  const providers = ctx?.providersOverride ?? entry.providers;
+  const available = availableProviders();
+  // A converted graph is written for the provider that will run it (WebGPU lacks PRelu and Gemm kernels).
+  const target = providers.find((p) => available.includes(p)) === 'webgpu' ? 'webgpu' : 'cpu';
+  const bytes = await onnxModelBytes(file, { layout: entry.input.layout, size: entry.input.size, target, ...(keep ? { outputs: keep } : {}) });
+  const { session, provider } = await createOnnxSession(bytes, file, providers, ctx?.log);
   const fail = async (problem: string): Promise<never> => {
     await session.release();
     throw new FailedPreconditionError(`model file ${file}: ${problem}`);

@@ -4,10 +4,44 @@
 import { buildOnnxModel } from '../compute/onnx-graph.js';
 import type { OnnxAttributeValue, OnnxInitializer, OnnxModelSpec, OnnxNode, OnnxValueInfo } from '../compute/onnx-graph.js';
 
+/** Which execution provider the graph is written for: `webgpu` avoids ops its kernels lack. */
+export type GraphTarget = 'cpu' | 'webgpu';
+
+/** The ONNX ops the converters emit for the WebGPU target, all registered by onnxruntime's WebGPU EP. */
+export const WEBGPU_OPS: readonly string[] = ['Conv', 'MaxPool', 'AveragePool', 'Pad', 'Add', 'Sub', 'Mul', 'Div', 'Clip', 'Relu', 'Sigmoid', 'Softmax', 'MatMul', 'ReduceMean', 'Reshape', 'Transpose', 'Identity'];
+
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxInitializer[] = [];
   private counter = 0;
+
+  constructor(readonly target: GraphTarget = 'cpu') {}
+
+  /** PRelu; on WebGPU as relu(x) + alpha·(x − relu(x)) (no PRelu kernel there). */
+  prelu(x: string, alpha: string): string {
+    if (this.target === 'cpu') return this.node('PRelu', [x, alpha]);
+    const r = this.node('Relu', [x]);
+    return this.node('Add', [r, this.node('Mul', [alpha, this.node('Sub', [x, r])])]);
+  }
+
+  /** x·W (+ b) for a constant W of shape [K, M] (or [M, K] with `transB`): Gemm on CPU, MatMul + Add on WebGPU. */
+  dense(hint: string, x: string, w: { dims: number[]; data: ArrayLike<number> }, bias: ArrayLike<number> | undefined, transB = false): string {
+    const [r = 0, c = 0] = w.dims;
+    if (this.target === 'cpu') {
+      const inputs = [x, this.floats(`${hint}/W`, w.dims, w.data)];
+      if (bias) inputs.push(this.floats(`${hint}/B`, [bias.length], bias));
+      return this.node('Gemm', inputs, { transB: transB ? 1 : 0 });
+    }
+    let kxm = Float32Array.from(w.data);
+    let dims = [r, c];
+    if (transB) {
+      kxm = new Float32Array(r * c);
+      for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) kxm[j * r + i] = w.data[i * c + j] ?? 0;
+      dims = [c, r];
+    }
+    const y = this.node('MatMul', [x, this.init(`${hint}/W`, dims, kxm)]);
+    return bias ? this.node('Add', [y, this.floats(`${hint}/B`, [bias.length], bias)]) : y;
+  }
 
   fresh(hint: string): string {
     return `${hint.replace(/[^A-Za-z0-9_/.-]/g, '_')}__${this.counter++}`;
@@ -33,6 +67,9 @@ export class GraphBuilder {
     return out;
   }
 
+  /** Distinct op types of the live graph (after build). */
+  ops: string[] = [];
+
   build(inputs: OnnxValueInfo[], outputs: { name: string; from: string; shape: (number | string)[] }[], extra: Partial<OnnxModelSpec> = {}): Uint8Array {
     for (const o of outputs) this.nodes.push({ op: 'Identity', inputs: [o.from], outputs: [o.name] });
     // Keep only what the outputs depend on (rewrites such as merged clips leave dead nodes behind).
@@ -45,6 +82,7 @@ export class GraphBuilder {
       for (const x of n.inputs) live.add(x);
     }
     nodes.reverse();
+    this.ops = [...new Set(nodes.map((n) => n.op))].sort();
     return buildOnnxModel({
       inputs,
       outputs: outputs.map((o) => ({ name: o.name, dtype: 'float32', shape: o.shape })),

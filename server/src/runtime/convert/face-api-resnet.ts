@@ -3,6 +3,7 @@
 // conv + bias followed by a per-channel scale layer; the scale is folded into the conv weights.
 import { FailedPreconditionError } from '../../errors.js';
 import { GraphBuilder, tfPadding } from './builder.js';
+import type { GraphTarget } from './builder.js';
 import { hwioToOihw, readJsonFile, readWeights } from './tfjs-weights.js';
 import type { ConstTensor, WeightGroup } from './tfjs-weights.js';
 import type { ConvertedModel } from './tfjs-graph.js';
@@ -22,7 +23,7 @@ interface Act {
  * model taking 0–255 RGB `size`×`size` crops (NHWC or NCHW) and returning the 128-d descriptor
  * (not normalised, like face-api's forwardInput).
  */
-export async function convertFaceApiRecognition(file: string, options: { inputLayout?: 'NHWC' | 'NCHW'; size?: number } = {}): Promise<ConvertedModel> {
+export async function convertFaceApiRecognition(file: string, options: { inputLayout?: 'NHWC' | 'NCHW'; size?: number; target?: GraphTarget } = {}): Promise<ConvertedModel> {
   const json = await readJsonFile(file);
   if (!Array.isArray(json)) throw new FailedPreconditionError(`model file ${file}: not a face-api weights manifest (expected a JSON array of weight groups)`);
   const weights = await readWeights(json as WeightGroup[], file);
@@ -31,7 +32,7 @@ export async function convertFaceApiRecognition(file: string, options: { inputLa
     if (!t) throw new FailedPreconditionError(`model file ${file}: weights do not fit face-api's recognition network: missing ${name}`);
     return t;
   };
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(options.target ?? 'cpu');
   const size = options.size ?? 150;
   const layout = options.inputLayout ?? 'NHWC';
 
@@ -100,9 +101,9 @@ export async function convertFaceApiRecognition(file: string, options: { inputLa
   x = residualDown(x, 'conv256_down_out');
   const pooled = g.node('ReduceMean', [x.name], { axes: [2, 3], keepdims: 0 });
   const fc = need('fc');
-  const out = g.node('Gemm', [pooled, g.init('fc', fc.dims, fc.data)]);
+  const out = g.dense('fc', pooled, fc, undefined);
   const dim = fc.dims[1] ?? 0;
   const inShape = layout === 'NCHW' ? ['N', 3, size, size] : ['N', size, size, 3];
   const bytes = g.build([{ name: input, dtype: 'float32', shape: inShape }], [{ name: 'descriptor', from: out, shape: ['N', dim] }]);
-  return { bytes, inputName: input, inputHwc: [size, size, 3], outputs: [{ name: 'descriptor', dims: ['N', dim] }] };
+  return { bytes, inputName: input, inputHwc: [size, size, 3], outputs: [{ name: 'descriptor', dims: ['N', dim] }], ops: g.ops };
 }

@@ -5,9 +5,12 @@ import { basename } from 'node:path';
 import { FailedPreconditionError } from '../../errors.js';
 import { convertFaceApiRecognition } from './face-api-resnet.js';
 import { convertTfjsGraphModel } from './tfjs-graph.js';
+import type { GraphTarget } from './builder.js';
 
 export { convertFaceApiRecognition } from './face-api-resnet.js';
 export { convertTfjsGraphModel } from './tfjs-graph.js';
+export { WEBGPU_OPS } from './builder.js';
+export type { GraphTarget } from './builder.js';
 export type { ConvertedModel, ConvertOptions } from './tfjs-graph.js';
 
 /** What kind of model file this is, by name: an .onnx file, a tfjs graph model, or a face-api manifest. */
@@ -20,12 +23,14 @@ export function modelFileFormat(file: string): 'onnx' | 'tfjs-graph' | 'face-api
 
 /**
  * The ONNX bytes for `file`: read as is, or converted from a tfjs graph model / face-api manifest
- * with the input in `layout` (square `size` for face-api) and only `outputs` kept when given.
+ * with the input in `layout` (square `size` for face-api) and only `outputs` kept when given,
+ * written for the `target` execution provider.
  */
-export async function onnxModelBytes(file: string, opts: { layout: 'NHWC' | 'NCHW'; size: number; outputs?: string[] }): Promise<Uint8Array> {
+export async function onnxModelBytes(file: string, opts: { layout: 'NHWC' | 'NCHW'; size: number; outputs?: string[]; target?: GraphTarget }): Promise<Uint8Array> {
   const format = modelFileFormat(file);
-  if (format === 'face-api') return (await convertFaceApiRecognition(file, { inputLayout: opts.layout, size: opts.size })).bytes;
-  if (format === 'tfjs-graph') return (await convertTfjsGraphModel(file, { inputLayout: opts.layout, ...(opts.outputs ? { outputs: opts.outputs } : {}) })).bytes;
+  const target = opts.target ?? 'cpu';
+  if (format === 'face-api') return (await convertFaceApiRecognition(file, { inputLayout: opts.layout, size: opts.size, target })).bytes;
+  if (format === 'tfjs-graph') return (await convertTfjsGraphModel(file, { inputLayout: opts.layout, target, ...(opts.outputs ? { outputs: opts.outputs } : {}) })).bytes;
   try {
     return await readFile(file);
   } catch (error) {

@@ -2,10 +2,12 @@
 // are kept NCHW from the input on (the input is either NCHW already or transposed once); weights
 // are permuted while converting, and tensors go back to NHWC only where a Reshape needs TF's
 // element order. Only ops every onnxruntime EP (CPU, WebGPU) implements are emitted:
-// Conv (grouped for depthwise), MaxPool, AveragePool, Pad, Add/Sub/Mul/Div, Clip, Min/Max, Relu,
-// PRelu, Sigmoid, Softmax, Gemm, ReduceMean, Reshape, Transpose, Identity.
+// Conv (grouped for depthwise), MaxPool, AveragePool, Pad, Add/Sub/Mul/Div, Clip, Relu, Sigmoid,
+// Softmax, ReduceMean, Reshape, Transpose, Identity, plus PRelu and Gemm on CPU — for the WebGPU
+// target those become Relu/Sub/Mul/Add and MatMul/Add (builder.ts, WEBGPU_OPS).
 import { FailedPreconditionError } from '../../errors.js';
 import { GraphBuilder, tfPadding } from './builder.js';
+import type { GraphTarget } from './builder.js';
 import { depthwiseToOihw, hwioToOihw, readJsonFile, readWeights } from './tfjs-weights.js';
 import type { ConstTensor, WeightGroup } from './tfjs-weights.js';
 
@@ -34,6 +36,8 @@ export interface ConvertOptions {
   inputLayout?: 'NHWC' | 'NCHW';
   /** tf node names to expose (":0" optional). @default the graph's Identity outputs / sinks */
   outputs?: string[];
+  /** Execution provider the graph is written for. @default 'cpu' */
+  target?: GraphTarget;
 }
 
 export interface ConvertedModel {
@@ -43,6 +47,8 @@ export interface ConvertedModel {
   inputHwc: [number, number, number];
   /** Output names in the order asked for, with their shapes (N symbolic). */
   outputs: { name: string; dims: (number | string)[] }[];
+  /** Distinct ONNX op types in the graph. */
+  ops: string[];
 }
 
 const text = (a: TfAttr | undefined): string => (a?.s !== undefined ? Buffer.from(a.s, 'base64').toString() : '');
@@ -51,13 +57,16 @@ const strs = (a: TfAttr | undefined): string[] => (a?.list?.s ?? []).map((s) => 
 const base = (ref: string): string => ref.replace(/:\d+$/, '');
 
 class Converter {
-  readonly g = new GraphBuilder();
+  readonly g: GraphBuilder;
   private readonly vals = new Map<string, Val>();
 
   constructor(
     private readonly file: string,
     private readonly weights: Map<string, ConstTensor>,
-  ) {}
+    target: GraphTarget,
+  ) {
+    this.g = new GraphBuilder(target);
+  }
 
   fail(node: TfNode, why: string): never {
     throw new FailedPreconditionError(`model file ${this.file}: cannot convert node ${node.name} (${node.op}): ${why}`);
@@ -146,7 +155,7 @@ class Converter {
       else if (op === 'Relu6') y = this.g.node('Clip', [y, this.g.floats('zero', [], [0]), this.g.floats('six', [], [6])]);
       else if (op === 'Prelu') {
         const alpha = this.constOf(node, argIdx++);
-        y = this.g.node('PRelu', [y, this.g.floats(`${node.name}/alpha`, [co, 1, 1], alpha.data)]);
+        y = this.g.prelu(y, this.g.floats(`${node.name}/alpha`, [co, 1, 1], alpha.data));
       } else this.fail(node, `fused activation ${op} is not supported`);
     }
     this.set(node.name, { kind: 'nchw', name: y, c: co, h: ph.out, w: pw.out });
@@ -262,7 +271,7 @@ class Converter {
       case 'Prelu': {
         const x = this.nchw(node, 0);
         const alpha = this.constOf(node, 1);
-        this.set(node.name, { ...x, name: this.g.node('PRelu', [x.name, this.operand(node, { kind: 'const', t: alpha }, x)]) });
+        this.set(node.name, { ...x, name: this.g.prelu(x.name, this.operand(node, { kind: 'const', t: alpha }, x)) });
         return;
       }
       case 'Pad':
@@ -307,11 +316,10 @@ class Converter {
         if (a.transpose_a?.b) this.fail(node, 'transpose_a is not supported');
         const transB = a.transpose_b?.b === true;
         const fused = strs(a.fused_ops);
-        const inputs = [x.name, this.g.floats(`${node.name}/W`, w.dims, w.data)];
         const outDim = transB ? (w.dims[0] ?? 0) : (w.dims[1] ?? 0);
-        if (fused[0] === 'BiasAdd') inputs.push(this.g.floats(`${node.name}/B`, [outDim], this.constOf(node, 2).data));
-        else if (fused.length > 0) this.fail(node, `fused ops ${fused.join(',')} are not supported`);
-        let y = this.g.node('Gemm', inputs, { transB: transB ? 1 : 0 });
+        if (fused.length > 0 && fused[0] !== 'BiasAdd') this.fail(node, `fused ops ${fused.join(',')} are not supported`);
+        const bias = fused[0] === 'BiasAdd' ? this.constOf(node, 2).data : undefined;
+        let y = this.g.dense(node.name, x.name, w, bias, transB);
         for (const op of fused.slice(1)) {
           if (op === 'Relu') y = this.g.node('Relu', [y]);
           else this.fail(node, `fused activation ${op} is not supported`);
@@ -364,7 +372,7 @@ export async function convertTfjsGraphModel(file: string, options: ConvertOption
   };
   for (const o of wanted) visit(o);
 
-  const conv = new Converter(file, weights);
+  const conv = new Converter(file, weights, options.target ?? 'cpu');
   const layout = options.inputLayout ?? 'NHWC';
   const inputName = 'input';
   const entry = layout === 'NCHW' ? inputName : conv.g.node('Transpose', [inputName], { perm: [0, 3, 1, 2] });
@@ -380,5 +388,5 @@ export async function convertTfjsGraphModel(file: string, options: ConvertOption
   });
   const inShape = layout === 'NCHW' ? ['N', c, h, w] : ['N', h, w, c];
   const bytes = conv.g.build([{ name: inputName, dtype: 'float32', shape: inShape }], outputs);
-  return { bytes, inputName, inputHwc: [h, w, c], outputs: outputs.map((o) => ({ name: o.name, dims: o.shape })) };
+  return { bytes, inputName, inputHwc: [h, w, c], outputs: outputs.map((o) => ({ name: o.name, dims: o.shape })), ops: conv.g.ops };
 }

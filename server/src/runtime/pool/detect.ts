@@ -3,6 +3,7 @@
 // (face-geometry.ts) reproduces Human's pipeline. Runs inside the pool workers: each worker holds
 // its own two sessions, single-threaded, so workers detect different photos in parallel.
 import { join } from 'node:path';
+import { workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { CPU_SESSION_OPTIONS } from '../backends/onnx.js';
 import { convertTfjsGraphModel } from '../convert/index.js';
@@ -66,8 +67,9 @@ function pick(outputs: { name: string; dims: (number | string)[] }[], dims: numb
 export async function createOnnxFaceEngine(options: { threads?: number; providers?: string[] } = {}): Promise<FaceEngine & { release(): Promise<void> }> {
   const dir = packageDir('@vladmandic/human');
   if (!dir) throw new Error('@vladmandic/human is not installed');
-  const blaze = await convertTfjsGraphModel(join(dir, 'models', 'blazeface.json'), { inputLayout: 'NCHW' });
-  const mesh = await convertTfjsGraphModel(join(dir, 'models', 'facemesh.json'), { inputLayout: 'NCHW', outputs: ['Identity_1', 'Identity_2'] });
+  const target = options.providers?.[0] === 'webgpu' ? 'webgpu' : 'cpu';
+  const blaze = await convertTfjsGraphModel(join(dir, 'models', 'blazeface.json'), { inputLayout: 'NCHW', target });
+  const mesh = await convertTfjsGraphModel(join(dir, 'models', 'facemesh.json'), { inputLayout: 'NCHW', outputs: ['Identity_1', 'Identity_2'], target });
   const so: ort.InferenceSession.SessionOptions = { ...CPU_SESSION_OPTIONS, executionProviders: options.providers ?? ['cpu'], intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1 };
   const bs = await ort.InferenceSession.create(blaze.bytes, so);
   const ms = await ort.InferenceSession.create(mesh.bytes, so);
@@ -108,8 +110,16 @@ export async function createOnnxFaceEngine(options: { threads?: number; provider
 
 let enginePromise: Promise<FaceEngine> | undefined;
 
+/** The pool's choice of providers (piscina workerData), WebGPU first only when it was asked for and exists. */
+function workerProviders(): string[] {
+  const asked = (workerData as { detectorProviders?: string[] } | undefined)?.detectorProviders ?? ['cpu'];
+  const have = new Set(ort.listSupportedBackends().map((b) => b.name));
+  const usable = asked.filter((p) => p === 'cpu' || have.has(p));
+  return usable.length > 0 ? usable : ['cpu'];
+}
+
 /** Detects faces in an RGB HWC image with the ONNX engine (loaded once per thread); largest first. */
 export async function detectFaces(rgb: Uint8Array, width: number, height: number): Promise<DetectedFace[]> {
-  enginePromise ??= createOnnxFaceEngine();
+  enginePromise ??= createOnnxFaceEngine({ providers: workerProviders() }).catch(async () => createOnnxFaceEngine());
   return detectWith(await enginePromise, rgb, width, height);
 }
