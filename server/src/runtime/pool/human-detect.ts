@@ -61,42 +61,40 @@ export function loadDetector(): Promise<HumanInstance> {
 
 /** A new Human on wasm for detection + mesh (+ the faceres descriptor when `description`), models read from the package. */
 export async function createHuman(description: boolean): Promise<HumanInstance> {
-  {
-    const dir = packageDir('@vladmandic/human');
-    if (!dir) throw new Error('@vladmandic/human is not installed');
-    installFetchShim(join(dir, 'models'));
-    const require = createRequire(import.meta.url);
-    const mod = require(join(dir, 'dist', 'human.node-wasm.js')) as { Human: new (cfg: object) => HumanInstance };
-    const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/';
-    const human = new mod.Human({
-      backend: 'wasm',
-      wasmPath: wasmDir,
-      modelBasePath: MODEL_PREFIX,
-      debug: false,
-      cacheModels: false,
-      async: true,
-      warmup: 'none',
-      filter: { enabled: false },
-      face: {
-        enabled: true,
-        detector: { rotation: false, maxDetected: 20, minConfidence: 0.4, iouThreshold: 0.1, return: false, skipFrames: 0, skipTime: 0 },
-        mesh: { enabled: true },
-        iris: { enabled: false },
-        emotion: { enabled: false },
-        description: { enabled: description },
-        antispoof: { enabled: false },
-        liveness: { enabled: false },
-        attention: { enabled: false },
-      },
-      body: { enabled: false },
-      hand: { enabled: false },
-      object: { enabled: false },
-      gesture: { enabled: false },
-      segmentation: { enabled: false },
-    });
-    await human.load();
-    return human;
-  }
+  const dir = packageDir('@vladmandic/human');
+  if (!dir) throw new Error('@vladmandic/human is not installed');
+  installFetchShim(join(dir, 'models'));
+  const require = createRequire(import.meta.url);
+  const mod = require(join(dir, 'dist', 'human.node-wasm.js')) as { Human: new (cfg: object) => HumanInstance };
+  const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/';
+  const human = new mod.Human({
+    backend: 'wasm',
+    wasmPath: wasmDir,
+    modelBasePath: MODEL_PREFIX,
+    debug: false,
+    cacheModels: false,
+    async: true,
+    warmup: 'none',
+    filter: { enabled: false },
+    face: {
+      enabled: true,
+      detector: { rotation: false, maxDetected: 20, minConfidence: 0.4, iouThreshold: 0.1, return: false, skipFrames: 0, skipTime: 0 },
+      mesh: { enabled: true },
+      iris: { enabled: false },
+      emotion: { enabled: false },
+      description: { enabled: description },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+      attention: { enabled: false },
+    },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+  });
+  await human.load();
+  return human;
 }
 
 const avg = (pts: [number, number, number?][], idx: number[]): [number, number] => {
