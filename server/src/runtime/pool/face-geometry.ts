@@ -45,24 +45,33 @@ export function blazeInput(rgb: Uint8Array, width: number, height: number, out: 
   const plane = S * S;
   const ry = height / S;
   const rx = width / S;
+  // Column sample positions are the same on every row.
+  const x0s = new Int32Array(S);
+  const x1s = new Int32Array(S);
+  const fxs = new Float32Array(S);
+  for (let x = 0; x < S; x++) {
+    const sx = x * rx;
+    x0s[x] = Math.floor(sx) * 3;
+    x1s[x] = Math.min(width - 1, Math.ceil(sx)) * 3;
+    fxs[x] = sx - Math.floor(sx);
+  }
   for (let y = 0; y < S; y++) {
     const sy = y * ry;
     const y0 = Math.floor(sy);
-    const y1 = Math.min(height - 1, Math.ceil(sy));
     const fy = sy - y0;
+    const r0 = y0 * width * 3;
+    const r1 = Math.min(height - 1, Math.ceil(sy)) * width * 3;
+    const o = offset + y * S;
     for (let x = 0; x < S; x++) {
-      const sx = x * rx;
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(width - 1, Math.ceil(sx));
-      const fx = sx - x0;
-      const a = (y0 * width + x0) * 3;
-      const b = (y0 * width + x1) * 3;
-      const c = (y1 * width + x0) * 3;
-      const d = (y1 * width + x1) * 3;
+      const fx = fxs[x]!;
+      const a = r0 + x0s[x]!;
+      const b = r0 + x1s[x]!;
+      const c = r1 + x0s[x]!;
+      const d = r1 + x1s[x]!;
       for (let ch = 0; ch < 3; ch++) {
-        const top = (rgb[a + ch] ?? 0) + ((rgb[b + ch] ?? 0) - (rgb[a + ch] ?? 0)) * fx;
-        const bot = (rgb[c + ch] ?? 0) + ((rgb[d + ch] ?? 0) - (rgb[c + ch] ?? 0)) * fx;
-        out[offset + ch * plane + y * S + x] = (top + (bot - top) * fy) / 127.5 - 1;
+        const top = rgb[a + ch]! + (rgb[b + ch]! - rgb[a + ch]!) * fx;
+        const bot = rgb[c + ch]! + (rgb[d + ch]! - rgb[c + ch]!) * fx;
+        out[o + ch * plane + x] = (top + (bot - top) * fy) / 127.5 - 1;
       }
     }
   }
