@@ -15,7 +15,7 @@ const { prepare } = await import(join(dist, 'pool/prepare.js'));
 const { estimateSimilarity, arcfaceTemplate, warpSimilarity, flipHorizontal } = await import(join(dist, 'pool/align.js'));
 const { decodeImage } = await import(join(dist, 'pool/prepare.js'));
 const { builtinModels, packageDir } = await import(join(dist, 'models/config.js'));
-const { createTfjsRecognizer } = await import(join(dist, 'backends/tfjs.js'));
+const { backendFactories } = await import(join(dist, 'backends/index.js'));
 
 const variantsArg = process.argv.indexOf('--variants');
 const VARIANTS = variantsArg > 0 ? Number(process.argv[variantsArg + 1]) : 6;
@@ -68,7 +68,7 @@ async function dirSize(dir) {
 const results = {};
 for (const entry of builtinModels({ kind: 'recognizer' })) {
   const t0 = performance.now();
-  const rec = await createTfjsRecognizer(entry);
+  const rec = await backendFactories[entry.backend](entry, {});
   const loadMs = performance.now() - t0;
   const size = rec.info.imageSize;
   const crops = faces.flatMap((f) => variants(f, size));

@@ -86,7 +86,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const recognition = new Late<RecognitionService>('models are still loading; retry shortly');
   const requireModels = models.require;
   const requireRecognition = recognition.require;
-  const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue });
+  const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue, detectorProviders: config.pool.device === 'gpu' ? ['webgpu', 'cpu'] : ['cpu'] });
   const packing = new PackingApp({
     jobs,
     paths,

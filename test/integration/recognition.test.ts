@@ -104,7 +104,7 @@ test('EvaluateVerification on an insightface .bin written by our writer', async 
 test('CLI: `models --json` and `embed` against --address', async () => {
   const { stdout } = await run(process.execPath, [CLI, 'models', '--address', d.address, '--json']);
   const models = (JSON.parse(stdout.trim().split('\n').pop()!) as { models: { name: string; kind: string; backend: string; dim: number; provider: string; state: string }[] }).models;
-  assert.ok(models.some((m) => m.name === 'faceres' && m.kind === 'recognizer' && m.backend === 'tfjs' && m.dim === 1024 && m.state === 'ready'));
+  assert.ok(models.some((m) => m.name === 'faceres' && m.kind === 'recognizer' && m.backend === 'onnx' && m.dim === 1024 && m.state === 'ready'));
   const out = join(tempDir(), 'e.npy');
   const res = await run(process.execPath, [CLI, 'embed', '--address', d.address, '--largest-face', '--out', out, '--json', join(demoDir, 'sample2.jpg'), join(demoDir, 'sample3.jpg')]);
   const summary = JSON.parse(res.stdout.trim().split('\n').pop()!) as { rows: number; dim: number };

@@ -34,6 +34,7 @@ export const SETTINGS = {
   'recognition.maxDelayMs': { type: 'int', default: 5, min: 0, max: 1000, doc: 'Dynamic batching: longest wait for a batch to fill.' },
   'pool.workers': { type: 'int', default: 0, min: 0, max: 256, doc: 'Preprocessing worker threads; 0 = the CPUs this process may use.' },
   'pool.maxQueue': { type: 'int', default: 256, min: 1, doc: 'Queued preprocessing tasks before RESOURCE_EXHAUSTED.' },
+  'pool.device': { type: 'enum', default: 'cpu', values: ['cpu', 'gpu'], doc: 'Where the pool workers run the face detector and landmark models (ONNX); gpu = onnxruntime WebGPU EP, falling back to cpu.' },
   'shutdown.graceMs': { type: 'int', default: 10_000, min: 0, doc: 'SIGTERM: time to finish or checkpoint running jobs before exiting.' },
   'auth.tokenFile': { type: 'string', default: undefined, doc: 'File with one bearer token per line (or `sha256:<hex>` hashes). Unset = no auth.' },
   'auth.tokens': { type: 'string[]', default: [], doc: 'Bearer tokens as `sha256:<hex>` hashes (plain tokens allowed, not recommended).' },
@@ -69,7 +70,7 @@ export interface Config {
     maxCallsPerClient: number;
   };
   recognition: { maxBatch: number; maxDelayMs: number };
-  pool: { workers: number; maxQueue: number };
+  pool: { workers: number; maxQueue: number; device: 'cpu' | 'gpu' };
   shutdown: { graceMs: number };
   auth: { tokenFile?: string; tokens: string[] };
   tls: { cert?: string; key?: string; clientCa?: string };

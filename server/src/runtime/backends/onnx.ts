@@ -1,9 +1,10 @@
 // onnxruntime-node recognizer backend: the ArcFace family as insightface ships it (112x112 RGB,
 // (x - 127.5) / 127.5, NCHW, 512-d) and any image → embedding model the input spec describes.
 
-import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { onnxModelBytes } from '../convert/index.js';
 import { resolveModelFile } from '../models/config.js';
 import type { ExecutionProviderName, ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
@@ -24,6 +25,16 @@ export function availableProviders(): ExecutionProviderName[] {
   return out;
 }
 
+/**
+ * CPU EP settings shared by every session: full graph optimisation, and intra-op threads that sleep
+ * instead of spinning between ops — the daemon shares its cores with the preprocessing workers (and
+ * other processes), where spinning threads halve throughput (measured: faceres 93 → 47 ms/face).
+ */
+export const CPU_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
+
 export interface OnnxSessionResult {
   session: ort.InferenceSession;
   provider: ExecutionProviderName;
@@ -40,7 +51,7 @@ export async function createOnnxSession(model: Uint8Array, file: string, provide
   let lastError: unknown;
   for (const provider of order) {
     try {
-      const session = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(model, { executionProviders: [provider], ...CPU_SESSION_OPTIONS, intraOpNumThreads: availableParallelism() });
       return { session, provider };
     } catch (error) {
       lastError = error;
@@ -59,8 +70,13 @@ function specInfo(meta: ort.InferenceSession.ValueMetadata): TensorSpecInfo {
   return { name: meta.name, shape: dimsOf(meta).map((d) => (typeof d === 'number' && d >= 0 ? d : -1)), dtype: 'type' in meta ? meta.type : 'unknown' };
 }
 
-/** Largest batch sent to a model with a dynamic batch dimension in one run. */
+/** Largest batch sent to a model with a dynamic batch dimension in one run (GPU EPs). */
 const MAX_CHUNK = 64;
+/**
+ * On the CPU EP, one image per run: a face network's activations for one image fit the caches,
+ * a batch's do not (faceres, 2 cores: ~35 ms/face at batch 1 against ~80 at 8 and ~140 at 16).
+ */
+const CPU_CHUNK = 1;
 
 class OnnxRecognizer implements Recognizer {
   readonly info: ModelInfo;
@@ -99,7 +115,7 @@ class OnnxRecognizer implements Recognizer {
     const S = spec.size;
     const dim = this.info.dim;
     const out = new Float32Array(batch.count * dim);
-    const chunk = this.fixedBatch > 0 ? this.fixedBatch : MAX_CHUNK;
+    const chunk = this.fixedBatch > 0 ? this.fixedBatch : this.info.provider === 'cpu' ? CPU_CHUNK : MAX_CHUNK;
     for (let start = 0; start < batch.count; start += chunk) {
       throwIfAborted(options?.signal);
       const n = Math.min(chunk, batch.count - start);
@@ -137,7 +153,8 @@ class OnnxRecognizer implements Recognizer {
 }
 
 /**
- * Loads an onnx recognizer (`files[0]` is the .onnx file). The model must take one float image
+ * Loads an onnx recognizer (`files[0]` is the .onnx file, or a tfjs graph model.json / face-api
+ * `*weights_manifest.json`, converted to ONNX at load time). The model must take one float image
  * tensor `[N, 3, S, S]` (NCHW) or `[N, S, S, 3]` (NHWC) and return `[N, D]`. A fixed batch
  * dimension is honoured by running in chunks of that size; a fixed image size overrides a
  * configured one only when they agree (otherwise FAILED_PRECONDITION).
@@ -146,13 +163,14 @@ export async function createOnnxRecognizer(entry: ModelConfigEntry, ctx?: { base
   const first = entry.files[0];
   if (first === undefined) throw new FailedPreconditionError(`model ${entry.name}: backend onnx needs a model file`);
   const file = resolveModelFile(first, ctx?.baseDir);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new FailedPreconditionError(`model file ${file}: cannot read: ${(error as Error).message}`, { cause: error });
-  }
-  const { session, provider } = await createOnnxSession(bytes, file, ctx?.providersOverride ?? entry.providers, ctx?.log);
+  // tfjs graph models and face-api manifests are converted to ONNX here, at load time.
+  const keep = entry.output.name !== undefined ? [entry.output.name] : undefined;
+  const providers = ctx?.providersOverride ?? entry.providers;
+  const available = availableProviders();
+  // A converted graph is written for the provider that will run it (WebGPU lacks PRelu and Gemm kernels).
+  const target = providers.find((p) => available.includes(p)) === 'webgpu' ? 'webgpu' : 'cpu';
+  const bytes = await onnxModelBytes(file, { layout: entry.input.layout, size: entry.input.size, target, ...(keep ? { outputs: keep } : {}) });
+  const { session, provider } = await createOnnxSession(bytes, file, providers, ctx?.log);
   const fail = async (problem: string): Promise<never> => {
     await session.release();
     throw new FailedPreconditionError(`model file ${file}: ${problem}`);

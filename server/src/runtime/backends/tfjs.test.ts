@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import { builtinModels, validateModelEntry } from '../models/config.js';
 import type { ModelConfigEntry } from '../models/config.js';
+import { createOnnxRecognizer } from './onnx.js';
 import { createTfjsRecognizer } from './tfjs.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -18,6 +19,12 @@ function builtin(name: string): ModelConfigEntry {
   const e = builtinModels().find((m) => m.name === name);
   assert.ok(e, `builtin ${name}`);
   return e;
+}
+
+/** The builtin's model files declared by a user as a tfjs model (the builtins themselves run on onnx). */
+function declaredTfjs(name: string): ModelConfigEntry {
+  const e = builtin(name);
+  return { ...e, backend: 'tfjs', input: { ...e.input, layout: 'NHWC' }, tfjs: { format: name === 'faceapi' ? 'face-api' : 'graph-model' } };
 }
 
 // Runs @vladmandic/human's own Node (wasm) pipeline in a child process: detect + mesh crop +
@@ -50,31 +57,32 @@ const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) +
 
 interface HumanResult { backend: string; shape: number[]; embedding: number[]; crop: string }
 
-void test('tfjs faceres reproduces @vladmandic/human\'s own descriptor on the same crop (cosine >= 0.999)', async () => {
+void test("faceres, declared as tfjs and as the builtin (converted to onnx), reproduces @vladmandic/human's own descriptor on the same crop (cosine >= 0.999)", async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', HUMAN_SCRIPT, demo], { cwd: repoRoot, maxBuffer: 64 << 20 });
   const ref = JSON.parse(stdout) as HumanResult;
   assert.equal(ref.embedding.length, 1024);
   const size = ref.shape[0] ?? 0;
   assert.equal(ref.shape[1], size);
-  const rec = await createTfjsRecognizer(builtin('faceres'));
-  try {
-    assert.equal(rec.info.dim, 1024);
-    const out = await rec.embed({ data: new Uint8Array(Buffer.from(ref.crop, 'base64')), count: 1, size });
-    let dot = 0;
-    let nn = 0;
-    ref.embedding.forEach((v, i) => {
-      dot += v * (out[i] ?? 0);
-      nn += v * v;
-    });
-    const cos = dot / Math.sqrt(nn);
-    assert.ok(cos >= 0.999, `cosine ${cos}`);
-  } finally {
-    await rec.dispose();
+  for (const rec of [await createTfjsRecognizer(declaredTfjs('faceres')), await createOnnxRecognizer(builtin('faceres'))]) {
+    try {
+      assert.equal(rec.info.dim, 1024);
+      const out = await rec.embed({ data: new Uint8Array(Buffer.from(ref.crop, 'base64')), count: 1, size });
+      let dot = 0;
+      let nn = 0;
+      ref.embedding.forEach((v, i) => {
+        dot += v * (out[i] ?? 0);
+        nn += v * v;
+      });
+      const cos = dot / Math.sqrt(nn);
+      assert.ok(cos >= 0.999, `${rec.info.backend}: cosine ${cos}`);
+    } finally {
+      await rec.dispose();
+    }
   }
 });
 
 void test('tfjs faceapi recognizer: 128-d unit rows at any crop size and batch', async () => {
-  const rec = await createTfjsRecognizer(builtin('faceapi'));
+  const rec = await createTfjsRecognizer(declaredTfjs('faceapi'));
   try {
     assert.equal(rec.info.dim, 128);
     assert.ok(['wasm', 'tensorflow', 'cpu'].includes(rec.info.provider));

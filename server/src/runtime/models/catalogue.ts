@@ -26,27 +26,27 @@ export function builtinModels(filter: { kind?: ModelKind } = {}): ModelConfigEnt
     {
       name: 'faceres',
       kind: 'recognizer',
-      backend: 'tfjs',
+      // The tfjs graph model is converted to ONNX at load time (runtime/convert); the converted graph
+      // takes NCHW. It normalises internally: it wants raw 0–255 pixels.
+      backend: 'onnx',
       files: ['builtin:@vladmandic/human/models/faceres.json'],
-      // The graph normalises internally: it wants raw 0–255 pixels.
-      input: { size: 224, layout: 'NHWC', colorOrder: 'RGB', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+      input: { size: 224, layout: 'NCHW', colorOrder: 'RGB', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
       output: { name: 'global_pooling/Mean', dim: 1024 },
       providers: ['cpu'],
-      description: "Human's HSE-FaceRes descriptor (@vladmandic/human/models/faceres.json), 224x224 raw 0-255 input, 1024-d",
-      tfjs: { format: 'graph-model' },
+      description: "Human's HSE-FaceRes descriptor (@vladmandic/human/models/faceres.json, converted to ONNX), 224x224 raw 0-255 input, 1024-d",
       options: {},
     },
     {
       name: 'faceapi',
       kind: 'recognizer',
-      backend: 'tfjs',
+      // face-api's ResNet-34 rebuilt as an ONNX graph from its weights at load time; it normalises
+      // internally (mean RGB subtraction, /255) from 0–255 pixels.
+      backend: 'onnx',
       files: ['builtin:@vladmandic/face-api/model/face_recognition_model-weights_manifest.json'],
-      // face-api's ResNet-34 normalises internally (mean subtraction, /256) from 0–255 pixels.
-      input: { size: 150, layout: 'NHWC', colorOrder: 'RGB', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+      input: { size: 150, layout: 'NCHW', colorOrder: 'RGB', scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
       output: { dim: 128 },
       providers: ['cpu'],
-      description: "face-api's dlib-style ResNet-34 face descriptor (@vladmandic/face-api/model), 150x150, 128-d",
-      tfjs: { format: 'face-api' },
+      description: "face-api's dlib-style ResNet-34 face descriptor (@vladmandic/face-api/model, rebuilt in ONNX), 150x150, 128-d",
       options: {},
     },
   ];

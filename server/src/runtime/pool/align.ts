@@ -81,6 +81,7 @@ export function invertSimilarity(t: Similarity): Similarity {
 export function warpSimilarity(src: Uint8Array, width: number, height: number, t: Similarity, size: number, flip = false): Uint8Array {
   const inv = invertSimilarity(t);
   const out = new Uint8Array(size * size * 3);
+  const row = width * 3;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const sx = inv.a * x - inv.b * y + inv.tx;
@@ -90,14 +91,28 @@ export function warpSimilarity(src: Uint8Array, width: number, height: number, t
       const fx = sx - x0;
       const fy = sy - y0;
       const o = (y * size + (flip ? size - 1 - x : x)) * 3;
+      const w0 = (1 - fx) * (1 - fy);
+      const w1 = fx * (1 - fy);
+      const w2 = (1 - fx) * fy;
+      const w3 = fx * fy;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
+        // All four neighbours inside (the common case): no per-sample bounds checks; values are
+        // non-negative, so adding 0.5 and truncating is Math.round.
+        const p0 = (y0 * width + x0) * 3;
+        const p2 = p0 + row;
+        out[o] = w0 * src[p0]! + w1 * src[p0 + 3]! + w2 * src[p2]! + w3 * src[p2 + 3]! + 0.5;
+        out[o + 1] = w0 * src[p0 + 1]! + w1 * src[p0 + 4]! + w2 * src[p2 + 1]! + w3 * src[p2 + 4]! + 0.5;
+        out[o + 2] = w0 * src[p0 + 2]! + w1 * src[p0 + 5]! + w2 * src[p2 + 2]! + w3 * src[p2 + 5]! + 0.5;
+        continue;
+      }
+      const ws = [w0, w1, w2, w3];
       for (let c = 0; c < 3; c++) {
         let acc = 0;
         for (let k = 0; k < 4; k++) {
           const xx = x0 + (k & 1);
           const yy = y0 + (k >> 1);
           if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
-          const w = ((k & 1) ? fx : 1 - fx) * ((k >> 1) ? fy : 1 - fy);
-          acc += w * (src[(yy * width + xx) * 3 + c] ?? 0);
+          acc += ws[k]! * (src[(yy * width + xx) * 3 + c] ?? 0);
         }
         out[o + c] = Math.round(acc);
       }

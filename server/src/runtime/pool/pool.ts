@@ -18,6 +18,8 @@ export interface PreprocessPoolOptions {
   idleTimeoutMs?: number;
   /** Worker module. @default ./worker.js next to this file */
   workerUrl?: URL;
+  /** Execution providers for the detector and landmark models, in order of preference. @default ['cpu'] */
+  detectorProviders?: ('cpu' | 'webgpu')[];
 }
 
 export interface PreparedImage {
@@ -57,6 +59,7 @@ export class PreprocessPool {
       maxQueue: this.maxQueue,
       idleTimeout: options.idleTimeoutMs ?? 60_000,
       concurrentTasksPerWorker: 1,
+      workerData: { detectorProviders: options.detectorProviders ?? ['cpu'] },
     });
   }
 

@@ -104,9 +104,9 @@ export async function prepare(task: PrepareTask): Promise<PrepareResult> {
     const t2 = performance.now();
     if (detected.length === 0) throw new PrepareError('NOT_FOUND', undefined, `no face found in the ${width}x${height} image`);
     const chosen = task.largestFace ? detected.slice(0, 1) : detected;
-    const faces = chosen.map((d): PreparedFace => {
-      const { crop } = alignFace(rgb, width, height, d.landmarks, task.size);
-      const face: PreparedFace = { ...d, crop };
+    const faces = chosen.map(({ box, score, landmarks }): PreparedFace => {
+      const { crop } = alignFace(rgb, width, height, landmarks, task.size);
+      const face: PreparedFace = { box, score, landmarks, crop };
       if (task.flip) face.flipped = flipHorizontal(crop, task.size);
       return face;
     });

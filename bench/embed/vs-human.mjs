@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// The default recognizer through the daemon against @vladmandic/human's own in-process Node pipeline
+// (detect + mesh + faceres on wasm), on the six group photos in @vladmandic/face-api's demo/ folder,
+// measured in one run. Daemon side: `hyperface embed --address` (a CLI process, as a user runs it),
+// warm passes; Human side: decode (sharp) + human.detect() per photo. The passes alternate between
+// the two (the first of each is a warm-up) and medians are compared, so load changes hit both.
+// Prints one JSON object with faces/s for both and the ratio (goal: >= 4), and `uptime` load.
+//   npx tsc -b sdk server && node bench/embed/vs-human.mjs [--passes 4]
+import { execFileSync, spawn } from 'node:child_process';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const passes = Math.max(2, Number(arg('passes', '4')));
+const { packageDir } = await import(join(root, 'server/dist/runtime/models/config.js'));
+const demoDir = join(packageDir('@vladmandic/face-api'), 'demo');
+const photos = (await readdir(demoDir)).filter((f) => /^sample\d\.jpg$/.test(f)).sort().map((f) => join(demoDir, f));
+const load = () => ({ uptime: execFileSync('uptime').toString().trim(), loadavg1: +loadavg()[0].toFixed(2) });
+const loadBefore = load();
+
+// --- the daemon ---------------------------------------------------------------------------------
+const { loadConfig } = await import(join(root, 'server/dist/config/load.js'));
+const { startDaemon } = await import(join(root, 'server/dist/daemon.js'));
+const { createLogger } = await import(join(root, 'server/dist/logging.js'));
+const dataDir = join(tmpdir(), `hf-bench-vs-human-${process.pid}`);
+const config = await loadConfig({ env: {}, overrides: { listen: '127.0.0.1:0', dataDir, dataRoot: '/', 'models.load': ['faceres'] } });
+const daemon = await startDaemon(config, { log: createLogger('error') });
+await daemon.ready;
+const address = `127.0.0.1:${daemon.port}`;
+const out = join(dataDir, 'e.npy');
+
+function cli(args) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn(process.execPath, [join(root, 'server/bin/hyperface.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve({ seconds: (performance.now() - t0) / 1000, stdout }) : reject(new Error(`hyperface ${args[0]} exited ${code}`))));
+  });
+}
+const { HyperfaceClient } = await import(join(root, 'sdk/dist/index.js'));
+const client = new HyperfaceClient({ address });
+const encoded = await Promise.all(photos.map((p) => readFile(p)));
+async function daemonCli() {
+  const r = await cli(['embed', '--address', address, '--out', out, '--json', '--quiet', ...photos]);
+  return { seconds: r.seconds, faces: JSON.parse(r.stdout.trim().split('\n').pop()).rows };
+}
+// The same requests from this process over the SDK (no CLI process start): the daemon's own rate.
+async function daemonSdk() {
+  const t0 = performance.now();
+  let faces = 0;
+  for await (const r of client.embed(encoded.map((e, i) => ({ id: String(i), image: { encoded: e } })))) faces += r.faces.length;
+  return { seconds: (performance.now() - t0) / 1000, faces };
+}
+
+// --- Human in-process ---------------------------------------------------------------------------
+const { createHuman } = await import(join(root, 'server/dist/runtime/pool/human-detect.js'));
+const sharp = (await import('sharp')).default;
+const human = await createHuman(true);
+async function humanPass() {
+  const t0 = performance.now();
+  let faces = 0;
+  for (const bytes of encoded) {
+    const { data, info } = await sharp(bytes).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const tensor = human.tf.tensor4d(Float32Array.from(data), [1, info.height, info.width, 3], 'float32');
+    const res = await human.detect(tensor);
+    tensor.dispose();
+    faces += res.face.filter((f) => f.embedding?.length).length;
+  }
+  return { seconds: (performance.now() - t0) / 1000, faces };
+}
+
+// Pass 1 of each warms up; then the three alternate, so load changes hit all of them alike.
+const daemonRuns = [];
+const sdkRuns = [];
+const humanRuns = [];
+for (let i = 0; i < passes; i++) {
+  daemonRuns.push(await daemonCli());
+  sdkRuns.push(await daemonSdk());
+  humanRuns.push(await humanPass());
+}
+client.close();
+await daemon.shutdown();
+await rm(dataDir, { recursive: true, force: true });
+
+// Median of the warm passes (all but the first).
+const median = (runs) => {
+  const warm = runs.slice(1).sort((a, b) => a.seconds - b.seconds);
+  return warm[Math.floor((warm.length - 1) / 2)];
+};
+const rate = (r) => r.faces / r.seconds;
+const summary = (runs) => ({ faces: median(runs).faces, seconds: +median(runs).seconds.toFixed(3), facesPerSecond: +rate(median(runs)).toFixed(2), passes: runs.map((r) => +r.seconds.toFixed(3)) });
+console.log(
+  JSON.stringify(
+    {
+      bench: 'embed/vs-human',
+      photos: photos.length,
+      daemon: { command: 'hyperface embed --address (CLI process, wall time)', ...summary(daemonRuns) },
+      daemonSdk: { command: 'SDK Embed stream from this process', ...summary(sdkRuns) },
+      human: { pipeline: 'decode (sharp) + human.detect(): detect + mesh + faceres (wasm), in-process', ...summary(humanRuns) },
+      ratio: +(rate(median(daemonRuns)) / rate(median(humanRuns))).toFixed(2),
+      ratioSdk: +(rate(median(sdkRuns)) / rate(median(humanRuns))).toFixed(2),
+      goal: 'ratio >= 4',
+      cpus: availableParallelism(),
+      node: process.version,
+      loadBefore,
+      loadAfter: load(),
+    },
+    null,
+    2,
+  ),
+);
+process.exit(0);
