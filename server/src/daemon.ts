@@ -138,6 +138,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const evaluation = new EvaluationApp({
     jobs,
     paths,
+    limits: { maxPairs: config.limits.maxEvaluationPairs, maxSamples: config.limits.maxDatasetSamples },
     evaluationDeps: () => {
       const service = requireRecognition();
       const repo = requireModels();

@@ -3,14 +3,18 @@
 import { realpathSync, existsSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { InvalidArgumentError, PermissionDeniedError } from '../errors.js';
+import { FileGuard } from './safe-files.js';
 
 export class PathPolicy {
   private readonly root: string;
   private readonly realRoot: string;
+  /** Reads request-controlled files confined to the same root (real path, regular file, size cap). */
+  readonly files: FileGuard;
 
   constructor(root: string) {
     this.root = resolve(root);
     this.realRoot = existsSync(this.root) ? realpathSync(this.root) : this.root;
+    this.files = new FileGuard(this.root);
   }
 
   /** Resolves `p` (relative to the root, or absolute inside it) for the request field `field`. */

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { JobContext, JobManager } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import type { PathPolicy } from '../paths.js';
+import { boundCount, DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits.js';
 import { evaluateDataset, evaluateVerification, type EvaluationDeps, type VerificationSource, type DatasetStatsJson } from '../evaluation/index.js';
 
 export interface VerifyInput {
@@ -35,6 +36,8 @@ export interface EvaluationAppDeps {
   paths: PathPolicy;
   /** Embedder, aligner and judge picker (need loaded models). */
   evaluationDeps: () => EvaluationDeps;
+  /** Bounds on the counts a request or a file may claim. @default DEFAULT_READ_LIMITS */
+  limits?: Partial<ReadLimits>;
 }
 
 /** Proto-shaped DatasetStats (camelCase; judge metrics NaN when there is no judge). */
@@ -54,7 +57,15 @@ export function statsToWire(s: DatasetStatsJson): Record<string, unknown> {
 }
 
 export class EvaluationApp {
-  constructor(private readonly deps: EvaluationAppDeps) {}
+  private readonly limits: ReadLimits;
+  constructor(private readonly deps: EvaluationAppDeps) {
+    this.limits = { ...DEFAULT_READ_LIMITS, ...deps.limits };
+  }
+
+  /** What the jobs read through: confined to the data root, with the configured bounds. */
+  private runDeps(): EvaluationDeps {
+    return { ...this.deps.evaluationDeps(), paths: this.deps.paths, limits: this.limits };
+  }
 
   async startVerification(input: VerifyInput): Promise<JobRecord> {
     const { paths } = this.deps;
@@ -69,6 +80,7 @@ export class EvaluationApp {
       source = s;
     }
     if (input.folds < 2 && input.folds !== 0) throw new InvalidArgumentError({ field: 'folds', description: 'must be >= 2' });
+    boundCount(input.folds, this.limits.maxPairs, 'folds', 'folds', 'limits.maxEvaluationPairs');
     const reportDir = input.reportDir ? paths.resolve(input.reportDir, 'report_dir') : undefined;
     // Inline embeddings are kept as plain arrays in the persisted request.
     const request = { ...input, source: source.kind === 'embeddings' ? { ...source, embeddings: Array.from(source.embeddings) } : source, reportDir };
@@ -78,6 +90,8 @@ export class EvaluationApp {
   async startDataset(input: DatasetInput): Promise<JobRecord> {
     const { paths } = this.deps;
     if (!input.path) throw new InvalidArgumentError({ field: 'dataset_path', description: 'required' });
+    // Bounded here, before a job exists: a huge count must never reach an allocation (nor a resume).
+    boundCount(input.pairs, this.limits.maxPairs, 'pairs', 'pairs', 'limits.maxEvaluationPairs');
     const request: DatasetInput = {
       ...input,
       path: paths.resolve(input.path, 'dataset_path'),
@@ -102,7 +116,7 @@ export class EvaluationApp {
   readonly runVerification = async (ctx: JobContext): Promise<unknown> => {
     const req = ctx.request as Omit<VerifyInput, 'source'> & { source: VerificationSource | (Omit<Extract<VerificationSource, { kind: 'embeddings' }>, 'embeddings'> & { embeddings: number[] }) };
     const source: VerificationSource = req.source.kind === 'embeddings' ? { ...req.source, embeddings: Float32Array.from(req.source.embeddings) } : req.source;
-    const outcome = await evaluateVerification(source, this.deps.evaluationDeps(), {
+    const outcome = await evaluateVerification(source, this.runDeps(), {
       recognizer: req.recognizer,
       flip: req.flip,
       folds: req.folds || undefined,
@@ -133,7 +147,7 @@ export class EvaluationApp {
 
   readonly runDataset = async (ctx: JobContext): Promise<unknown> => {
     const req = ctx.request as DatasetInput;
-    const outcome = await evaluateDataset({ path: req.path, comparePath: req.comparePath }, this.deps.evaluationDeps(), {
+    const outcome = await evaluateDataset({ path: req.path, comparePath: req.comparePath }, this.runDeps(), {
       recognizer: req.recognizer,
       judgeRecognizer: req.judgeRecognizer,
       maxIdentities: req.maxIdentities || undefined,

@@ -1,15 +1,17 @@
 // Orchestration: read a verification source or a generated dataset, decode + embed the images
 // through injected dependencies, run the pure metrics, write report.html + result.json.
 
-import { readFile, stat } from 'node:fs/promises';
-import { basename, extname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import sharp from 'sharp';
 import { decodeNpy, decodeNpyMatrix, NpyFormatError } from '@hyperface/sdk/npy';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, NotFoundError, throwIfAborted } from '../../errors.js';
 import type { FaceBatch } from '../../runtime/models/types.js';
 import { openBin } from '../datasets/insightface-bin.js';
 import { lfwImagePath, readLfwPairs } from '../datasets/lfw.js';
 import { openDatasetReader, type DatasetEntry } from '../datasets/reader.js';
+import type { PathPolicy } from '../paths.js';
+import { boundCount, DEFAULT_READ_LIMITS, MAX_BYTES, type ReadLimits } from '../read-limits.js';
+import { clip, FileGuard } from '../safe-files.js';
 import { evaluatePairs, rocCurve, type RocPoint, type VerificationMetrics } from './protocol.js';
 import { datasetQuality, drawPairs, histogram, type QualityStats } from './quality.js';
 import { dataUri, fmt, htmlGrid, htmlPage, htmlTable, svgHistogram, svgRoc, writeReport, type Thumb } from './report.js';
@@ -39,8 +41,10 @@ export interface EvaluationDeps {
   decode?: ImageDecoder;
   /** Required when `detect` is requested. */
   align?: FaceAligner;
-  /** Relative paths resolve against it, and must stay inside it. */
-  dataRoot?: string;
+  /** The data root's path policy: request paths resolve against it, and every file read is confined to it. */
+  paths?: PathPolicy;
+  /** Bounds on counts the files claim. @default DEFAULT_READ_LIMITS */
+  limits?: Partial<ReadLimits>;
   /** Picks the judge when none is named: the first registered recognizer other than `recognizer`. */
   pickJudge?: (recognizer: string | undefined) => string | undefined;
 }
@@ -79,21 +83,18 @@ async function thumbnail(encoded: Uint8Array, caption?: string): Promise<Thumb> 
   }
 }
 
-export function resolveDataPath(dataRoot: string | undefined, path: string, field: string): string {
+/** A request path through the data root's policy (unconfined, as the in-process CLI reads, without one). */
+function requestPath(deps: EvaluationDeps, path: string, field: string): string {
   if (!path) throw new InvalidArgumentError({ field, description: 'required' });
-  if (dataRoot === undefined) return resolve(path);
-  const full = resolve(dataRoot, path);
-  const rel = relative(resolve(dataRoot), full);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new InvalidArgumentError({ field, description: 'must stay inside the data root' });
-  return full;
+  return deps.paths ? deps.paths.resolve(path, field) : resolve(path);
 }
 
-async function mustExist(path: string, field: string): Promise<void> {
-  try {
-    await stat(path);
-  } catch (error) {
-    throw new NotFoundError(`${field} ${path}`, { cause: error });
-  }
+function guardOf(deps: EvaluationDeps): FileGuard {
+  return deps.paths?.files ?? new FileGuard(undefined);
+}
+
+function limitsOf(deps: EvaluationDeps): ReadLimits {
+  return { ...DEFAULT_READ_LIMITS, ...deps.limits };
 }
 
 interface EmbedJob {
@@ -227,63 +228,54 @@ function toBools(values: ArrayLike<number | bigint>): boolean[] {
   return Array.from(values as ArrayLike<number>, (v) => Number(v) !== 0);
 }
 
-async function openVerificationSource(source: VerificationSource, deps: EvaluationDeps, name?: string): Promise<PairsInput> {
+async function openVerificationSource(source: VerificationSource, deps: EvaluationDeps, name?: string, signal?: AbortSignal): Promise<PairsInput> {
   const stem = (p: string): string => basename(p, extname(p));
+  const files = guardOf(deps);
+  const { maxPairs } = limitsOf(deps);
+  const sig = signal ? { signal } : {};
   switch (source.kind) {
     case 'bin': {
-      const path = resolveDataPath(deps.dataRoot, source.path, 'bin_path');
-      const bench = await openBin(path, { field: 'bin_path' });
+      const path = requestPath(deps, source.path, 'bin_path');
+      const bench = await openBin(path, { field: 'bin_path', files, maxPairs, ...sig });
       return { name: name || stem(path), sourceLabel: path, issame: bench.issame, images: { count: bench.count, encoded: (i) => bench.image(i), close: () => bench.close() } };
     }
     case 'lfw': {
-      const pairsPath = resolveDataPath(deps.dataRoot, source.pairsPath, 'lfw.pairs_path');
-      const dir = resolveDataPath(deps.dataRoot, source.imageDir, 'lfw.image_dir');
-      await mustExist(dir, 'lfw.image_dir');
-      const { pairs } = await readLfwPairs(pairsPath);
-      const files = pairs.flatMap((p) => [lfwImagePath(dir, p.a), lfwImagePath(dir, p.b)]);
+      const pairsPath = requestPath(deps, source.pairsPath, 'lfw.pairs_path');
+      const dir = requestPath(deps, source.imageDir, 'lfw.image_dir');
+      await files.real(dir, 'lfw.image_dir');
+      const { pairs } = await readLfwPairs(pairsPath, { files, maxPairs, ...sig });
+      const images = pairs.flatMap((p) => [lfwImagePath(dir, p.a, 'jpg', files), lfwImagePath(dir, p.b, 'jpg', files)]);
       return {
         name: name || 'lfw',
         sourceLabel: pairsPath,
         issame: pairs.map((p) => p.issame),
         images: {
-          count: files.length,
-          async encoded(i) {
-            try {
-              return new Uint8Array(await readFile(files[i]!));
-            } catch (error) {
-              throw new NotFoundError(`LFW image ${files[i]}`, { cause: error });
-            }
-          },
+          count: images.length,
+          encoded: (i) => files.read(images[i]!, { maxBytes: MAX_BYTES.image, field: 'lfw.image_dir', ...sig }),
           close: async () => undefined,
         },
       };
     }
     case 'npy': {
-      const ePath = resolveDataPath(deps.dataRoot, source.embeddingsPath, 'npy.embeddings_path');
-      const lPath = resolveDataPath(deps.dataRoot, source.issamePath, 'npy.issame_path');
-      const read = async (p: string, field: string): Promise<Uint8Array> => {
-        try {
-          return new Uint8Array(await readFile(p));
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${field} ${p}`, { cause: error });
-          throw error;
-        }
-      };
+      const ePath = requestPath(deps, source.embeddingsPath, 'npy.embeddings_path');
+      const lPath = requestPath(deps, source.issamePath, 'npy.issame_path');
+      const read = (p: string, field: string): Promise<Uint8Array> => files.read(p, { maxBytes: MAX_BYTES.npy, field, ...sig });
       let m: { data: Float32Array; rows: number; cols: number };
       let labels: boolean[];
       try {
         m = decodeNpyMatrix(await read(ePath, 'npy.embeddings_path'));
       } catch (error) {
-        if (error instanceof NpyFormatError) throw new InvalidArgumentError({ field: 'npy.embeddings_path', description: error.message }, { cause: error });
+        if (error instanceof NpyFormatError) throw new InvalidArgumentError({ field: 'npy.embeddings_path', description: clip(error.message) }, { cause: error });
         throw error;
       }
       try {
         const arr = decodeNpy(await read(lPath, 'npy.issame_path'));
         labels = toBools(arr.data);
       } catch (error) {
-        if (error instanceof NpyFormatError) throw new InvalidArgumentError({ field: 'npy.issame_path', description: error.message }, { cause: error });
+        if (error instanceof NpyFormatError) throw new InvalidArgumentError({ field: 'npy.issame_path', description: clip(error.message) }, { cause: error });
         throw error;
       }
+      boundCount(labels.length, maxPairs, 'npy.issame_path', 'pairs', 'limits.maxEvaluationPairs');
       if (m.rows !== 2 * labels.length) {
         throw new InvalidArgumentError({ field: 'npy.issame_path', description: `${labels.length} labels for ${m.rows} embedding rows (need rows = 2 x labels)` });
       }
@@ -303,7 +295,7 @@ async function openVerificationSource(source: VerificationSource, deps: Evaluati
 export async function evaluateVerification(source: VerificationSource, deps: EvaluationDeps, options: VerificationOptions = {}): Promise<VerificationOutcome> {
   const { signal, onProgress } = options;
   throwIfAborted(signal);
-  const input = await openVerificationSource(source, deps, options.name);
+  const input = await openVerificationSource(source, deps, options.name, signal);
   const flip = options.flip ?? true;
   const size = options.imageSize ?? 112;
   try {
@@ -322,8 +314,8 @@ export async function evaluateVerification(source: VerificationSource, deps: Eva
         try {
           return options.detect && align ? await align(enc, size, signal ? { signal } : {}) : await decode(enc, size);
         } catch (error) {
-          if (error instanceof InvalidArgumentError || error instanceof NotFoundError) throw error;
-          throw new InvalidArgumentError({ field: source.kind === 'bin' ? 'bin_path' : 'lfw.image_dir', description: `image ${i} cannot be decoded: ${(error as Error).message}` }, { cause: error });
+          if (error instanceof HyperfaceError) throw error;
+          throw new InvalidArgumentError({ field: source.kind === 'bin' ? 'bin_path' : 'lfw.image_dir', description: `image ${i} cannot be decoded: ${clip((error as Error).message)}` }, { cause: error });
         }
       };
       const [emb] = await embedAll(deps.embedder, { count: images.count, load }, [options.recognizer], {
@@ -487,13 +479,14 @@ export interface DatasetOutcome {
   resultPath?: string;
 }
 
-async function loadReferences(path: string | undefined, field: string): Promise<{ data: Float32Array; rows: number; cols: number } | undefined> {
+async function loadReferences(files: FileGuard, path: string | undefined, field: string, signal?: AbortSignal): Promise<{ data: Float32Array; rows: number; cols: number } | undefined> {
   if (!path) return undefined;
   try {
-    return decodeNpyMatrix(new Uint8Array(await readFile(path)));
+    return decodeNpyMatrix(await files.read(path, { maxBytes: MAX_BYTES.npy, field, ...(signal ? { signal } : {}) }));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InvalidArgumentError({ field, description: `cannot read reference embeddings: ${(error as Error).message}` }, { cause: error });
+    if (error instanceof NotFoundError) return undefined;
+    if (error instanceof HyperfaceError) throw error;
+    throw new InvalidArgumentError({ field, description: `cannot read reference embeddings: ${clip((error as Error).message)}` }, { cause: error });
   }
 }
 
@@ -505,8 +498,12 @@ async function evaluateOne(
   judge: string | undefined,
   phase: string,
 ): Promise<{ evaluation: DatasetEvaluation; grid: Array<{ label: string; thumbs: Thumb[] }> }> {
+  const files = guardOf(deps);
   const reader = await openDatasetReader(root, {
     field,
+    files,
+    maxSamples: limitsOf(deps).maxSamples,
+    ...(options.signal ? { signal: options.signal } : {}),
     ...(options.maxIdentities ? { maxIdentities: options.maxIdentities } : {}),
     ...(options.maxSamplesPerIdentity ? { maxSamplesPerIdentity: options.maxSamplesPerIdentity } : {}),
   });
@@ -525,7 +522,7 @@ async function evaluateOne(
           try {
             return await decode(enc, size);
           } catch (error) {
-            throw new InvalidArgumentError({ field, description: `${e.file} (identity ${e.identity}, sample ${e.sample}) cannot be decoded: ${(error as Error).message}` }, { cause: error });
+            throw new InvalidArgumentError({ field, description: `${clip(e.file)} (identity ${e.identity}, sample ${e.sample}) cannot be decoded: ${clip((error as Error).message)}` }, { cause: error });
           }
         },
       },
@@ -540,10 +537,10 @@ async function evaluateOne(
       },
     );
     throwIfAborted(options.signal);
-    const refPath = options.referencesPath ? resolveDataPath(deps.dataRoot, options.referencesPath, 'references_path') : `${root}/identities.npy`;
-    const refs = await loadReferences(refPath, 'references_path');
+    const refPath = options.referencesPath ? requestPath(deps, options.referencesPath, 'references_path') : `${root}/identities.npy`;
+    const refs = await loadReferences(files, refPath, 'references_path', options.signal);
     const identity = entries.map((e) => e.identity);
-    const pairSample = drawPairs(identity, options.pairs || 3000, options.seed ?? 0);
+    const pairSample = drawPairs(identity, options.pairs || Math.min(3000, limitsOf(deps).maxPairs), options.seed ?? 0);
     const recorded = entries.map((e) => e.cosine ?? 0);
     const g = datasetQuality(
       {
@@ -599,8 +596,9 @@ async function evaluateOne(
 export async function evaluateDataset(source: DatasetEvaluationSource, deps: EvaluationDeps, options: DatasetEvaluationOptions = {}): Promise<DatasetOutcome> {
   throwIfAborted(options.signal);
   if (!deps.embedder) throw new FailedPreconditionError('no recognizer available to embed images');
-  const root = resolveDataPath(deps.dataRoot, source.path, 'dataset_path');
-  const other = source.comparePath ? resolveDataPath(deps.dataRoot, source.comparePath, 'compare_path') : undefined;
+  const root = requestPath(deps, source.path, 'dataset_path');
+  const other = source.comparePath ? requestPath(deps, source.comparePath, 'compare_path') : undefined;
+  if (options.pairs !== undefined) boundCount(options.pairs, limitsOf(deps).maxPairs, 'pairs', 'pairs', 'limits.maxEvaluationPairs');
   let judge = options.judgeRecognizer || deps.pickJudge?.(options.recognizer);
   if (judge !== undefined && judge === options.recognizer) judge = undefined;
   const first = await evaluateOne(root, 'dataset_path', deps, options, judge, 'embed');
