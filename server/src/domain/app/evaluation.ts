@@ -7,7 +7,7 @@ import type { JobContext, JobManager } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import type { PathPolicy } from '../paths.js';
 import { boundCount, DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits.js';
-import { evaluateDataset, evaluateVerification, type EvaluationDeps, type VerificationSource, type DatasetStatsJson } from '../evaluation/index.js';
+import { evaluateDataset, evaluateVerification, type EvaluationDeps, type EvaluationJobEvent, type VerificationSource } from '../evaluation/index.js';
 
 export interface VerifyInput {
   source: VerificationSource;
@@ -38,22 +38,6 @@ export interface EvaluationAppDeps {
   evaluationDeps: () => EvaluationDeps;
   /** Bounds on the counts a request or a file may claim. @default DEFAULT_READ_LIMITS */
   limits?: Partial<ReadLimits>;
-}
-
-/** Proto-shaped DatasetStats (camelCase; judge metrics NaN when there is no judge). */
-export function statsToWire(s: DatasetStatsJson): Record<string, unknown> {
-  return {
-    path: s.path,
-    identities: s.identities,
-    samples: s.samples,
-    identityConsistencyMean: s.identity_consistency_mean,
-    centroidConsistencyMean: s.centroid_consistency_mean,
-    nearestImpostorMean: s.nearest_impostor_mean,
-    judgeConsistencyMean: s.judge_consistency_mean ?? Number.NaN,
-    verificationEer: s.verification_eer,
-    judgeVerificationEer: s.judge_verification_eer ?? Number.NaN,
-    outlierIdentities: s.outlier_identities,
-  };
 }
 
 export class EvaluationApp {
@@ -109,7 +93,8 @@ export class EvaluationApp {
       if (now - last < 250 && p.done < p.total) return;
       last = now;
       ctx.setProgress(p.total > 0 ? p.done / p.total : 0);
-      ctx.emit('evaluation', { progress: { done: p.done, total: p.total, phase: p.phase, elapsedSeconds: (now - started) / 1000 } }).catch(() => undefined);
+      const event: EvaluationJobEvent = { progress: { done: p.done, total: p.total, phase: p.phase, elapsedSeconds: (now - started) / 1000 } };
+      ctx.emit('evaluation', event).catch(() => undefined);
     };
   }
 
@@ -127,21 +112,8 @@ export class EvaluationApp {
       onProgress: this.progress(ctx),
     });
     const r = outcome.result;
-    const verification = {
-      jobId: ctx.id,
-      name: outcome.name,
-      pairs: r.pairs,
-      accuracyMean: r.accuracy_mean,
-      accuracyStd: r.accuracy_std,
-      bestThreshold: r.best_threshold,
-      eer: r.eer,
-      auc: r.auc,
-      tarAtFar: outcome.tarAtFar.map((p) => ({ far: p.far, tar: p.tar, threshold: p.threshold })),
-      foldAccuracies: r.fold_accuracies,
-      reportPath: outcome.reportPath ?? '',
-      json: outcome.json,
-    };
-    await ctx.emit('evaluation', { verification });
+    const event: EvaluationJobEvent = { verification: { jobId: ctx.id, result: r, tarAtFar: outcome.tarAtFar, reportPath: outcome.reportPath ?? '', json: outcome.json } };
+    await ctx.emit('evaluation', event);
     return { ...r, report: outcome.reportPath };
   };
 
@@ -158,14 +130,10 @@ export class EvaluationApp {
       signal: ctx.signal,
       onProgress: this.progress(ctx),
     });
-    const dataset = {
-      jobId: ctx.id,
-      dataset: statsToWire(outcome.dataset),
-      compared: outcome.compared ? statsToWire(outcome.compared) : undefined,
-      reportPath: outcome.reportPath ?? '',
-      json: outcome.json,
+    const event: EvaluationJobEvent = {
+      dataset: { jobId: ctx.id, dataset: outcome.dataset, ...(outcome.compared ? { compared: outcome.compared } : {}), reportPath: outcome.reportPath ?? '', json: outcome.json },
     };
-    await ctx.emit('evaluation', { dataset });
+    await ctx.emit('evaluation', event);
     return { ...outcome.result, report: outcome.reportPath };
   };
 }

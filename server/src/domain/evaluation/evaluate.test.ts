@@ -12,7 +12,9 @@ import { PathPolicy } from '../paths.js';
 import type { FaceBatch } from '../../runtime/models/types.js';
 import { writeBin } from '../datasets/insightface-bin.js';
 import { openDatasetWriter } from '../datasets/writer.js';
-import { evaluateDataset, evaluateVerification, mirrorBatch, type AlignedEmbedder, type EvaluationProgress } from './evaluate.js';
+import { evaluateDataset } from './dataset.js';
+import { mirrorBatch, type AlignedEmbedder, type EvaluationProgress } from './embedding.js';
+import { evaluateVerification } from './verification.js';
 import { evaluatePairs } from './protocol.js';
 import { Rng } from './rng.js';
 
@@ -129,8 +131,8 @@ void test('verification from a .bin: embeds with flip, insightface protocol, rep
   const events: EvaluationProgress[] = [];
   const reportDir = join(dir, 'report-bin');
   const out = await evaluateVerification({ kind: 'bin', path: 'synth.bin' }, { embedder, paths: new PathPolicy(dir) }, { recognizer: 'gen', reportDir, batchSize: 16, onProgress: (p) => events.push(p) });
-  assert.equal(out.name, 'synth');
-  assert.equal(out.metrics.pairs, PAIRS);
+  assert.equal(out.result.name, 'synth');
+  assert.equal(out.result.pairs, PAIRS);
   assert.ok(out.result.accuracy_mean > 0.9, `accuracy ${out.result.accuracy_mean}`);
   const json = JSON.parse(out.json) as Record<string, unknown>;
   for (const k of ['accuracy_mean', 'accuracy_std', 'best_threshold', 'eer', 'auc', 'tar_at_far']) assert.ok(k in json, k);
@@ -169,8 +171,8 @@ void test('verification from npy, inline embeddings and LFW pairs agree with the
   writeFileSync(join(dir, 'l.npy'), encodeNpy({ dtype: 'bool', shape: [P], data: Uint8Array.from(labels, Number) }));
   const expected = evaluatePairs(e, dim, labels);
   const npy = await evaluateVerification({ kind: 'npy', embeddingsPath: 'e.npy', issamePath: 'l.npy' }, { paths: new PathPolicy(dir) });
-  assert.equal(npy.name, 'e');
-  assert.deepEqual(npy.metrics.fold_accuracies, expected.fold_accuracies);
+  assert.equal(npy.result.name, 'e');
+  assert.deepEqual(npy.result.fold_accuracies, expected.fold_accuracies);
   const inline = await evaluateVerification({ kind: 'embeddings', embeddings: e, dim, issame: labels }, {});
   assert.equal(inline.json, npy.json.replace(/"name":"e"/, '"name":"embeddings"').replace(/"source":"[^"]*"/, '"source":"inline"'));
   await assert.rejects(evaluateVerification({ kind: 'embeddings', embeddings: e, dim, issame: labels.slice(1) }, {}), InvalidArgumentError);
@@ -191,7 +193,7 @@ void test('verification from npy, inline embeddings and LFW pairs agree with the
   }
   writeFileSync(join(lfw, 'pairs.txt'), lines.join('\n') + '\n');
   const out = await evaluateVerification({ kind: 'lfw', pairsPath: 'lfw/pairs.txt', imageDir: 'lfw' }, { embedder: new CellEmbedder(), paths: new PathPolicy(dir) }, { folds: 2 });
-  assert.equal(out.metrics.pairs, 12);
+  assert.equal(out.result.pairs, 12);
   assert.equal(out.result.accuracy_mean, 1);
   await assert.rejects(
     evaluateVerification({ kind: 'lfw', pairsPath: 'lfw/pairs.txt', imageDir: 'lfw' }, { embedder: new CellEmbedder(), paths: new PathPolicy(dir) }, { detect: true }),
