@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { DatasetEntry, DatasetReader } from '../datasets/reader.js';
 import { rocCurve } from './protocol.js';
 import { histogram, type QualityStats } from './quality.js';
-import { dataUri, fmt, htmlGrid, htmlPage, htmlTable, svgHistogram, svgRoc, type Thumb } from './report.js';
+import { dataUri, escapeHtml, fmt, htmlGrid, htmlPage, htmlTable, svgHistogram, svgRoc, type Thumb } from './report.js';
 import type { DatasetEvaluation, DatasetStats, VerificationResult } from './results.js';
 import type { PairsInput } from './sources.js';
 
@@ -31,7 +31,9 @@ export async function renderVerificationHtml(r: VerificationResult, dist: Float6
   const gen: number[] = [];
   const imp: number[] = [];
   dist.forEach((d, p) => (issame[p] ? gen : imp).push(1 - d / 2));
-  let body = `<h1>Verification: ${r.name}</h1><div class="sub">${r.pairs} pairs · ${r.folds} folds · source ${r.source}${r.recognizer ? ` · recognizer ${r.recognizer}` : ''}${r.flip ? ' · flip' : ''}</div>`;
+  // Names, sources and recognizers come from the request: escaped like everything else.
+  const sub = `${r.pairs} pairs · ${r.folds} folds · source ${r.source}${r.recognizer ? ` · recognizer ${r.recognizer}` : ''}${r.flip ? ' · flip' : ''}${r.stratified_folds ? ' · stratified folds' : ''}`;
+  let body = `<h1>Verification: ${escapeHtml(r.name)}</h1><div class="sub">${escapeHtml(sub)}</div>`;
   body += '<h2>Summary</h2>';
   const rows: string[][] = [
     ['accuracy', `${fmt(r.accuracy_mean * 100, 2)}% ± ${fmt(r.accuracy_std * 100, 2)}`],
@@ -95,7 +97,7 @@ export async function datasetGrid(reader: DatasetReader, g: QualityStats, nIds =
 /** report.html of one dataset, or two side by side. */
 export function renderDatasetHtml(items: ReadonlyArray<{ evaluation: DatasetEvaluation; grid: GridRow[] }>): string {
   const names = items.map((it) => basename(it.evaluation.stats.path) || it.evaluation.stats.path);
-  let body = `<h1>Dataset quality: ${names.join(' vs ')}</h1>`;
+  let body = `<h1>Dataset quality: ${escapeHtml(names.join(' vs '))}</h1>`;
   const s = items.map((it) => it.evaluation.stats);
   const row = (label: string, f: (x: DatasetStats) => string): string[] => [label, ...s.map(f)];
   body += '<h2>Summary</h2>';
@@ -139,7 +141,7 @@ export function renderDatasetHtml(items: ReadonlyArray<{ evaluation: DatasetEval
   });
   body += '</div>';
   items.forEach((it, i) => {
-    body += `<h2>Sample faces: ${names[i]}</h2>` + htmlGrid(it.grid);
+    body += `<h2>Sample faces: ${escapeHtml(names[i]!)}</h2>` + htmlGrid(it.grid);
   });
   return htmlPage(`Dataset quality ${names.join(' vs ')}`, body);
 }
