@@ -49,8 +49,10 @@ async function face(id: number, sample: number, noise = 30, format: 'png' | 'jpg
 /** Cell-mean features (generator: 4x4 grid; judge: 2x2 grid). Deterministic, mirror-sensitive. */
 class CellEmbedder implements AlignedEmbedder {
   calls: Array<string | undefined> = [];
-  async embedAligned(recognizer: string | undefined, batch: FaceBatch): Promise<Float32Array> {
+  rawAsked: boolean[] = [];
+  async embedAligned(recognizer: string | undefined, batch: FaceBatch, opts?: { raw?: boolean }): Promise<Float32Array> {
     this.calls.push(recognizer);
+    this.rawAsked.push(opts?.raw === true);
     const g = recognizer === 'judge' ? 2 : 4;
     const dim = g * g * 3;
     const out = new Float32Array(batch.count * dim);
@@ -139,6 +141,8 @@ void test('verification from a .bin: embeds with flip, insightface protocol, rep
   assert.deepEqual(Object.keys(json.tar_at_far as object), ['1e-1']); // 20 impostors allow only FAR 1e-1
   assert.equal(embedder.calls.length, 2 * Math.ceil((2 * PAIRS) / 16)); // plain + mirrored per batch
   assert.ok(embedder.calls.every((c) => c === 'gen'));
+  // Raw rows: the flip test adds image + mirror before normalising, as insightface does.
+  assert.ok(embedder.rawAsked.every(Boolean));
   const embeds = events.filter((e) => e.phase === 'embed');
   assert.deepEqual(embeds.at(-1), { done: 2 * PAIRS, total: 2 * PAIRS, phase: 'embed' });
   assert.deepEqual(JSON.parse(readFileSync(join(reportDir, 'result.json'), 'utf8')), JSON.parse(out.json));
