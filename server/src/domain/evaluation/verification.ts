@@ -39,7 +39,7 @@ export async function evaluateVerification(source: VerificationSource, deps: Eva
   const folds = options.folds ?? 10;
   const images = input.images;
   try {
-    let metrics: VerificationMetrics & { distances: Float64Array };
+    let metrics: VerificationMetrics & { distances: Float64Array; stratified: boolean };
     if (input.embeddings) {
       metrics = evaluatePairs(input.embeddings.data, input.embeddings.dim, input.issame, { folds });
     } else {
@@ -75,7 +75,7 @@ export async function evaluateVerification(source: VerificationSource, deps: Eva
       recognizer: images ? (options.recognizer ?? null) : null,
       flip: images !== undefined && flip,
       source: input.sourceLabel,
-      stratified: false,
+      stratified: metrics.stratified,
     });
     const outcome: VerificationOutcome = { result, json: toJson(result), tarAtFar: metrics.tar_at_far_points };
     if (options.reportDir) {
