@@ -150,6 +150,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
           if (!face) throw new NotFoundError('a face in the image');
           return face.crop;
         },
+        defaultRecognizer: repo.defaultRecognizerName,
         pickJudge: (recognizer) => {
           const main = recognizer || repo.defaultRecognizerName;
           return repo.list('recognizer').find((m) => m.name !== main && m.state === 'ready')?.name;

@@ -23,6 +23,8 @@ export const MAX_BYTES = {
   npy: constants.MAX_LENGTH,
   /** Text read whole (pairs.txt, train.idx, manifest.jsonl): below V8's longest string. */
   text: 512 * MiB - 1,
+  /** A JSON sidecar next to a .npy. */
+  sidecar: 16 * MiB,
   /** Streamed files (.bin, train.rec): read in chunks, never whole. */
   streamed: Number.MAX_SAFE_INTEGER,
 } as const;

@@ -76,7 +76,13 @@ async function evaluateOne(
     });
     throwIfAborted(options.signal);
     const refPath = options.referencesPath ? requestPath(deps, options.referencesPath, 'references_path') : `${root}/identities.npy`;
-    const refs = await loadReferences(deps, refPath, 'references_path', options.signal);
+    const refs = await loadReferences(deps, refPath, {
+      field: 'references_path',
+      explicit: options.referencesPath !== undefined,
+      recognizer: options.recognizer ?? deps.defaultRecognizer,
+      dim: gen!.dim,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const identity = entries.map((e) => e.identity);
     const pairSample = drawPairs(identity, options.pairs || Math.min(3000, limitsOf(deps).maxPairs), options.seed ?? 0);
     const recorded = entries.map((e) => e.cosine ?? 0);
@@ -86,12 +92,12 @@ async function evaluateOne(
         embeddings: gen!.plain,
         dim: gen!.dim,
         recordedCosine: recorded,
-        ...(refs && refs.cols === gen!.dim ? { reference: (id: number) => (id < refs.rows ? refs.data.subarray(id * refs.cols, (id + 1) * refs.cols) : undefined) } : {}),
+        ...(refs.reference ? { reference: refs.reference } : {}),
       },
       { pairSample },
     );
     const j = jud ? datasetQuality({ identity, embeddings: jud.plain, dim: jud.dim }, { pairSample }) : undefined;
-    const stats = datasetStats(g, j, { path: root, recognizer: options.recognizer ?? null, judge: judge ?? null });
+    const stats = datasetStats(g, j, { path: root, recognizer: options.recognizer ?? null, judge: judge ?? null, ...(refs.note ? { referenceNote: refs.note } : {}) });
     const grid = await datasetGrid(reader, g, options.gridIdentities, options.gridSamples);
     return { evaluation: { stats, generator: g, ...(j ? { judge: j } : {}) }, grid };
   } finally {

@@ -107,7 +107,7 @@ export function renderDatasetHtml(items: ReadonlyArray<{ evaluation: DatasetEval
       row('identities', (x) => String(x.identities)),
       row('samples', (x) => String(x.samples)),
       row('identity consistency (mean cosine to reference)', (x) => fmt(x.identity_consistency_mean)),
-      row('reference source', (x) => x.reference_source),
+      row('reference source', (x) => (x.reference_note ? `${x.reference_source} (${x.reference_note})` : x.reference_source)),
       row('centroid consistency (leave-one-out)', (x) => fmt(x.centroid_consistency_mean)),
       row('nearest impostor centroid (mean)', (x) => fmt(x.nearest_impostor_mean)),
       row('verification EER', (x) => fmt(x.verification_eer)),

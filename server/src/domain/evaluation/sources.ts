@@ -4,7 +4,7 @@
 // through its FileGuard (real path inside the root, regular file, size cap, cancellable).
 import { basename, extname, resolve } from 'node:path';
 import { decodeNpy, NpyFormatError } from '@hyperface/sdk/npy';
-import { HyperfaceError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { openBin } from '../datasets/insightface-bin.js';
 import { lfwImagePath, readLfwPairs } from '../datasets/lfw.js';
 import { openDatasetReader, type DatasetReader } from '../datasets/reader.js';
@@ -132,13 +132,49 @@ export function openDataset(deps: EvaluationDeps, root: string, field: string, o
   });
 }
 
-/** Reference identity embeddings [N, D] (row = identity); a missing file is no references. */
-export async function loadReferences(deps: EvaluationDeps, path: string, field: string, signal?: AbortSignal): Promise<NpyMatrix | undefined> {
+export interface References {
+  /** Row `identity` of the reference matrix, when the references are usable. */
+  reference?: (identity: number) => Float32Array | undefined;
+  /** Why a references file was not used, or how it was matched. */
+  note?: string;
+}
+
+/**
+ * Reference identity embeddings [N, D] (row = identity) for a dataset. They are usable only in the
+ * space of the recognizer that embeds the dataset: the recognizer recorded in the sidecar
+ * (`<file>.json`, as `hyperface pack` writes it) must be that one; without a sidecar only the width
+ * can be checked. A missing file is no references. For an explicit `references_path` a mismatch is
+ * the caller's error; for the dataset's own identities.npy it falls back (with a note).
+ */
+export async function loadReferences(
+  deps: EvaluationDeps,
+  path: string,
+  ctx: { field: string; explicit: boolean; recognizer: string | undefined; dim: number; signal?: AbortSignal },
+): Promise<References> {
+  const files = guardOf(deps);
+  let m: NpyMatrix;
   try {
-    return await readNpyMatrix(guardOf(deps), path, field, signal);
+    m = await readNpyMatrix(files, path, ctx.field, ctx.signal);
   } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    if (error instanceof HyperfaceError) throw error;
-    throw new InvalidArgumentError({ field, description: `cannot read reference embeddings: ${clip((error as Error).message)}` }, { cause: error });
+    if (error instanceof NotFoundError && !ctx.explicit) return {};
+    throw error;
   }
+  const refuse = (why: string): References => {
+    if (ctx.explicit) throw new InvalidArgumentError({ field: ctx.field, description: why });
+    return { note: `${basename(path)} not used: ${why}` };
+  };
+  const sidecarPath = path.replace(/\.npy$/i, '') + '.json';
+  let recorded: string | null | undefined;
+  try {
+    const sidecar = JSON.parse((await files.read(sidecarPath, { maxBytes: MAX_BYTES.sidecar, field: ctx.field, ...(ctx.signal ? { signal: ctx.signal } : {}) })).toString('utf8')) as { recognizer?: unknown };
+    recorded = typeof sidecar.recognizer === 'string' && sidecar.recognizer !== '' ? sidecar.recognizer : null;
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) return refuse(`its sidecar ${basename(sidecarPath)} cannot be read: ${clip((error as Error).message)}`);
+  }
+  const expected = ctx.recognizer;
+  if (recorded === null) return refuse('its sidecar records no recognizer (pure geometry): not in any recognizer\'s space');
+  if (recorded !== undefined && expected !== undefined && recorded !== expected) return refuse(`made for recognizer ${clip(recorded, 80)}, the dataset is embedded with ${clip(expected, 80)}`);
+  if (m.cols !== ctx.dim) return refuse(`${m.cols} columns, the recognizer embeds into ${ctx.dim}`);
+  const reference = (id: number): Float32Array | undefined => (id >= 0 && id < m.rows ? m.data.subarray(id * m.cols, (id + 1) * m.cols) : undefined);
+  return recorded === undefined ? { reference, note: `${basename(path)} has no sidecar: matched by width only` } : { reference };
 }
