@@ -109,7 +109,7 @@ export function renderDatasetHtml(items: ReadonlyArray<{ evaluation: DatasetEval
       row('identity consistency (mean cosine to reference)', (x) => fmt(x.identity_consistency_mean)),
       row('reference source', (x) => (x.reference_note ? `${x.reference_source} (${x.reference_note})` : x.reference_source)),
       row('centroid consistency (leave-one-out)', (x) => fmt(x.centroid_consistency_mean)),
-      row('nearest impostor centroid (mean)', (x) => fmt(x.nearest_impostor_mean)),
+      row('nearest impostor (mean cosine of a sample to the nearest other identity)', (x) => fmt(x.nearest_impostor_mean)),
       row('verification EER', (x) => fmt(x.verification_eer)),
       row(`judge consistency`, (x) => fmt(x.judge_consistency_mean)),
       row(`judge verification EER`, (x) => fmt(x.judge_verification_eer)),
@@ -134,7 +134,7 @@ export function renderDatasetHtml(items: ReadonlyArray<{ evaluation: DatasetEval
     body += svgHistogram(
       [
         { label: 'identity consistency', hist: g.histograms.consistency, color: '#1f77b4' },
-        { label: 'nearest impostor centroid', hist: g.histograms.nearest_impostor, color: '#ff7f0e' },
+        { label: 'nearest impostor', hist: g.histograms.nearest_impostor, color: '#ff7f0e' },
       ],
       `${names[i]}: consistency vs separation`,
     );
