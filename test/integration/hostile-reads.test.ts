@@ -149,5 +149,12 @@ test('a corrupt RecordIO is INVALID_ARGUMENT and leaks no file descriptors; erro
   lfwPairs(join(h.root, 'longname', 'pairs.txt'), [`${long} 1 2`]);
   const message = await messageOf(c.evaluateVerification({ lfw: { pairsPath: 'longname/pairs.txt', imageDir: 'longname' } }));
   assert.ok(message.length > 0 && message.length < 2000, `message of ${message.length} chars`);
+  for (const [name, call] of [
+    ['path outside the root', c.pack({ identities: 4, gallery: { npyPath: '../' + 'x'.repeat(100_000) } })],
+    ['gallery folder that is a FIFO', c.pack({ identities: 4, gallery: { imageDir: 'fifo.npy' } })],
+  ] as const) {
+    const m = await messageOf(call);
+    assert.ok(m.length > 0 && m.length < 2000, `${name}: message of ${m.length} chars`);
+  }
 });
 

@@ -1,9 +1,9 @@
 // Gallery sources for packing: a folder of face images embedded by a recognizer, or `builtin` =
 // embeddings of faces drawn from the default generator (random identities, default variation),
 // as the paper builds its gallery from embeddings of generated faces.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, extname } from 'node:path';
-import { FailedPreconditionError, HyperfaceError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
 import type { Generator } from '../../runtime/models/types.js';
 import type { RecognitionService } from '../recognition/service.js';
 import { DEFAULT_VARIATION, sampleSeed, stackImages } from '../generation/index.js';
@@ -22,6 +22,7 @@ export interface GalleryDeps {
 export function createGalleryBuilder(deps: GalleryDeps): GalleryBuilder {
   return {
     async fromImageDir(dir, recognizer, signal, guard) {
+      if (!(await stat(await guard.real(dir, 'gallery.image_dir'))).isDirectory()) throw new InvalidArgumentError({ field: 'gallery.image_dir', description: 'is not a folder' });
       const files = (await readdir(dir, { recursive: true }))
         .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
         .sort();
