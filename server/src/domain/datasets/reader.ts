@@ -115,7 +115,7 @@ async function scanRecordIO(root: string, rec: RecordFile, ctx: { files: FileGua
   const off0 = idx.get(0);
   let keys: number[];
   if (off0 !== undefined) {
-    const { header } = unpackIR(await rec.read(off0));
+    const { header } = unpackIR(await readRecord(rec, off0));
     if (header.flag > 0 && header.label instanceof Float32Array) {
       // insightface header: label[0] = 1 + number of images. A file controls it: bound it by what
       // the idx really lists and by the configured limit before allocating anything.
@@ -133,7 +133,7 @@ async function scanRecordIO(root: string, rec: RecordFile, ctx: { files: FileGua
   for (const key of keys) {
     const offset = idx.get(key);
     if (offset === undefined) continue;
-    const { header } = unpackIR(await rec.read(offset));
+    const { header } = unpackIR(await readRecord(rec, offset));
     const label = typeof header.label === 'number' ? header.label : (header.label[0] ?? 0);
     const identity = Math.trunc(label);
     if (!Number.isSafeInteger(identity)) throw new InvalidArgumentError({ field, description: `record ${key} has label ${label}, not an identity` });
@@ -142,6 +142,13 @@ async function scanRecordIO(root: string, rec: RecordFile, ctx: { files: FileGua
     entries.push({ identity, sample, file: RECORDIO_FILES.rec, offset });
   }
   return entries;
+}
+
+/** One record, at most an encoded image's size (a file controls the length field). */
+async function readRecord(rec: RecordFile, offset: number): Promise<Uint8Array> {
+  const len = await rec.recordLength(offset);
+  if (len !== undefined && len > MAX_BYTES.image + IR_HEADER_SIZE + 4096) throw new Error(`record at ${offset} is ${len} bytes, over the image limit of ${MAX_BYTES.image}`);
+  return rec.read(offset);
 }
 
 /** Anything a malformed dataset file makes the parsers throw is the caller's INVALID_ARGUMENT. */
@@ -191,9 +198,7 @@ export async function openDatasetReader(root: string, options: DatasetReaderOpti
     if (rec) {
       if (e.offset === undefined) throw new FailedPreconditionError(`RecordIO entry ${e.identity}/${e.sample} has no offset`);
       try {
-        const len = await rec.recordLength(e.offset);
-        if (len !== undefined && len > MAX_BYTES.image + IR_HEADER_SIZE + 4096) throw new Error(`record of ${len} bytes is over the image limit of ${MAX_BYTES.image}`);
-        return unpackIR(await rec.read(e.offset)).payload;
+        return unpackIR(await readRecord(rec, e.offset)).payload;
       } catch (error) {
         throw asInvalid(error, field, `${root} (identity ${e.identity}, sample ${e.sample})`);
       }
