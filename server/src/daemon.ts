@@ -9,7 +9,6 @@ import { createLogger, type Logger } from './logging.js';
 import { UnavailableError } from './errors.js';
 import { JobManager } from './domain/jobs/manager.js';
 import { PathPolicy } from './domain/paths.js';
-import { FileGuard } from './domain/safe-files.js';
 import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
 import { createGalleryBuilder } from './domain/app/galleries.js';
@@ -78,7 +77,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 
   // --- domain --------------------------------------------------------------------------------
   const paths = new PathPolicy(config.dataRoot);
-  const files = new FileGuard(config.dataRoot);
+  const files = paths.files;
   const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, log });
   const unfinished = await jobs.open();
   // Models load after the port opens; until then these getters answer UNAVAILABLE.
@@ -135,10 +134,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const evaluation = new EvaluationApp({
     jobs,
     paths,
+    limits: { maxPairs: config.limits.maxEvaluationPairs, maxSamples: config.limits.maxDatasetSamples },
     evaluationDeps: () => {
       const service = requireRecognition();
       const repo = requireModels();
-      return { embedder: service, align: largestFaceAligner(pool), pickJudge: (recognizer) => pickJudge(repo.list('recognizer'), recognizer, repo.defaultRecognizerName) };
+      return { embedder: service, align: largestFaceAligner(pool), defaultRecognizer: repo.defaultRecognizerName, pickJudge: (recognizer) => pickJudge(repo.list('recognizer'), recognizer, repo.defaultRecognizerName) };
     },
   });
   jobs.register('evaluate_verification', traced('evaluate_verification', evaluation.runVerification));

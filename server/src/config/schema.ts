@@ -29,6 +29,8 @@ export const SETTINGS = {
   'limits.maxMessageBytes': { type: 'int', default: 4 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent.' },
   'limits.generateAhead': { type: 'int', default: 16, min: 1, max: 4096, doc: 'Samples rendered ahead of a slow client (the bound on buffered faces per stream).' },
   'limits.maxEmbedInFlight': { type: 'int', default: 64, min: 1, doc: 'Embed requests of one stream in flight before the daemon stops reading from it.' },
+  'limits.maxEvaluationPairs': { type: 'int', default: 1_000_000, min: 1, doc: 'Most verification pairs a file may hold (.bin, pairs.txt, .npy labels), and the largest EvaluateDataset `pairs`. Larger is INVALID_ARGUMENT.' },
+  'limits.maxDatasetSamples': { type: 'int', default: 10_000_000, min: 1, doc: 'Most images a dataset read for evaluation may list (RecordIO header and train.idx, manifest.jsonl, image folders). Larger is INVALID_ARGUMENT.' },
   'limits.maxCallsPerClient': { type: 'int', default: 64, min: 1, doc: 'Concurrent calls per bearer token (per peer address without auth); more get RESOURCE_EXHAUSTED. Health and reflection are exempt.' },
   'recognition.maxBatch': { type: 'int', default: 32, min: 1, max: 1024, doc: 'Dynamic batching: largest recognizer batch.' },
   'recognition.maxDelayMs': { type: 'int', default: 5, min: 0, max: 1000, doc: 'Dynamic batching: longest wait for a batch to fill.' },
@@ -68,6 +70,8 @@ export interface Config {
     generateAhead: number;
     maxEmbedInFlight: number;
     maxCallsPerClient: number;
+    maxEvaluationPairs: number;
+    maxDatasetSamples: number;
   };
   recognition: { maxBatch: number; maxDelayMs: number };
   pool: { workers: number; maxQueue: number; device: 'cpu' | 'gpu' };

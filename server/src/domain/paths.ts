@@ -3,14 +3,18 @@
 import { realpathSync, existsSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { InvalidArgumentError, PermissionDeniedError } from '../errors.js';
+import { clip, FileGuard } from './safe-files.js';
 
 export class PathPolicy {
   private readonly root: string;
   private readonly realRoot: string;
+  /** Reads request-controlled files confined to the same root (real path, regular file, size cap). */
+  readonly files: FileGuard;
 
   constructor(root: string) {
     this.root = resolve(root);
     this.realRoot = existsSync(this.root) ? realpathSync(this.root) : this.root;
+    this.files = new FileGuard(this.root);
   }
 
   /** Resolves `p` (relative to the root, or absolute inside it) for the request field `field`. */
@@ -18,12 +22,12 @@ export class PathPolicy {
     if (typeof p !== 'string' || p.length === 0) throw new InvalidArgumentError({ field, description: 'must be a non-empty path' });
     if (p.includes('\0')) throw new InvalidArgumentError({ field, description: 'contains a NUL byte' });
     const abs = isAbsolute(p) ? resolve(p) : resolve(this.root, p);
-    if (!inside(this.root, abs)) throw new PermissionDeniedError(`${field}: ${p} is outside the data root`);
+    if (!inside(this.root, abs)) throw new PermissionDeniedError(`${field}: ${clip(p)} is outside the data root`);
     // Follow symlinks on the existing part of the path.
     let probe = abs;
     while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
     const real = existsSync(probe) ? realpathSync(probe) : probe;
-    if (!inside(this.realRoot, real)) throw new PermissionDeniedError(`${field}: ${p} leaves the data root through a symlink`);
+    if (!inside(this.realRoot, real)) throw new PermissionDeniedError(`${field}: ${clip(p)} leaves the data root through a symlink`);
     return abs;
   }
 }

@@ -196,6 +196,7 @@ function fsError(error: unknown, path: string, field: string): Error {
   if (code === 'EACCES' || code === 'EPERM') return new PermissionDeniedError(`${field}: ${clip(path)} is not readable`, { cause: error });
   if (code === 'ENXIO') return new InvalidArgumentError({ field, description: `${clip(path)} is a FIFO or device` });
   if (code === 'EISDIR') return new InvalidArgumentError({ field, description: `${clip(path)} is a folder` });
+  if (code === 'ENAMETOOLONG' || code === 'EINVAL') return new InvalidArgumentError({ field, description: `${clip(path)} is not a valid path` });
   return error instanceof Error ? error : new Error(String(error));
 }
 

@@ -6,7 +6,9 @@ import type { JobEvent } from '@hyperface/sdk/gen/hyperface/v1/JobEvent';
 import { HyperfaceError, InvalidArgumentError, CancelledError, type ErrorCode } from '../errors.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import type { JobEvent as DomainJobEvent, JobKind, JobRecord, JobState } from '../domain/jobs/types.js';
+import type { EvaluationJobEvent } from '../domain/evaluation/results.js';
 import { serverStream, unary, type TransportDeps } from './call.js';
+import { evaluationEventToWire } from './evaluation-wire.js';
 
 const KIND_TO_WIRE: Record<JobKind, Job['kind']> = {
   pack: 'JOB_KIND_PACK',
@@ -46,7 +48,7 @@ export function jobEventToWire(event: DomainJobEvent): JobEvent {
     case 'generate':
       return { seq: event.seq, generate: event.payload as JobEvent['generate'] };
     case 'evaluation':
-      return { seq: event.seq, evaluation: event.payload as JobEvent['evaluation'] };
+      return { seq: event.seq, evaluation: evaluationEventToWire(event.payload as EvaluationJobEvent) };
   }
 }
 

@@ -6,7 +6,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { JobContext, JobManager } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import type { PathPolicy } from '../paths.js';
-import { evaluateDataset, evaluateVerification, type EvaluationDeps, type VerificationSource, type DatasetStatsJson } from '../evaluation/index.js';
+import { boundCount, DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits.js';
+import { evaluateDataset, evaluateVerification, type EvaluationDeps, type EvaluationJobEvent, type VerificationSource } from '../evaluation/index.js';
 
 export interface VerifyInput {
   source: VerificationSource;
@@ -35,26 +36,20 @@ export interface EvaluationAppDeps {
   paths: PathPolicy;
   /** Embedder, aligner and judge picker (need loaded models). */
   evaluationDeps: () => EvaluationDeps;
-}
-
-/** Proto-shaped DatasetStats (camelCase; judge metrics NaN when there is no judge). */
-export function statsToWire(s: DatasetStatsJson): Record<string, unknown> {
-  return {
-    path: s.path,
-    identities: s.identities,
-    samples: s.samples,
-    identityConsistencyMean: s.identity_consistency_mean,
-    centroidConsistencyMean: s.centroid_consistency_mean,
-    nearestImpostorMean: s.nearest_impostor_mean,
-    judgeConsistencyMean: s.judge_consistency_mean ?? Number.NaN,
-    verificationEer: s.verification_eer,
-    judgeVerificationEer: s.judge_verification_eer ?? Number.NaN,
-    outlierIdentities: s.outlier_identities,
-  };
+  /** Bounds on the counts a request or a file may claim. @default DEFAULT_READ_LIMITS */
+  limits?: Partial<ReadLimits>;
 }
 
 export class EvaluationApp {
-  constructor(private readonly deps: EvaluationAppDeps) {}
+  private readonly limits: ReadLimits;
+  constructor(private readonly deps: EvaluationAppDeps) {
+    this.limits = { ...DEFAULT_READ_LIMITS, ...deps.limits };
+  }
+
+  /** What the jobs read through: confined to the data root, with the configured bounds. */
+  private runDeps(): EvaluationDeps {
+    return { ...this.deps.evaluationDeps(), paths: this.deps.paths, limits: this.limits };
+  }
 
   async startVerification(input: VerifyInput): Promise<JobRecord> {
     const { paths } = this.deps;
@@ -69,6 +64,7 @@ export class EvaluationApp {
       source = s;
     }
     if (input.folds < 2 && input.folds !== 0) throw new InvalidArgumentError({ field: 'folds', description: 'must be >= 2' });
+    boundCount(input.folds, this.limits.maxPairs, 'folds', 'folds', 'limits.maxEvaluationPairs');
     const reportDir = input.reportDir ? paths.resolve(input.reportDir, 'report_dir') : undefined;
     // Inline embeddings are kept as plain arrays in the persisted request.
     const request = { ...input, source: source.kind === 'embeddings' ? { ...source, embeddings: Array.from(source.embeddings) } : source, reportDir };
@@ -78,6 +74,8 @@ export class EvaluationApp {
   async startDataset(input: DatasetInput): Promise<JobRecord> {
     const { paths } = this.deps;
     if (!input.path) throw new InvalidArgumentError({ field: 'dataset_path', description: 'required' });
+    // Bounded here, before a job exists: a huge count must never reach an allocation (nor a resume).
+    boundCount(input.pairs, this.limits.maxPairs, 'pairs', 'pairs', 'limits.maxEvaluationPairs');
     const request: DatasetInput = {
       ...input,
       path: paths.resolve(input.path, 'dataset_path'),
@@ -95,14 +93,15 @@ export class EvaluationApp {
       if (now - last < 250 && p.done < p.total) return;
       last = now;
       ctx.setProgress(p.total > 0 ? p.done / p.total : 0);
-      ctx.emit('evaluation', { progress: { done: p.done, total: p.total, phase: p.phase, elapsedSeconds: (now - started) / 1000 } }).catch(() => undefined);
+      const event: EvaluationJobEvent = { progress: { done: p.done, total: p.total, phase: p.phase, elapsedSeconds: (now - started) / 1000 } };
+      ctx.emit('evaluation', event).catch(() => undefined);
     };
   }
 
   readonly runVerification = async (ctx: JobContext): Promise<unknown> => {
     const req = ctx.request as Omit<VerifyInput, 'source'> & { source: VerificationSource | (Omit<Extract<VerificationSource, { kind: 'embeddings' }>, 'embeddings'> & { embeddings: number[] }) };
     const source: VerificationSource = req.source.kind === 'embeddings' ? { ...req.source, embeddings: Float32Array.from(req.source.embeddings) } : req.source;
-    const outcome = await evaluateVerification(source, this.deps.evaluationDeps(), {
+    const outcome = await evaluateVerification(source, this.runDeps(), {
       recognizer: req.recognizer,
       flip: req.flip,
       folds: req.folds || undefined,
@@ -113,27 +112,14 @@ export class EvaluationApp {
       onProgress: this.progress(ctx),
     });
     const r = outcome.result;
-    const verification = {
-      jobId: ctx.id,
-      name: outcome.name,
-      pairs: r.pairs,
-      accuracyMean: r.accuracy_mean,
-      accuracyStd: r.accuracy_std,
-      bestThreshold: r.best_threshold,
-      eer: r.eer,
-      auc: r.auc,
-      tarAtFar: outcome.tarAtFar.map((p) => ({ far: p.far, tar: p.tar, threshold: p.threshold })),
-      foldAccuracies: r.fold_accuracies,
-      reportPath: outcome.reportPath ?? '',
-      json: outcome.json,
-    };
-    await ctx.emit('evaluation', { verification });
+    const event: EvaluationJobEvent = { verification: { jobId: ctx.id, result: r, tarAtFar: outcome.tarAtFar, reportPath: outcome.reportPath ?? '', json: outcome.json } };
+    await ctx.emit('evaluation', event);
     return { ...r, report: outcome.reportPath };
   };
 
   readonly runDataset = async (ctx: JobContext): Promise<unknown> => {
     const req = ctx.request as DatasetInput;
-    const outcome = await evaluateDataset({ path: req.path, comparePath: req.comparePath }, this.deps.evaluationDeps(), {
+    const outcome = await evaluateDataset({ path: req.path, comparePath: req.comparePath }, this.runDeps(), {
       recognizer: req.recognizer,
       judgeRecognizer: req.judgeRecognizer,
       maxIdentities: req.maxIdentities || undefined,
@@ -144,14 +130,10 @@ export class EvaluationApp {
       signal: ctx.signal,
       onProgress: this.progress(ctx),
     });
-    const dataset = {
-      jobId: ctx.id,
-      dataset: statsToWire(outcome.dataset),
-      compared: outcome.compared ? statsToWire(outcome.compared) : undefined,
-      reportPath: outcome.reportPath ?? '',
-      json: outcome.json,
+    const event: EvaluationJobEvent = {
+      dataset: { jobId: ctx.id, dataset: outcome.dataset, ...(outcome.compared ? { compared: outcome.compared } : {}), reportPath: outcome.reportPath ?? '', json: outcome.json },
     };
-    await ctx.emit('evaluation', { dataset });
+    await ctx.emit('evaluation', event);
     return { ...outcome.result, report: outcome.reportPath };
   };
 }

@@ -1,12 +1,13 @@
 // Gallery sources for packing: a folder of face images embedded by a recognizer, or `builtin` =
 // embeddings of faces drawn from the default generator (random identities, default variation),
 // as the paper builds its gallery from embeddings of generated faces.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, extname } from 'node:path';
-import { FailedPreconditionError, HyperfaceError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
 import type { Generator } from '../../runtime/models/types.js';
 import type { RecognitionService } from '../recognition/service.js';
 import { DEFAULT_VARIATION, sampleSeed, stackImages } from '../generation/index.js';
+import { MAX_BYTES } from '../read-limits.js';
 import type { GalleryBuilder } from './packing.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp']);
@@ -20,7 +21,8 @@ export interface GalleryDeps {
 
 export function createGalleryBuilder(deps: GalleryDeps): GalleryBuilder {
   return {
-    async fromImageDir(dir, recognizer, signal) {
+    async fromImageDir(dir, recognizer, signal, guard) {
+      if (!(await stat(await guard.real(dir, 'gallery.image_dir'))).isDirectory()) throw new InvalidArgumentError({ field: 'gallery.image_dir', description: 'is not a folder' });
       const files = (await readdir(dir, { recursive: true }))
         .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
         .sort();
@@ -29,8 +31,10 @@ export function createGalleryBuilder(deps: GalleryDeps): GalleryBuilder {
       let skipped = 0;
       for (const file of files) {
         throwIfAborted(signal);
+        // A symlink out of the root, a FIFO or a device fails the job; only undecodable images are skipped.
+        const encoded = await guard.read(join(dir, file), { maxBytes: MAX_BYTES.image, field: 'gallery.image_dir', signal });
         try {
-          const res = await service.embed({ image: { encoded: new Uint8Array(await readFile(join(dir, file))) }, recognizer, aligned: false, largestFace: true, flip: false }, { signal });
+          const res = await service.embed({ image: { encoded }, recognizer, aligned: false, largestFace: true, flip: false }, { signal });
           const face = res.faces[0];
           if (face) rows.push(face.embedding);
           else skipped += 1;

@@ -2,18 +2,18 @@
 // validates (withGenerateDefaults/validateGenerateParams), runs generateSamples as a persisted job,
 // encodes faces, commits them to a dataset (resumable: the manifest says what is done) and hands
 // each sample to the stream that started the job, with backpressure.
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { decodeNpyMatrix, encodeNpyFloat32 } from '@hyperface/sdk/npy';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
+import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
+import { readNpyMatrix } from '../npy-files.js';
 import type { PathPolicy } from '../paths.js';
-import type { FileGuard } from '../safe-files.js';
+import { FileGuard, isInside } from '../safe-files.js';
 import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
 import { busyError, checkDatasetTarget, liveHolder, openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
 import type { RawImageData } from '../../runtime/models/types.js';
@@ -97,7 +97,6 @@ export class GenerationApp {
     if (src.kind === 'inline') inline = src;
     else if (src.kind === 'npy') {
       identitiesPath = deps.paths.resolve(src.path, 'embeddings_path');
-      if (!existsSync(identitiesPath)) throw new NotFoundError(`embeddings file ${src.path}`);
     } else {
       const job = deps.jobs.get(src.jobId);
       if (job.kind !== 'pack') throw new InvalidArgumentError({ field: 'pack_job_id', description: `job ${src.jobId} is a ${job.kind} job` });
@@ -105,7 +104,7 @@ export class GenerationApp {
       identitiesPath = join(deps.jobs.dirOf(src.jobId), 'result.npy');
     }
     // Validate now (cheap) so a bad request fails before a job exists.
-    const matrix = inline ?? (await readMatrix(identitiesPath, 'embeddings_path'));
+    const matrix = inline ?? (await this.readMatrix(identitiesPath));
     if (matrix.rows > deps.maxIdentities) throw new InvalidArgumentError({ field: 'embeddings', description: `${matrix.rows} identities exceed limits.maxIdentities (${deps.maxIdentities})` });
     validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity });
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
@@ -146,7 +145,7 @@ export class GenerationApp {
     const req = job.request as GenerateJobRequest;
     if (req.fingerprint) return req.fingerprint;
     try {
-      return fingerprintOf(req, await readMatrix(req.identitiesPath, 'embeddings_path'));
+      return fingerprintOf(req, await this.readMatrix(req.identitiesPath));
     } catch {
       return '';
     }
@@ -168,9 +167,16 @@ export class GenerationApp {
     return deps.jobs.start('generate', request, options);
   }
 
+  /** Identities from a request's .npy (confined to the data root) or from a job folder (the daemon's own). */
+  private async readMatrix(path: string, signal?: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }> {
+    const own = isInside(resolve(this.deps.jobs.dirOf('')), resolve(path));
+    const m = await readNpyMatrix(own ? OWN_FILES : this.deps.paths.files, path, 'embeddings_path', signal);
+    return { data: m.data, rows: m.rows, dim: m.cols };
+  }
+
   readonly run = async (ctx: JobContext): Promise<unknown> => {
     const req = ctx.request as GenerateJobRequest;
-    const identities = await readMatrix(req.identitiesPath, 'embeddings_path');
+    const identities = await this.readMatrix(req.identitiesPath, ctx.signal);
     const params = validateGenerateParams(withGenerateDefaults({ ...req.params, identities }), { maxImagesPerIdentity: this.deps.maxImagesPerIdentity });
     const total = planSize(params);
     const started = Date.now();
@@ -270,20 +276,7 @@ function fingerprintOf(req: GenerateJobRequest, m: Matrix): string {
   return h.digest('hex');
 }
 
-async function readMatrix(path: string, field: string): Promise<{ data: Float32Array; rows: number; dim: number }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch {
-    throw new NotFoundError(`identities file ${path}`);
-  }
-  try {
-    const m = decodeNpyMatrix(bytes);
-    return { data: m.data, rows: m.rows, dim: m.cols };
-  } catch (error) {
-    throw new InvalidArgumentError({ field, description: (error as Error).message });
-  }
-}
+const OWN_FILES = new FileGuard(undefined);
 
 export async function encodeImage(image: RawImageData, format: 'png' | 'jpeg', quality: number): Promise<Uint8Array> {
   const s = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });

@@ -1,16 +1,17 @@
 // The packing application service: resolves the gallery and dimension, validates parameters
 // (withPackDefaults/validatePackParams), runs the optimiser as a persisted job, writes the result
 // (.npy + JSON sidecar) and emits PackEvent-shaped events to the job log.
-import { readFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { decodeNpyMatrix, encodeNpyFloat32 } from '@hyperface/sdk/npy';
+import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
+import { readNpyMatrix } from '../npy-files.js';
 import type { PathPolicy } from '../paths.js';
-import type { FileGuard } from '../safe-files.js';
+import { FileGuard } from '../safe-files.js';
 import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
 import { normalizeRows } from '../packing/objective.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
@@ -42,7 +43,7 @@ interface PackJobRequest {
 
 export interface GalleryBuilder {
   /** Embeds every face image under `dir` with `recognizer` (largest face per image). */
-  fromImageDir(dir: string, recognizer: string, signal: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }>;
+  fromImageDir(dir: string, recognizer: string, signal: AbortSignal, files: FileGuard): Promise<{ data: Float32Array; rows: number; dim: number }>;
   /** Embeddings of `size` faces drawn from the default generator, embedded by `recognizer`. */
   builtin(size: number, recognizer: string, seed: number, signal: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }>;
 }
@@ -82,8 +83,7 @@ export class PackingApp {
 
     if (gallery.kind === 'npy') {
       const path = deps.paths.resolve(gallery.path, 'gallery.npy_path');
-      if (!existsSync(path)) throw new NotFoundError(`gallery file ${gallery.path}`);
-      const m = decodeNpyMatrix(new Uint8Array(await readFile(path)));
+      const m = await readNpyMatrix(deps.paths.files, path, 'gallery.npy_path');
       checkGallery(m.rows, m.cols, dim, 'gallery.npy_path', m.data);
       dim ||= m.cols;
       galleryFile = path;
@@ -188,19 +188,23 @@ export class PackingApp {
     const cached = join(ctx.dir, 'gallery.npy');
     const file = g.kind === 'file' ? g.path : cached;
     if (existsSync(file)) {
-      const m = decodeNpyMatrix(new Uint8Array(await readFile(file)));
+      // The request's file is confined to the data root; the cached copy is the job's own.
+      const m = await readNpyMatrix(g.kind === 'file' ? this.deps.paths.files : OWN_FILES, file, 'gallery', ctx.signal);
       if (m.cols !== req.params.dim) throw new InvalidArgumentError({ field: 'gallery', description: `gallery rows have ${m.cols} dimensions, the packing has ${req.params.dim}` });
       return { data: normalizedCopy(m.data, m.rows, m.cols), rows: m.rows };
     }
     const built =
       g.kind === 'image_dir'
-        ? await this.deps.galleries.fromImageDir(g.path, req.recognizer, ctx.signal)
+        ? await this.deps.galleries.fromImageDir(g.path, req.recognizer, ctx.signal, this.deps.paths.files)
         : await this.deps.galleries.builtin(g.kind === 'builtin' ? g.size : 1000, req.recognizer, req.params.seed, ctx.signal);
     if (built.dim !== req.params.dim) throw new InvalidArgumentError({ field: 'gallery', description: `gallery embeddings have ${built.dim} dimensions, the packing has ${req.params.dim}` });
     await writeFileAtomic(cached, encodeNpyFloat32(built.data, built.rows, built.dim));
     return { data: normalizedCopy(built.data, built.rows, built.dim), rows: built.rows };
   }
 }
+
+/** Files the daemon wrote itself (job folders): not confined to the data root, still type- and size-checked. */
+const OWN_FILES = new FileGuard(undefined);
 
 function checkGallery(rows: number, cols: number, dim: number, field: string, data: Float32Array): void {
   if (rows < 1) throw new InvalidArgumentError({ field, description: 'the gallery is empty' });

@@ -2,6 +2,7 @@
 // chunks so that multi-hundred-megabyte files never have to sit in memory at once.
 
 import { open, type FileHandle } from 'node:fs/promises';
+import { throwIfAborted } from '../../errors.js';
 
 export interface ByteSource {
   /** Absolute offset of the next byte. */
@@ -56,18 +57,26 @@ export class FileSource implements ByteSource {
   private constructor(
     private readonly fh: FileHandle,
     readonly size: number,
+    private readonly signal?: AbortSignal,
   ) {}
 
+  /** Opens a file the daemon owns. Request-controlled files come through FileGuard and fromHandle. */
   static async open(path: string): Promise<FileSource> {
     const fh = await open(path, 'r');
     const st = await fh.stat();
     return new FileSource(fh, st.size);
   }
 
+  /** Wraps a handle already opened (and checked) by FileGuard; `signal` cancels between reads. */
+  static fromHandle(fh: FileHandle, size: number, signal?: AbortSignal): FileSource {
+    return new FileSource(fh, size, signal);
+  }
+
   async read(n: number): Promise<Uint8Array> {
     if (this.position + n > this.size) throw new TruncatedError(`unexpected end of file at byte ${this.position} (wanted ${n} more)`);
     const rel = this.position - this.bufStart;
     if (rel < 0 || rel + n > this.buf.length) {
+      throwIfAborted(this.signal);
       const want = Math.max(n, Math.min(CHUNK, this.size - this.position));
       const next = new Uint8Array(want);
       let got = 0;
@@ -92,6 +101,7 @@ export class FileSource implements ByteSource {
 
   async readAt(offset: number, length: number): Promise<Uint8Array> {
     if (offset + length > this.size) throw new TruncatedError(`range ${offset}+${length} past the end of the file`);
+    throwIfAborted(this.signal);
     const out = new Uint8Array(length);
     let got = 0;
     while (got < length) {

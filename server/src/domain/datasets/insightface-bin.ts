@@ -3,8 +3,10 @@
 // a restricted pickle VM (Python 2 protocol-2 `str`, Python 3 `bytes` at any protocol, numpy bool
 // arrays); written at protocol 4 so `pickle.load(f, encoding='bytes')` reads it back.
 
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { AtomicFileWriter } from '../../util/fs-atomic.js';
+import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
+import { clip, FileGuard } from '../safe-files.js';
 import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
 import { BytesRef, NdArray, PyTuple, PICKLE, boolListOps, ndarrayValues, pickleBytesOp, unpickle, type PyValue } from './pickle.js';
 
@@ -21,6 +23,16 @@ export interface BinBenchmark {
 export interface BinReadOptions {
   /** Proto field name used in errors. @default 'bin_path' */
   field?: string;
+  /** Confines the file (default: unconfined; file type and size rules still hold). */
+  files?: FileGuard;
+  /** Most pairs the file may hold (images: twice that). @default DEFAULT_READ_LIMITS.maxPairs */
+  maxPairs?: number;
+  signal?: AbortSignal;
+}
+
+/** Opcodes a .bin of `maxPairs` pairs can need: per image a bytes op and a memo op, per label one, plus batching. */
+function maxOpsFor(maxPairs: number): number {
+  return 6 * maxPairs + 10_000;
 }
 
 function invalid(field: string, description: string, cause?: unknown): InvalidArgumentError {
@@ -34,12 +46,13 @@ function toBool(v: PyValue, field: string): boolean {
   throw invalid(field, `issame entries must be booleans, got ${v === null ? 'None' : typeof v}`);
 }
 
-async function interpret(root: PyValue, src: ByteSource, field: string): Promise<BinBenchmark> {
+async function interpret(root: PyValue, src: ByteSource, field: string, maxPairs: number): Promise<BinBenchmark> {
   const items = root instanceof PyTuple ? root.items : Array.isArray(root) ? root : undefined;
   if (!items || items.length !== 2) throw invalid(field, 'not an insightface .bin (expected a pickled pair (images, issame))');
   const [bins, issameValue] = items as [PyValue, PyValue];
   const list = bins instanceof PyTuple ? bins.items : bins;
   if (!Array.isArray(list)) throw invalid(field, 'the first element of the .bin pickle is not a list of images');
+  if (list.length > 2 * maxPairs) throw invalid(field, `${list.length} images: more than 2 x ${maxPairs} pairs (limits.maxEvaluationPairs)`);
   const refs: Array<Uint8Array | BytesRef> = list.map((b, i) => {
     if (b instanceof Uint8Array || b instanceof BytesRef) return b;
     throw invalid(field, `image ${i} is not a bytes object`);
@@ -58,7 +71,9 @@ async function interpret(root: PyValue, src: ByteSource, field: string): Promise
     async image(index: number): Promise<Uint8Array> {
       const r = refs[index];
       if (r === undefined) throw new RangeError(`image ${index} out of range`);
-      return r instanceof Uint8Array ? r : src.readAt(r.offset, r.length);
+      if (r instanceof Uint8Array) return r;
+      if (r.length > MAX_BYTES.image) throw invalid(field, `image ${index} is ${r.length} bytes, over the limit of ${MAX_BYTES.image}`);
+      return src.readAt(r.offset, r.length);
     },
     close: () => src.close(),
   };
@@ -67,20 +82,23 @@ async function interpret(root: PyValue, src: ByteSource, field: string): Promise
 /** Opens a `.bin` for streaming: the pickle is scanned once; image bytes stay on disk until asked for. */
 export async function openBin(path: string, options: BinReadOptions = {}): Promise<BinBenchmark> {
   const field = options.field ?? 'bin_path';
+  const files = options.files ?? new FileGuard(undefined);
+  const maxPairs = options.maxPairs ?? DEFAULT_READ_LIMITS.maxPairs;
+  const handle = await files.openRead(path, { maxBytes: MAX_BYTES.streamed, field, ...(options.signal ? { signal: options.signal } : {}) });
   let src: FileSource;
   try {
-    src = await FileSource.open(path);
+    src = FileSource.fromHandle(handle, (await handle.stat()).size, options.signal);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${field} ${path}`, { cause: error });
-    throw new FailedPreconditionError(`cannot open ${path}: ${(error as Error).message}`, { cause: error });
+    await handle.close();
+    throw error;
   }
   try {
-    const root = await unpickle(src, { lazyBytesThreshold: 256 });
-    return await interpret(root, src, field);
+    const root = await unpickle(src, { lazyBytesThreshold: 256, maxOps: maxOpsFor(maxPairs) });
+    return await interpret(root, src, field, maxPairs);
   } catch (error) {
     await src.close();
-    if (error instanceof InvalidArgumentError) throw error;
-    throw invalid(field, `cannot read ${path} as an insightface .bin: ${(error as Error).message}`, error);
+    if (error instanceof HyperfaceError) throw error;
+    throw invalid(field, `cannot read ${clip(path)} as an insightface .bin: ${clip((error as Error).message)}`, error);
   }
 }
 
@@ -90,7 +108,7 @@ export async function parseBin(bytes: Uint8Array, options: BinReadOptions = {}):
   const src = new BufferSource(bytes);
   let bench: BinBenchmark;
   try {
-    bench = await interpret(await unpickle(src), src, field);
+    bench = await interpret(await unpickle(src), src, field, options.maxPairs ?? DEFAULT_READ_LIMITS.maxPairs);
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw error;
     throw invalid(field, `not an insightface .bin: ${(error as Error).message}`, error);

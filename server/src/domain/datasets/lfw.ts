@@ -2,9 +2,9 @@
 // lines "name n1 n2" and 300 mismatched lines "name1 n1 name2 n2") and the View 1 variants
 // (`pairsDevTrain.txt` / `pairsDevTest.txt`, header "1100"). Headerless files are accepted too.
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
+import { clip, FileGuard } from '../safe-files.js';
 
 export interface LfwImageRef {
   name: string;
@@ -26,9 +26,10 @@ export interface LfwPairs {
   pairsPerFold?: number;
 }
 
-/** Parses pairs.txt text. `field` names the proto field in errors. */
-export function parseLfwPairs(text: string, field = 'lfw.pairs_path'): LfwPairs {
+/** Parses pairs.txt text. `field` names the proto field in errors; at most `maxPairs` pairs. */
+export function parseLfwPairs(text: string, field = 'lfw.pairs_path', maxPairs = DEFAULT_READ_LIMITS.maxPairs): LfwPairs {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  if (lines.length > maxPairs + 1) throw new InvalidArgumentError({ field, description: `${lines.length} lines: more pairs than the limit of ${maxPairs} (limits.maxEvaluationPairs)` });
   const result: LfwPairs = { pairs: [] };
   let start = 0;
   const first = lines[0]?.split(/\s+/) ?? [];
@@ -43,7 +44,7 @@ export function parseLfwPairs(text: string, field = 'lfw.pairs_path'): LfwPairs 
     start = 1;
   }
   const num = (t: string, line: number): number => {
-    if (!/^\d+$/.test(t)) throw new InvalidArgumentError({ field, description: `line ${line}: image number "${t}" is not an integer` });
+    if (!/^\d{1,9}$/.test(t)) throw new InvalidArgumentError({ field, description: `line ${line}: image number "${clip(t, 40)}" is not an integer` });
     return Number(t);
   };
   for (let i = start; i < lines.length; i++) {
@@ -64,21 +65,29 @@ export function parseLfwPairs(text: string, field = 'lfw.pairs_path'): LfwPairs 
     }
   }
   if (result.pairs.length === 0) throw new InvalidArgumentError({ field, description: 'no pairs in the file' });
+  if (result.pairs.length > maxPairs) throw new InvalidArgumentError({ field, description: `${result.pairs.length} pairs, over the limit of ${maxPairs} (limits.maxEvaluationPairs)` });
   return result;
 }
 
-export async function readLfwPairs(path: string, field = 'lfw.pairs_path'): Promise<LfwPairs> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${field} ${path}`, { cause: error });
-    throw error;
-  }
-  return parseLfwPairs(text, field);
+export interface LfwReadOptions {
+  field?: string;
+  /** Confines the file (default: unconfined; file type and size rules still hold). */
+  files?: FileGuard;
+  maxPairs?: number;
+  signal?: AbortSignal;
 }
 
-/** `<dir>/<name>/<name>_<NNNN>.jpg`. */
-export function lfwImagePath(imageDir: string, ref: LfwImageRef, ext = 'jpg'): string {
-  return join(imageDir, ref.name, `${ref.name}_${String(ref.number).padStart(4, '0')}.${ext}`);
+export async function readLfwPairs(path: string, options: LfwReadOptions = {}): Promise<LfwPairs> {
+  const field = options.field ?? 'lfw.pairs_path';
+  const files = options.files ?? new FileGuard(undefined);
+  const bytes = await files.read(path, { maxBytes: MAX_BYTES.text, field, ...(options.signal ? { signal: options.signal } : {}) });
+  return parseLfwPairs(bytes.toString('utf8'), field, options.maxPairs);
+}
+
+/**
+ * `<dir>/<name>/<name>_<NNNN>.jpg`. The name comes from the file: a name that would climb out of
+ * `imageDir` (`..`, `/`) is refused (PERMISSION_DENIED) when a guard is given.
+ */
+export function lfwImagePath(imageDir: string, ref: LfwImageRef, ext = 'jpg', files = new FileGuard(undefined), field = 'lfw.pairs_path'): string {
+  return files.join(imageDir, `${ref.name}/${ref.name}_${String(ref.number).padStart(4, '0')}.${ext}`, field);
 }

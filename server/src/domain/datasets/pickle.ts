@@ -74,6 +74,8 @@ type StackItem = PyValue | typeof MARK;
 export interface UnpickleOptions {
   /** Bytes payloads at least this long become BytesRef instead of being copied (default: never). */
   lazyBytesThreshold?: number;
+  /** Most opcodes run (each makes at most one value): bounds memory whatever counts the file claims. */
+  maxOps?: number;
 }
 
 const NUMPY_RECONSTRUCT = new Set(['numpy.core.multiarray._reconstruct', 'numpy._core.multiarray._reconstruct']);
@@ -133,6 +135,8 @@ function describe(v: StackItem | undefined): string {
 export async function unpickle(source: ByteSource | Uint8Array, options: UnpickleOptions = {}): Promise<PyValue> {
   const src = source instanceof Uint8Array ? new BufferSource(source) : source;
   const lazy = options.lazyBytesThreshold ?? Infinity;
+  const maxOps = options.maxOps ?? Infinity;
+  let ops = 0;
   const stack: StackItem[] = [];
   const memo = new Map<number, PyValue>();
   const pop = (): StackItem => {
@@ -257,6 +261,7 @@ export async function unpickle(source: ByteSource | Uint8Array, options: Unpickl
   };
 
   for (;;) {
+    if (++ops > maxOps) throw new PickleError(`more than ${maxOps} pickle opcodes: too many values`);
     const op = (await src.read(1))[0]!;
     switch (op) {
       case 0x80: // PROTO

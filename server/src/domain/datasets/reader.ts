@@ -1,12 +1,15 @@
 // Dataset readers for evaluation: ImageFolder or insightface RecordIO, with or without our
 // manifest.jsonl (without one: ImageFolder is scanned, RecordIO is read through record 0 / idx).
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FailedPreconditionError, NotFoundError } from '../../errors.js';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
+import { clip, FileGuard } from '../safe-files.js';
 import { isTempName } from '../../util/fs-atomic.js';
-import { compareRows, readManifest, type ManifestRow } from './manifest.js';
-import { RecordFile, parseIdx, unpackIR } from './recordio.js';
+import { FileSource } from './byte-source.js';
+import { compareRows, MANIFEST_FILE, parseManifest, type ManifestRow } from './manifest.js';
+import { RecordFile, parseIdx, unpackIR, IR_HEADER_SIZE } from './recordio.js';
 import { RECORDIO_FILES, type DatasetFormat } from './writer.js';
 
 export interface DatasetEntry {
@@ -44,9 +47,25 @@ export interface DatasetReaderOptions {
   maxSamplesPerIdentity?: number;
   /** Field name for errors. @default 'dataset_path' */
   field?: string;
+  /** Confines every file the dataset names (default: unconfined; file type and size rules still hold). */
+  files?: FileGuard;
+  /** Most images the dataset may list. @default DEFAULT_READ_LIMITS.maxSamples */
+  maxSamples?: number;
+  signal?: AbortSignal;
 }
 
-const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> => lstat(p).then(() => true, () => false);
+
+/** Lines in a text buffer: bounds what parsing it could allocate, before parsing. */
+function lineCount(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
+  return n + 1;
+}
+
+function tooMany(field: string, what: string, n: number | string, max: number): InvalidArgumentError {
+  return new InvalidArgumentError({ field, description: `${what} ${n} images, over the limit of ${max} (limits.maxDatasetSamples)` });
+}
 
 function select(entries: DatasetEntry[], options: DatasetReaderOptions): DatasetEntry[] {
   entries.sort(compareRows);
@@ -73,7 +92,7 @@ function fromRow(r: ManifestRow): DatasetEntry {
   return e;
 }
 
-async function scanImageFolder(root: string): Promise<DatasetEntry[]> {
+async function scanImageFolder(root: string, maxSamples: number, field: string): Promise<DatasetEntry[]> {
   const dirs = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
   const numeric = dirs.every((d) => /^\d+$/.test(d));
   dirs.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
@@ -82,30 +101,42 @@ async function scanImageFolder(root: string): Promise<DatasetEntry[]> {
     const files = (await readdir(join(root, dir))).filter((f) => !isTempName(f) && /\.(png|jpe?g|webp|bmp)$/i.test(f)).sort();
     const identity = numeric ? Number(dir) : i;
     files.forEach((f, k) => entries.push({ identity, sample: k, file: `${dir}/${f}` }));
+    if (entries.length > maxSamples) throw tooMany(field, 'the image folders hold more than', maxSamples, maxSamples);
   }
   return entries;
 }
 
-async function scanRecordIO(root: string, rec: RecordFile): Promise<DatasetEntry[]> {
-  const idx = parseIdx(await readFile(join(root, RECORDIO_FILES.idx), 'utf8'));
+async function scanRecordIO(root: string, rec: RecordFile, ctx: { files: FileGuard; maxSamples: number; field: string; signal?: AbortSignal }): Promise<DatasetEntry[]> {
+  const { field, maxSamples } = ctx;
+  const idxText = await ctx.files.read(join(root, RECORDIO_FILES.idx), { maxBytes: MAX_BYTES.text, field, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  // idx lists the images, one record per identity and record 0.
+  if (lineCount(idxText) > 2 * maxSamples + 2) throw tooMany(field, 'train.idx lists more than', maxSamples, maxSamples);
+  const idx = parseIdx(idxText.toString('utf8'));
   const off0 = idx.get(0);
   let keys: number[];
   if (off0 !== undefined) {
-    const { header } = unpackIR(await rec.read(off0));
+    const { header } = unpackIR(await readRecord(rec, off0));
     if (header.flag > 0 && header.label instanceof Float32Array) {
-      const end = Math.trunc(header.label[0]!);
+      // insightface header: label[0] = 1 + number of images. A file controls it: bound it by what
+      // the idx really lists and by the configured limit before allocating anything.
+      const end = header.label[0]!;
+      if (!Number.isInteger(end) || end < 1) throw new InvalidArgumentError({ field, description: `RecordIO header record 0 has label ${end}, not 1 + the number of images` });
+      if (end - 1 > maxSamples) throw tooMany(field, 'the RecordIO header claims', end - 1, maxSamples);
+      if (end - 1 > idx.size) throw new InvalidArgumentError({ field, description: `the RecordIO header claims ${end - 1} images, train.idx lists ${idx.size} records` });
       keys = [];
       for (let k = 1; k < end; k++) keys.push(k);
     } else keys = [...idx.keys()].sort((a, b) => a - b);
   } else keys = [...idx.keys()].sort((a, b) => a - b);
+  if (keys.length > maxSamples) throw tooMany(field, 'train.idx lists', keys.length, maxSamples);
   const counts = new Map<number, number>();
   const entries: DatasetEntry[] = [];
   for (const key of keys) {
     const offset = idx.get(key);
     if (offset === undefined) continue;
-    const { header } = unpackIR(await rec.read(offset));
+    const { header } = unpackIR(await readRecord(rec, offset));
     const label = typeof header.label === 'number' ? header.label : (header.label[0] ?? 0);
     const identity = Math.trunc(label);
+    if (!Number.isSafeInteger(identity)) throw new InvalidArgumentError({ field, description: `record ${key} has label ${label}, not an identity` });
     const sample = counts.get(identity) ?? 0;
     counts.set(identity, sample + 1);
     entries.push({ identity, sample, file: RECORDIO_FILES.rec, offset });
@@ -113,47 +144,73 @@ async function scanRecordIO(root: string, rec: RecordFile): Promise<DatasetEntry
   return entries;
 }
 
+/** One record, at most an encoded image's size (a file controls the length field). */
+async function readRecord(rec: RecordFile, offset: number): Promise<Uint8Array> {
+  const len = await rec.recordLength(offset);
+  if (len !== undefined && len > MAX_BYTES.image + IR_HEADER_SIZE + 4096) throw new Error(`record at ${offset} is ${len} bytes, over the image limit of ${MAX_BYTES.image}`);
+  return rec.read(offset);
+}
+
+/** Anything a malformed dataset file makes the parsers throw is the caller's INVALID_ARGUMENT. */
+function asInvalid(error: unknown, field: string, root: string): Error {
+  if (error instanceof HyperfaceError) return error;
+  return new InvalidArgumentError({ field, description: `${clip(root)} is not a readable dataset: ${clip((error as Error).message ?? String(error))}` }, { cause: error });
+}
+
 export async function openDatasetReader(root: string, options: DatasetReaderOptions = {}): Promise<DatasetReader> {
   const field = options.field ?? 'dataset_path';
-  if (!(await exists(root))) throw new NotFoundError(`${field} ${root}`);
-  const manifest = await readManifest(root);
+  const files = options.files ?? new FileGuard(undefined);
+  const maxSamples = options.maxSamples ?? DEFAULT_READ_LIMITS.maxSamples;
+  const signal = options.signal;
+  const sig = signal ? { signal } : {};
+  const st = await stat(await files.real(root, field)).catch((error: unknown) => {
+    throw error instanceof HyperfaceError ? error : new NotFoundError(`${field} ${clip(root)}`, { cause: error });
+  });
+  if (!st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(root)} is not a folder` });
+  let manifestRows: ManifestRow[] = [];
+  if (await exists(join(root, MANIFEST_FILE))) {
+    const text = await files.read(join(root, MANIFEST_FILE), { maxBytes: MAX_BYTES.text, field, ...sig });
+    if (lineCount(text) > maxSamples + 1) throw tooMany(field, 'manifest.jsonl lists more than', maxSamples, maxSamples);
+    manifestRows = parseManifest(text.toString('utf8')).rows;
+  }
   const isRecordIO = await exists(join(root, RECORDIO_FILES.rec));
   const format: DatasetFormat = isRecordIO ? 'recordio' : 'imagefolder';
   let rec: RecordFile | undefined;
   let all: DatasetEntry[];
-  if (isRecordIO) {
-    rec = await RecordFile.open(join(root, RECORDIO_FILES.rec));
-    if (manifest.rows.length > 0) all = manifest.rows.filter((r) => typeof r.offset === 'number').map(fromRow);
-    else if (await exists(join(root, RECORDIO_FILES.idx))) all = await scanRecordIO(root, rec);
-    else {
-      await rec.close();
-      throw new FailedPreconditionError(`${root}: train.rec without train.idx or manifest.jsonl`);
+  try {
+    if (isRecordIO) {
+      const handle = await files.openRead(join(root, RECORDIO_FILES.rec), { maxBytes: MAX_BYTES.streamed, field, ...sig });
+      rec = RecordFile.fromSource(FileSource.fromHandle(handle, (await handle.stat()).size, signal));
+      if (manifestRows.length > 0) all = manifestRows.filter((r) => typeof r.offset === 'number').map(fromRow);
+      else if (await exists(join(root, RECORDIO_FILES.idx))) all = await scanRecordIO(root, rec, { files, maxSamples, field, ...sig });
+      else throw new FailedPreconditionError(`${clip(root)}: train.rec without train.idx or manifest.jsonl`);
+    } else {
+      all = manifestRows.length > 0 ? manifestRows.map(fromRow) : await scanImageFolder(root, maxSamples, field);
     }
-  } else {
-    all = manifest.rows.length > 0 ? manifest.rows.map(fromRow) : await scanImageFolder(root);
-  }
-  if (all.length === 0) {
+    if (all.length === 0) throw new FailedPreconditionError(`${field} ${clip(root)} holds no images`);
+  } catch (error) {
     await rec?.close();
-    throw new FailedPreconditionError(`${field} ${root} holds no images`);
+    throw asInvalid(error, field, root);
   }
   const entries = select(all, options);
   const identities = [...new Set(entries.map((e) => e.identity))];
   const read = async (e: DatasetEntry): Promise<Uint8Array> => {
     if (rec) {
       if (e.offset === undefined) throw new FailedPreconditionError(`RecordIO entry ${e.identity}/${e.sample} has no offset`);
-      return unpackIR(await rec.read(e.offset)).payload;
+      try {
+        return unpackIR(await readRecord(rec, e.offset)).payload;
+      } catch (error) {
+        throw asInvalid(error, field, `${root} (identity ${e.identity}, sample ${e.sample})`);
+      }
     }
-    try {
-      return new Uint8Array(await readFile(join(root, e.file)));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${join(root, e.file)} (listed in the manifest)`, { cause: error });
-      throw error;
-    }
+    const path = files.join(root, e.file, `${field} manifest file`);
+    const buf = await files.read(path, { maxBytes: MAX_BYTES.image, field, ...sig });
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   };
   return {
     root,
     format,
-    hasManifest: manifest.rows.length > 0,
+    hasManifest: manifestRows.length > 0,
     entries,
     identities,
     read,

@@ -91,6 +91,10 @@ export class RecordFile {
   static async open(path: string): Promise<RecordFile> {
     return new RecordFile(await FileSource.open(path));
   }
+  /** Over a source opened through FileGuard (request-controlled files). */
+  static fromSource(src: FileSource): RecordFile {
+    return new RecordFile(src);
+  }
   get size(): number {
     return this.src.size;
   }

@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { encodeNpy } from '@hyperface/sdk/npy';
-import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../../errors.js';
+import { PathPolicy } from '../paths.js';
 import type { FaceBatch } from '../../runtime/models/types.js';
 import { writeBin } from '../datasets/insightface-bin.js';
 import { openDatasetWriter } from '../datasets/writer.js';
-import { evaluateDataset, evaluateVerification, mirrorBatch, type AlignedEmbedder, type EvaluationProgress } from './evaluate.js';
+import { evaluateDataset } from './dataset.js';
+import { mirrorBatch, type AlignedEmbedder, type EvaluationProgress } from './embedding.js';
+import { evaluateVerification } from './verification.js';
 import { evaluatePairs } from './protocol.js';
 import { Rng } from './rng.js';
 
@@ -46,8 +49,10 @@ async function face(id: number, sample: number, noise = 30, format: 'png' | 'jpg
 /** Cell-mean features (generator: 4x4 grid; judge: 2x2 grid). Deterministic, mirror-sensitive. */
 class CellEmbedder implements AlignedEmbedder {
   calls: Array<string | undefined> = [];
-  async embedAligned(recognizer: string | undefined, batch: FaceBatch): Promise<Float32Array> {
+  rawAsked: boolean[] = [];
+  async embedAligned(recognizer: string | undefined, batch: FaceBatch, opts?: { raw?: boolean }): Promise<Float32Array> {
     this.calls.push(recognizer);
+    this.rawAsked.push(opts?.raw === true);
     const g = recognizer === 'judge' ? 2 : 4;
     const dim = g * g * 3;
     const out = new Float32Array(batch.count * dim);
@@ -127,15 +132,17 @@ void test('verification from a .bin: embeds with flip, insightface protocol, rep
   const embedder = new CellEmbedder();
   const events: EvaluationProgress[] = [];
   const reportDir = join(dir, 'report-bin');
-  const out = await evaluateVerification({ kind: 'bin', path: 'synth.bin' }, { embedder, dataRoot: dir }, { recognizer: 'gen', reportDir, batchSize: 16, onProgress: (p) => events.push(p) });
-  assert.equal(out.name, 'synth');
-  assert.equal(out.metrics.pairs, PAIRS);
+  const out = await evaluateVerification({ kind: 'bin', path: 'synth.bin' }, { embedder, paths: new PathPolicy(dir) }, { recognizer: 'gen', reportDir, batchSize: 16, onProgress: (p) => events.push(p) });
+  assert.equal(out.result.name, 'synth');
+  assert.equal(out.result.pairs, PAIRS);
   assert.ok(out.result.accuracy_mean > 0.9, `accuracy ${out.result.accuracy_mean}`);
   const json = JSON.parse(out.json) as Record<string, unknown>;
   for (const k of ['accuracy_mean', 'accuracy_std', 'best_threshold', 'eer', 'auc', 'tar_at_far']) assert.ok(k in json, k);
   assert.deepEqual(Object.keys(json.tar_at_far as object), ['1e-1']); // 20 impostors allow only FAR 1e-1
   assert.equal(embedder.calls.length, 2 * Math.ceil((2 * PAIRS) / 16)); // plain + mirrored per batch
   assert.ok(embedder.calls.every((c) => c === 'gen'));
+  // Raw rows: the flip test adds image + mirror before normalising, as insightface does.
+  assert.ok(embedder.rawAsked.every(Boolean));
   const embeds = events.filter((e) => e.phase === 'embed');
   assert.deepEqual(embeds.at(-1), { done: 2 * PAIRS, total: 2 * PAIRS, phase: 'embed' });
   assert.deepEqual(JSON.parse(readFileSync(join(reportDir, 'result.json'), 'utf8')), JSON.parse(out.json));
@@ -167,14 +174,14 @@ void test('verification from npy, inline embeddings and LFW pairs agree with the
   writeFileSync(join(dir, 'e.npy'), encodeNpy({ dtype: 'float32', shape: [2 * P, dim], data: e }));
   writeFileSync(join(dir, 'l.npy'), encodeNpy({ dtype: 'bool', shape: [P], data: Uint8Array.from(labels, Number) }));
   const expected = evaluatePairs(e, dim, labels);
-  const npy = await evaluateVerification({ kind: 'npy', embeddingsPath: 'e.npy', issamePath: 'l.npy' }, { dataRoot: dir });
-  assert.equal(npy.name, 'e');
-  assert.deepEqual(npy.metrics.fold_accuracies, expected.fold_accuracies);
+  const npy = await evaluateVerification({ kind: 'npy', embeddingsPath: 'e.npy', issamePath: 'l.npy' }, { paths: new PathPolicy(dir) });
+  assert.equal(npy.result.name, 'e');
+  assert.deepEqual(npy.result.fold_accuracies, expected.fold_accuracies);
   const inline = await evaluateVerification({ kind: 'embeddings', embeddings: e, dim, issame: labels }, {});
   assert.equal(inline.json, npy.json.replace(/"name":"e"/, '"name":"embeddings"').replace(/"source":"[^"]*"/, '"source":"inline"'));
   await assert.rejects(evaluateVerification({ kind: 'embeddings', embeddings: e, dim, issame: labels.slice(1) }, {}), InvalidArgumentError);
-  await assert.rejects(evaluateVerification({ kind: 'npy', embeddingsPath: 'missing.npy', issamePath: 'l.npy' }, { dataRoot: dir }), NotFoundError);
-  await assert.rejects(evaluateVerification({ kind: 'bin', path: '../../etc/passwd' }, { dataRoot: dir }), (err: unknown) => err instanceof InvalidArgumentError && err.violations[0]?.field === 'bin_path');
+  await assert.rejects(evaluateVerification({ kind: 'npy', embeddingsPath: 'missing.npy', issamePath: 'l.npy' }, { paths: new PathPolicy(dir) }), NotFoundError);
+  await assert.rejects(evaluateVerification({ kind: 'bin', path: '../../etc/passwd' }, { paths: new PathPolicy(dir) }), (err: unknown) => err instanceof PermissionDeniedError && err.message.startsWith('bin_path'));
 
   // LFW: 2 folds x 3 matched + 3 mismatched pairs over a folder of <name>/<name>_NNNN.jpg.
   const lfw = join(dir, 'lfw');
@@ -189,14 +196,14 @@ void test('verification from npy, inline embeddings and LFW pairs agree with the
     for (let k = 0; k < 3; k++) lines.push(`${names[k]}\t${1 + f}\t${names[k + 1]}\t3`);
   }
   writeFileSync(join(lfw, 'pairs.txt'), lines.join('\n') + '\n');
-  const out = await evaluateVerification({ kind: 'lfw', pairsPath: 'lfw/pairs.txt', imageDir: 'lfw' }, { embedder: new CellEmbedder(), dataRoot: dir }, { folds: 2 });
-  assert.equal(out.metrics.pairs, 12);
+  const out = await evaluateVerification({ kind: 'lfw', pairsPath: 'lfw/pairs.txt', imageDir: 'lfw' }, { embedder: new CellEmbedder(), paths: new PathPolicy(dir) }, { folds: 2 });
+  assert.equal(out.result.pairs, 12);
   assert.equal(out.result.accuracy_mean, 1);
   await assert.rejects(
-    evaluateVerification({ kind: 'lfw', pairsPath: 'lfw/pairs.txt', imageDir: 'lfw' }, { embedder: new CellEmbedder(), dataRoot: dir }, { detect: true }),
+    evaluateVerification({ kind: 'lfw', pairsPath: 'lfw/pairs.txt', imageDir: 'lfw' }, { embedder: new CellEmbedder(), paths: new PathPolicy(dir) }, { detect: true }),
     FailedPreconditionError,
   );
-  await assert.rejects(evaluateVerification({ kind: 'lfw', pairsPath: 'lfw/pairs.txt', imageDir: 'lfw' }, { dataRoot: dir }), FailedPreconditionError);
+  await assert.rejects(evaluateVerification({ kind: 'lfw', pairsPath: 'lfw/pairs.txt', imageDir: 'lfw' }, { paths: new PathPolicy(dir) }), FailedPreconditionError);
 });
 
 void test('an aborted signal cancels the evaluation', async () => {
@@ -234,7 +241,7 @@ void test('dataset quality: ImageFolder vs RecordIO side by side, judge, report 
   const reportDir = join(dir, 'report-ds');
   const out = await evaluateDataset(
     { path: 'ds-good', comparePath: 'ds-bad' },
-    { embedder, dataRoot: dir, pickJudge: () => 'judge' },
+    { embedder, paths: new PathPolicy(dir), pickJudge: () => 'judge' },
     { recognizer: 'gen', pairs: 500, seed: 1, reportDir, onProgress: (p) => events.push(p) },
   );
   const json = JSON.parse(out.json) as Record<string, unknown>;

@@ -12,6 +12,7 @@ import {
   equalErrorRate,
   farKey,
   kfoldTestRanges,
+  stratifiedOrder,
   rocCurve,
   tarAtFar,
   thresholdGrid,
@@ -120,4 +121,19 @@ void test('ROC, EER, AUC and TAR@FAR on a hand-made case', () => {
   assert.equal(farKey(1e-3), '1e-3');
   assert.equal(farKey(1e-1), '1e-1');
   assert.throws(() => evaluatePairs(new Float32Array(6), 2, [true]), InvalidArgumentError);
+});
+
+void test('stratifiedOrder: class-sorted pairs get both classes in every fold; mixed ones are left alone', () => {
+  const view1 = [...Array<boolean>(20).fill(true), ...Array<boolean>(20).fill(false)];
+  const order = stratifiedOrder(view1, 10);
+  assert.ok(order);
+  assert.deepEqual([...order].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i), 'a permutation');
+  for (const [s, e] of kfoldTestRanges(40, 10)) {
+    const fold = Array.from(order.subarray(s, e), (i) => view1[i]);
+    assert.ok(fold.includes(true) && fold.includes(false), `fold ${s}-${e} mixes the classes`);
+  }
+  assert.deepEqual(Array.from(order.subarray(0, 4)), [0, 1, 20, 21], 'order kept within a class');
+  const view2 = Array.from({ length: 40 }, (_, i) => Math.floor(i / 2) % 2 === 0);
+  assert.equal(stratifiedOrder(view2, 10), undefined);
+  assert.equal(stratifiedOrder(Array<boolean>(40).fill(true), 10), undefined, 'one class overall: nothing to do');
 });

@@ -6,6 +6,9 @@
 // Plus a pooled ROC over all pairs: TAR at fixed FAR, EER and AUC.
 
 import { InvalidArgumentError } from '../../errors.js';
+import { kfoldTestRanges, permuted, stratifiedOrder } from './folds.js';
+
+export { kfoldTestRanges, stratifiedOrder } from './folds.js';
 
 export const DEFAULT_FOLDS = 10;
 /** FARs reported by default (those below 1 / impostor pairs are left out). */
@@ -60,19 +63,6 @@ export function thresholdGrid(step: number, max = 4): Float64Array {
   return out;
 }
 
-/** sklearn KFold(n_splits=k, shuffle=False) test ranges [start, end); the first n % k folds get one extra. */
-export function kfoldTestRanges(n: number, k: number): Array<[number, number]> {
-  if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError({ field: 'folds', description: 'must be a positive integer' });
-  if (k > n) throw new InvalidArgumentError({ field: 'folds', description: `${k} folds need at least ${k} pairs (have ${n})` });
-  const out: Array<[number, number]> = [];
-  let start = 0;
-  for (let f = 0; f < k; f++) {
-    const size = Math.floor(n / k) + (f < n % k ? 1 : 0);
-    out.push([start, start + size]);
-    start += size;
-  }
-  return out;
-}
 
 /** Index of the first element >= t in an ascending array = how many are < t. */
 function countBelow(sorted: Float64Array, t: number): number {
@@ -356,12 +346,15 @@ export function evaluatePairs(
   dim: number,
   issame: ArrayLike<boolean>,
   options: ProtocolOptions & { flipped?: Floats } = {},
-): VerificationMetrics & { distances: Float64Array } {
+): VerificationMetrics & { distances: Float64Array; stratified: boolean } {
   const rows = 2 * issame.length;
   if (embeddings.length !== rows * dim) {
     throw new InvalidArgumentError({ field: 'embeddings', description: `expected ${rows} x ${dim} values for ${issame.length} pairs, got ${embeddings.length}` });
   }
   const normalized = options.flipped ? fuseFlip(embeddings, options.flipped, rows, dim) : l2normalizeRows(embeddings, rows, dim);
   const distances = pairSquaredDistances(normalized, issame.length, dim);
-  return { ...verificationMetrics(distances, issame, options), distances };
+  // Class-sorted pairs (LFW View 1) would leave every contiguous fold with one class: stratify.
+  const order = stratifiedOrder(issame, options.folds ?? DEFAULT_FOLDS);
+  const metrics = order ? verificationMetrics(permuted(distances, order), permuted(Array.from(issame), order), options) : verificationMetrics(distances, issame, options);
+  return { ...metrics, distances, stratified: order !== undefined };
 }

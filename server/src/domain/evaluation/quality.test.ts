@@ -77,3 +77,29 @@ void test('histogram and robust outliers', () => {
   assert.deepEqual(robustLowOutliers([0.9999, 0.9999, 0.99991, 0.9998].map((value, id) => ({ id, value }))), []);
   assert.deepEqual(robustLowOutliers([0.9, 0.9, 0.9, 0.9, 0.5].map((value, id) => ({ id, value }))), [4]);
 });
+
+void test('nearest impostor is on the scale of identity consistency: per sample, cosine to the nearest other target', () => {
+  const dim = 16;
+  const { identity, emb, centres } = clusters(6, 5, dim, 1.2, 9);
+  const unit = (v: ArrayLike<number>): number[] => {
+    const n = Math.hypot(...Array.from(v));
+    return Array.from(v, (x) => x / n);
+  };
+  const cos = (a: number[], b: number[]): number => a.reduce((s, x, j) => s + x * b[j]!, 0);
+  const rows = identity.map((_, r) => unit(emb.subarray(r * dim, (r + 1) * dim)));
+  const bruteForce = (target: (id: number) => number[]): number => {
+    const ids = [...new Set(identity)];
+    const per = rows.map((x, r) => Math.max(...ids.filter((id) => id !== identity[r]).map((id) => cos(x, target(id)))));
+    return per.reduce((a, b) => a + b, 0) / per.length;
+  };
+  // With references: consistency is sample-to-reference, so separation is sample-to-other-reference.
+  const withRefs = datasetQuality({ identity, embeddings: emb, dim, reference: (id) => centres.subarray(id * dim, (id + 1) * dim) });
+  assert.ok(Math.abs(withRefs.nearest_impostor_mean - bruteForce((id) => unit(centres.subarray(id * dim, (id + 1) * dim)))) < 1e-9);
+  // Without: sample-to-centroid for both.
+  const centroid = (id: number): number[] => unit(rows.filter((_, r) => identity[r] === id).reduce((a, x) => a.map((v, j) => v + x[j]!), new Array<number>(dim).fill(0)));
+  const plain = datasetQuality({ identity, embeddings: emb, dim });
+  assert.equal(plain.reference_source, 'centroid');
+  assert.ok(Math.abs(plain.nearest_impostor_mean - bruteForce(centroid)) < 1e-9, `${plain.nearest_impostor_mean} vs ${bruteForce(centroid)}`);
+  // Both are sample-level, so consistency minus separation is a margin (positive for these clusters).
+  assert.ok(withRefs.identity_consistency_mean > withRefs.nearest_impostor_mean);
+});

@@ -90,8 +90,12 @@ export interface IdentityQuality {
   consistency: number;
   /** Mean leave-one-out centroid cosine (NaN with a single sample). */
   centroid_consistency: number;
-  /** Cosine between its centroid and the nearest other identity's centroid. */
+  /**
+   * Mean over its samples of the cosine to the nearest other identity's target (reference or
+   * centroid, as for consistency): the same sample-level scale as `consistency`.
+   */
   nearest_impostor: number;
+  /** The identity whose centroid is nearest. */
   nearest_identity: number;
 }
 
@@ -175,6 +179,30 @@ function downsample(points: RocPoint[], max = 400): RocPoint[] {
   return out;
 }
 
+/** Identities searched for a sample's nearest impostor: those whose centroids are nearest its own. */
+const IMPOSTOR_CANDIDATES = 16;
+
+/** For each centroid, the `k` nearest other centroids (by cosine, nearest first) and the nearest one. */
+function nearestCentroids(cents: Float64Array, C: number, dim: number, k: number): { candidates: number[][]; nearestId: Int32Array } {
+  const top: Array<Array<{ d: number; s: number }>> = Array.from({ length: C }, () => []);
+  const push = (c: number, d: number, sim: number): void => {
+    const t = top[c]!;
+    if (t.length === k && sim <= t[k - 1]!.s) return;
+    let i = t.length;
+    while (i > 0 && t[i - 1]!.s < sim) i--;
+    t.splice(i, 0, { d, s: sim });
+    if (t.length > k) t.pop();
+  };
+  for (let c = 0; c < C; c++) {
+    for (let d = c + 1; d < C; d++) {
+      const sim = dot(cents, c * dim, cents, d * dim, dim);
+      push(c, d, sim);
+      push(d, c, sim);
+    }
+  }
+  return { candidates: top.map((t) => t.map((x) => x.d)), nearestId: Int32Array.from(top, (t) => t[0]?.d ?? -1) };
+}
+
 export function datasetQuality(input: EmbeddedSamples, options: QualityOptions = {}): QualityStats {
   const { dim } = input;
   const rows = input.identity.length;
@@ -230,22 +258,26 @@ export function datasetQuality(input: EmbeddedSamples, options: QualityOptions =
     }
   });
   if (source === 'centroid') refCos.set(looCos);
-  // Separation: nearest other centroid.
-  const nearest = new Float64Array(C).fill(NaN);
-  const nearestId = new Int32Array(C).fill(-1);
-  for (let c = 0; c < C; c++) {
-    for (let d = c + 1; d < C; d++) {
-      const s = dot(cents, c * dim, cents, d * dim, dim);
-      if (!(s <= nearest[c]!)) {
-        nearest[c] = s;
-        nearestId[c] = ids[d]!;
+  // Separation on the same scale as consistency: per sample, the cosine to the nearest *other*
+  // identity's target (its reference when consistency uses references, else its centroid).
+  const targets = new Float64Array(C * dim);
+  ids.forEach((_, c) => {
+    const r0 = refs[c];
+    if (source === 'reference' && r0 && r0.length === dim) targets.set(normalizeRows(Float64Array.from(r0), 1, dim), c * dim);
+    else targets.set(cents.subarray(c * dim, (c + 1) * dim), c * dim);
+  });
+  const { candidates, nearestId } = nearestCentroids(cents, C, dim, IMPOSTOR_CANDIDATES);
+  const sampleImpostor = new Float64Array(rows).fill(NaN);
+  ids.forEach((id, c) => {
+    for (const r of groups.get(id)!) {
+      let best = NaN;
+      for (const d of candidates[c]!) {
+        const v = dot(emb, r * dim, targets, d * dim, dim);
+        if (!(v <= best)) best = v;
       }
-      if (!(s <= nearest[d]!)) {
-        nearest[d] = s;
-        nearestId[d] = ids[c]!;
-      }
+      sampleImpostor[r] = best;
     }
-  }
+  });
   const finiteMean = (xs: ArrayLike<number>): number => mean(Array.from(xs).filter(Number.isFinite));
   const per: IdentityQuality[] = ids.map((id, c) => {
     const g = groups.get(id)!;
@@ -254,8 +286,8 @@ export function datasetQuality(input: EmbeddedSamples, options: QualityOptions =
       samples: g.length,
       consistency: finiteMean(g.map((r) => refCos[r]!)),
       centroid_consistency: finiteMean(g.map((r) => looCos[r]!)),
-      nearest_impostor: nearest[c]!,
-      nearest_identity: nearestId[c]!,
+      nearest_impostor: finiteMean(g.map((r) => sampleImpostor[r]!)),
+      nearest_identity: nearestId[c]! >= 0 ? ids[nearestId[c]!]! : -1,
     };
   });
   // Verification on seeded pairs.
@@ -279,7 +311,7 @@ export function datasetQuality(input: EmbeddedSamples, options: QualityOptions =
     reference_source: source,
     identity_consistency_mean: finiteMean(refCos),
     centroid_consistency_mean: finiteMean(looCos),
-    nearest_impostor_mean: finiteMean(nearest),
+    nearest_impostor_mean: finiteMean(sampleImpostor),
     verification_eer: eer,
     genuine_mean: mean(gen),
     impostor_mean: mean(imp),
@@ -291,7 +323,7 @@ export function datasetQuality(input: EmbeddedSamples, options: QualityOptions =
     histograms: {
       consistency: histogram(refCos),
       centroid: histogram(looCos),
-      nearest_impostor: histogram(nearest),
+      nearest_impostor: histogram(sampleImpostor),
       genuine: histogram(gen),
       impostor: histogram(imp),
     },

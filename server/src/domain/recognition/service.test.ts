@@ -74,3 +74,25 @@ void test('embed(): aligned raw crop through the pool, flip TTA, cancellation an
   await assert.rejects(svc.embedAligned('nope', { data: crop(1), count: 1, size: S }), NotFoundError);
   await assert.rejects(svc.embedAligned(undefined, { data: crop(1), count: 2, size: S }), { code: 'INVALID_ARGUMENT' });
 });
+
+void test('flip fuses as insightface: the raw outputs of a crop and its mirror are added, then normalised', async () => {
+  const svc = new RecognitionService(models, pool, { maxBatch: 8, maxDelayMs: 1 });
+  const direct = models.recognizer('tiny');
+  const data = crop(3);
+  const mirrored = new Uint8Array(data.length);
+  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) for (let c = 0; c < 3; c++) mirrored[(y * S + (S - 1 - x)) * 3 + c] = data[(y * S + x) * 3 + c]!;
+  const a = await direct.embed({ data, count: 1, size: S }, { raw: true });
+  const b = await direct.embed({ data: mirrored, count: 1, size: S }, { raw: true });
+  const norm = (v: ArrayLike<number>): number => Math.hypot(...Array.from(v));
+  // The two raw outputs differ in length, so the two ways of fusing give different answers.
+  assert.ok(Math.abs(norm(a) - norm(b)) > 0.05 * Math.max(norm(a), norm(b)), `raw norms ${norm(a)} and ${norm(b)}`);
+  const sum = Array.from(a, (v, j) => v + b[j]!);
+  const expected = sum.map((v) => v / norm(sum));
+  const fused = await svc.embedAligned(undefined, { data, count: 1, size: S }, { flip: true });
+  fused.forEach((v, j) => assert.ok(Math.abs(v - expected[j]!) < 1e-5, `component ${j}: ${v} vs ${expected[j]}`));
+  const viaEmbed = await svc.embed({ image: { raw: { width: S, height: S, channels: 3, data } }, aligned: true, largestFace: false, flip: true });
+  viaEmbed.faces[0]!.embedding.forEach((v, j) => assert.ok(Math.abs(v - expected[j]!) < 1e-5));
+  // raw rows come through the batcher unnormalised.
+  const rawRows = await svc.embedAligned(undefined, { data, count: 1, size: S }, { raw: true });
+  assert.ok(Math.abs(norm(rawRows) - norm(a)) < 1e-3 * norm(a));
+});

@@ -76,6 +76,8 @@ class Batcher {
     private readonly maxDelayMs: number,
     private readonly stats: BatchingStats,
     private readonly instrument?: BatchInstrument,
+    /** Raw (unnormalised) outputs: requests for raw and normalised rows are batched apart. */
+    private readonly raw = false,
   ) {}
 
   submit(batch: FaceBatch, signal: AbortSignal | undefined): Promise<Float32Array> {
@@ -156,7 +158,7 @@ class Batcher {
     this.stats.recentBatchSizes.push(count);
     if (this.stats.recentBatchSizes.length > 64) this.stats.recentBatchSizes.shift();
     try {
-      const call = (): Promise<Float32Array> => this.recognizer.embed({ data, count, size });
+      const call = (): Promise<Float32Array> => this.recognizer.embed({ data, count, size }, this.raw ? { raw: true } : undefined);
       const info = this.recognizer.info;
       const out = this.instrument ? await this.instrument({ model: info.name, provider: info.provider, size: count }, call) : await call();
       const dim = this.recognizer.info.dim;
@@ -192,7 +194,7 @@ function mirror(batch: FaceBatch): Uint8Array {
   return out;
 }
 
-/** Adds the embeddings of N originals and their N mirrors ([2N, dim]) pairwise and L2-normalises. */
+/** Adds the raw embeddings of N originals and their N mirrors ([2N, dim]) pairwise and L2-normalises (insightface's flip test). */
 function combineFlip(both: Float32Array, count: number, dim: number): Float32Array {
   const out = new Float32Array(count * dim);
   for (let r = 0; r < count; r++) {
@@ -259,7 +261,7 @@ export class RecognitionService {
       if (item.flip) data.set(f.flipped ?? mirror({ data: f.crop, count: 1, size }), (n + i) * size * size * 3);
     });
     const dim = rec.info.dim;
-    let emb = await this.submit(rec, { data, count: n * copies, size }, options.signal);
+    let emb = await this.submit(rec, { data, count: n * copies, size }, options.signal, item.flip);
     if (item.flip) emb = combineFlip(emb, n, dim);
     return {
       model: rec.info.name,
@@ -270,29 +272,30 @@ export class RecognitionService {
 
   /**
    * Embeds already-aligned crops (uint8 RGB HWC, any square size: the recognizer resizes) through
-   * the same dynamic batching as embed(). `flip` adds each crop's mirror and L2-normalises the sum.
+   * the same dynamic batching as embed(). `flip` adds the raw embeddings of each crop and its mirror,
+   * then L2-normalises (as insightface). `raw`: rows before normalisation, where the backend has them.
    * Returns [count, dim].
    */
-  async embedAligned(recognizer: string | undefined, batch: FaceBatch, options: { signal?: AbortSignal; flip?: boolean } = {}): Promise<Float32Array> {
+  async embedAligned(recognizer: string | undefined, batch: FaceBatch, options: { signal?: AbortSignal; flip?: boolean; raw?: boolean } = {}): Promise<Float32Array> {
     throwIfAborted(options.signal);
     const rec = this.models.recognizer(recognizer);
     if (batch.count === 0) return new Float32Array(0);
     if (batch.data.length !== batch.count * batch.size * batch.size * 3) {
       throw new InvalidArgumentError({ field: 'batch.data', description: `expected ${batch.count * batch.size * batch.size * 3} bytes, got ${batch.data.length}` });
     }
-    if (!options.flip) return this.submit(rec, batch, options.signal);
+    if (!options.flip) return this.submit(rec, batch, options.signal, options.raw);
     const both = new Uint8Array(batch.data.length * 2);
     both.set(batch.data);
     both.set(mirror(batch), batch.data.length);
-    const emb = await this.submit(rec, { data: both, count: batch.count * 2, size: batch.size }, options.signal);
+    const emb = await this.submit(rec, { data: both, count: batch.count * 2, size: batch.size }, options.signal, true);
     return combineFlip(emb, batch.count, rec.info.dim);
   }
 
-  private submit(rec: Recognizer, batch: FaceBatch, signal: AbortSignal | undefined): Promise<Float32Array> {
-    const key = `${rec.info.name}\u0000${batch.size}`;
+  private submit(rec: Recognizer, batch: FaceBatch, signal: AbortSignal | undefined, raw = false): Promise<Float32Array> {
+    const key = `${rec.info.name}\u0000${batch.size}\u0000${raw ? 'raw' : 'unit'}`;
     let b = this.batchers.get(key);
     if (!b) {
-      b = new Batcher(rec, this.maxBatch, this.maxDelayMs, this.batchStats, this.instrument);
+      b = new Batcher(rec, this.maxBatch, this.maxDelayMs, this.batchStats, this.instrument, raw);
       this.batchers.set(key, b);
     }
     return b.submit(batch, signal).catch((error: unknown) => {

@@ -238,7 +238,7 @@ class KServeRecognizer implements Recognizer {
       }
       out.set(values, start * this.info.dim);
     }
-    return l2NormalizeRows(out, this.info.dim);
+    return options?.raw ? out : l2NormalizeRows(out, this.info.dim);
   }
 
   dispose(): Promise<void> {

@@ -142,7 +142,7 @@ class OnnxRecognizer implements Recognizer {
       out.set(values.subarray(0, n * dim), start * dim);
       y.dispose();
     }
-    return l2NormalizeRows(out, dim);
+    return options?.raw ? out : l2NormalizeRows(out, dim);
   }
 
   async dispose(): Promise<void> {

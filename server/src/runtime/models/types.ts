@@ -37,13 +37,18 @@ export interface FaceBatch {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * Recognizers: return the model's output rows before L2 normalisation (onnx, kserve), so that the
+   * flip test can add raw outputs as insightface does. Backends without a raw scale normalise anyway.
+   */
+  raw?: boolean;
 }
 
 export interface Recognizer {
   readonly info: ModelInfo;
   /**
    * Embeds aligned crops (any square size; the backend resizes to its input when needed).
-   * Returns [count, dim] float32, each row L2-normalised.
+   * Returns [count, dim] float32, each row L2-normalised (unless `raw` is asked of a backend that has it).
    */
   embed(batch: FaceBatch, options?: CallOptions): Promise<Float32Array>;
   dispose(): Promise<void>;
