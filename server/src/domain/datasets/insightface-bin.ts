@@ -3,7 +3,7 @@
 // a restricted pickle VM (Python 2 protocol-2 `str`, Python 3 `bytes` at any protocol, numpy bool
 // arrays); written at protocol 4 so `pickle.load(f, encoding='bytes')` reads it back.
 
-import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { HyperfaceError, InvalidArgumentError } from '../../errors.js';
 import { AtomicFileWriter } from '../../util/fs-atomic.js';
 import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
 import { clip, FileGuard } from '../safe-files.js';
