@@ -3,7 +3,7 @@
 // (a child process, so that a hang or a crash fails the test instead of the runner) keeps serving.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { HyperfaceError } from '@hyperface/sdk';
 import { spawnDaemon, type ChildDaemon } from '../helpers/daemon.js';
@@ -100,6 +100,19 @@ test('files that resolve outside the data root (symlinks, manifest `..` entries,
     ['generate embeddings symlinked outside', c.generate({ embeddingsPath: 'g-link.npy', imagesPerIdentity: 1 }), 'PERMISSION_DENIED'],
   ];
   for (const [name, call, code] of cases) assert.equal(await codeOf(call), code, name);
+  assert.equal(await c.health(), 'SERVING');
+});
+
+test('an evaluation report_dir that is a symlink out of the root is refused before any job runs; nothing lands outside', async () => {
+  const outsideReports = join(h.outside, 'reports');
+  mkdirSync(outsideReports);
+  link(outsideReports, join(h.root, 'reports-link'));
+  await imageFolder(join(h.root, 'small'), 2, 2);
+  const c = d.client;
+  const verify = c.evaluateVerification({ binPath: 'any.bin', reportDir: 'reports-link' });
+  assert.equal(await codeOf(verify), 'PERMISSION_DENIED');
+  assert.equal(await codeOf(c.evaluateDataset({ datasetPath: 'small', reportDir: 'reports-link/sub' })), 'PERMISSION_DENIED');
+  assert.deepEqual(readdirSync(outsideReports), []);
   assert.equal(await c.health(), 'SERVING');
 });
 

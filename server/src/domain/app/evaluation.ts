@@ -65,7 +65,7 @@ export class EvaluationApp {
     }
     if (input.folds < 2 && input.folds !== 0) throw new InvalidArgumentError({ field: 'folds', description: 'must be >= 2' });
     boundCount(input.folds, this.limits.maxPairs, 'folds', 'folds', 'limits.maxEvaluationPairs');
-    const reportDir = input.reportDir ? paths.resolve(input.reportDir, 'report_dir') : undefined;
+    const reportDir = await this.reportDir(input.reportDir);
     // Inline embeddings are kept as plain arrays in the persisted request.
     const request = { ...input, source: source.kind === 'embeddings' ? { ...source, embeddings: Array.from(source.embeddings) } : source, reportDir };
     return this.deps.jobs.start('evaluate_verification', request);
@@ -80,9 +80,17 @@ export class EvaluationApp {
       ...input,
       path: paths.resolve(input.path, 'dataset_path'),
       comparePath: input.comparePath ? paths.resolve(input.comparePath, 'compare_path') : undefined,
-      reportDir: input.reportDir ? paths.resolve(input.reportDir, 'report_dir') : undefined,
+      reportDir: await this.reportDir(input.reportDir),
     };
     return this.deps.jobs.start('evaluate_dataset', request);
+  }
+
+  /** A requested report folder: confined, and never reached through a symlink (checked again before writing). */
+  private async reportDir(requested: string | undefined): Promise<string | undefined> {
+    if (!requested) return undefined;
+    const dir = this.deps.paths.resolve(requested, 'report_dir');
+    await this.deps.paths.files.writableTarget(dir, 'report_dir', 'folder');
+    return dir;
   }
 
   private progress(ctx: JobContext): (p: { done: number; total: number; phase: string }) => void {
@@ -100,6 +108,7 @@ export class EvaluationApp {
 
   readonly runVerification = async (ctx: JobContext): Promise<unknown> => {
     const req = ctx.request as Omit<VerifyInput, 'source'> & { source: VerificationSource | (Omit<Extract<VerificationSource, { kind: 'embeddings' }>, 'embeddings'> & { embeddings: number[] }) };
+    if (req.reportDir) await this.deps.paths.files.writableTarget(req.reportDir, 'report_dir', 'folder');
     const source: VerificationSource = req.source.kind === 'embeddings' ? { ...req.source, embeddings: Float32Array.from(req.source.embeddings) } : req.source;
     const outcome = await evaluateVerification(source, this.runDeps(), {
       recognizer: req.recognizer,
@@ -119,6 +128,7 @@ export class EvaluationApp {
 
   readonly runDataset = async (ctx: JobContext): Promise<unknown> => {
     const req = ctx.request as DatasetInput;
+    if (req.reportDir) await this.deps.paths.files.writableTarget(req.reportDir, 'report_dir', 'folder');
     const outcome = await evaluateDataset({ path: req.path, comparePath: req.comparePath }, this.runDeps(), {
       recognizer: req.recognizer,
       judgeRecognizer: req.judgeRecognizer,
