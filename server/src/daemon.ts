@@ -79,7 +79,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 
   // --- domain --------------------------------------------------------------------------------
   const paths = new PathPolicy(config.dataRoot);
-  const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, log });
+  const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, maxAttempts: config.limits.maxJobAttempts, log });
   const unfinished = await jobs.open();
   let models: ModelRepository | undefined;
   const requireModels = (): ModelRepository => {

@@ -62,6 +62,8 @@ interface Running {
 export interface JobManagerOptions {
   dataDir: string;
   maxConcurrentJobs: number;
+  /** Runs a job may start without finishing before it is failed instead of resumed (limits.maxJobAttempts). */
+  maxAttempts?: number;
   log: Logger;
 }
 
@@ -75,9 +77,11 @@ export class JobManager {
   private readonly events = new EventEmitter();
   private readonly root: string;
   private closing = false;
+  private readonly maxAttempts: number;
 
   constructor(private readonly options: JobManagerOptions) {
     this.root = join(options.dataDir, 'jobs');
+    this.maxAttempts = options.maxAttempts ?? 3;
     this.events.setMaxListeners(0);
   }
 
@@ -96,12 +100,27 @@ export class JobManager {
         const record = JSON.parse(await readFile(file, 'utf8')) as JobRecord;
         this.jobs.set(record.id, record);
         this.seqs.set(record.id, await this.lastSeq(record.id));
-        if (!TERMINAL_STATES.has(record.state)) unfinished.push(record);
+        if (TERMINAL_STATES.has(record.state)) continue;
+        // Every earlier run ended with the process (crash, OOM kill): resuming would likely repeat it.
+        if ((record.attempts ?? 0) >= this.maxAttempts) await this.failCrashLooping(record);
+        else {
+          // Not running in this process (yet): say so until it is resumed.
+          record.state = 'queued';
+          unfinished.push(record);
+        }
       } catch (error) {
         this.options.log.warn('skipping unreadable job record', { file, error: (error as Error).message });
       }
     }
     return unfinished;
+  }
+
+  private async failCrashLooping(record: JobRecord): Promise<void> {
+    const n = record.attempts ?? 0;
+    this.options.log.error('not resuming a job that did not survive its earlier runs', { job: record.id, kind: record.kind, attempts: n });
+    record.error = `the daemon stopped ${n} times while running this job (a crash or a kill); it is not resumed again (limits.maxJobAttempts = ${this.maxAttempts})`;
+    record.errorCode = 'INTERNAL';
+    await this.transition(record, 'failed');
   }
 
   /** Restarts every unfinished job from its last checkpoint. */
@@ -272,6 +291,8 @@ export class JobManager {
     this.running.set(record.id, entry);
     entry.done = (async () => {
       try {
+        // Persisted before the work starts, so a run that takes the process down is counted.
+        record.attempts = (record.attempts ?? 0) + 1;
         await this.transition(record, 'running');
         // Cancelled (or shut down) while the state was being written: do not start the work.
         controller.signal.throwIfAborted();
@@ -284,6 +305,8 @@ export class JobManager {
         if (reason instanceof ShutdownError) {
           log.info('job interrupted by shutdown; will resume on restart');
           record.state = 'queued';
+          // A graceful interruption is not a failed attempt.
+          record.attempts = Math.max(0, (record.attempts ?? 1) - 1);
           record.updatedAtMs = Date.now();
           await this.persist(record);
         } else if (controller.signal.aborted) {
@@ -308,9 +331,11 @@ export class JobManager {
   }
 
   private async transition(record: JobRecord, state: JobState): Promise<void> {
+    // Durable before visible: a reader that sees the new state can rely on it after a crash.
+    const updatedAtMs = Date.now();
+    await this.persist({ ...record, state, updatedAtMs });
     record.state = state;
-    record.updatedAtMs = Date.now();
-    await this.persist(record);
+    record.updatedAtMs = updatedAtMs;
     await this.append(record.id, 'job', { ...record });
   }
 

@@ -17,6 +17,11 @@ export interface JobRecord {
   /** Code of the error (HyperfaceError code) when failed. */
   errorCode?: string;
   resumes: number;
+  /**
+   * Runs started and not (yet) ended by the daemon: incremented and persisted before each run,
+   * given back when a graceful shutdown interrupts it. Absent in records of older daemons.
+   */
+  attempts?: number;
   /** The validated request (domain parameters), JSON. */
   request: unknown;
   /** Result summary, JSON. */
