@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HyperfaceClient } from '@hyperface/sdk';
-import { spawnDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+import type { HyperfaceClient, HyperfaceError } from '@hyperface/sdk';
+import { spawnDaemon, startTestDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
 
 async function waitForState(client: HyperfaceClient, id: string, states: string[], timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -30,7 +30,7 @@ async function kill9(d: ChildDaemon): Promise<void> {
 }
 
 // A pure-geometry Pack that runs for minutes unless interrupted.
-const LONG_PACK = { identities: 2000, dim: 64, gallery: { none: true }, iterations: 10_000_000, checkpointEvery: 1_000_000 };
+const LONG_PACK = { identities: 256, dim: 16, gallery: { none: true }, iterations: 10_000_000, checkpointEvery: 1_000_000 };
 
 test('a job that takes the daemon down on every run is FAILED after limits.maxJobAttempts (3) runs, and the daemon stays up', async () => {
   const dataDir = tempDir();
@@ -75,6 +75,77 @@ test('a graceful restart (SIGTERM) does not count as a failed attempt', async ()
   try {
     assert.equal(await waitForState(d.client, id, ['JOB_STATE_RUNNING', 'JOB_STATE_FAILED']), 'JOB_STATE_RUNNING');
     await d.client.cancelJob(id);
+  } finally {
+    d.child.kill('SIGTERM');
+    await d.exited;
+    d.client.close();
+  }
+});
+
+test('admission is atomic: 50 simultaneous Packs against limits.maxConcurrentJobs = 4 run 4 at once, the rest get RESOURCE_EXHAUSTED', async () => {
+  const t = await startTestDaemon({ 'limits.maxConcurrentJobs': 4 }, { models: false });
+  try {
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        try {
+          for await (const ev of t.client.pack({ ...LONG_PACK, seed: i, detach: true })) if (ev.accepted) return 'accepted';
+          return 'no event';
+        } catch (error) {
+          return (error as HyperfaceError).code;
+        }
+      }),
+    );
+    const accepted = outcomes.filter((o) => o === 'accepted').length;
+    assert.equal(accepted, 4, JSON.stringify(outcomes));
+    assert.equal(outcomes.filter((o) => o === 'RESOURCE_EXHAUSTED').length, 46);
+    const { jobs } = await t.client.listJobs({ pageSize: 100 });
+    assert.ok(jobs.filter((j) => j.state === 'JOB_STATE_RUNNING').length <= 4);
+    for (const j of jobs) await t.client.cancelJob(j.id);
+    // The slots come back: a new job is admitted.
+    let ok = false;
+    for await (const ev of t.client.pack({ identities: 4, dim: 3, gallery: { none: true }, iterations: 50 })) if (ev.result) ok = true;
+    assert.ok(ok);
+  } finally {
+    await t.stop();
+  }
+});
+
+test('after a restart, unfinished jobs resume through the same limit: the excess waits QUEUED and starts when a slot frees', async () => {
+  const dataDir = tempDir();
+  const base = ['--data-dir', dataDir, '--models-builtin', 'false', '--log-level', 'warn'];
+  let d = await spawnDaemon([...base, '--limits-max-concurrent-jobs', '8']);
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) ids.push(await startDetached(d.client, { ...LONG_PACK, seed: i }));
+  for (const id of ids) assert.equal(await waitForState(d.client, id, ['JOB_STATE_RUNNING']), 'JOB_STATE_RUNNING');
+  d.child.kill('SIGTERM');
+  assert.equal(await d.exited, 0);
+  d.client.close();
+  d = await spawnDaemon([...base, '--limits-max-concurrent-jobs', '2']);
+  try {
+    await d.client.waitForReady({ timeoutMs: 30_000 });
+    const states = async (): Promise<string[]> => Promise.all(ids.map(async (id) => (await d.client.getJob(id)).state));
+    let seen = await states();
+    for (let i = 0; i < 20 && seen.filter((s) => s === 'JOB_STATE_RUNNING').length < 2; i++) {
+      await sleep(100);
+      seen = await states();
+    }
+    assert.equal(seen.filter((s) => s === 'JOB_STATE_RUNNING').length, 2, seen.join());
+    assert.equal(seen.filter((s) => s === 'JOB_STATE_QUEUED').length, 4, seen.join());
+    await sleep(500);
+    seen = await states();
+    assert.equal(seen.filter((s) => s === 'JOB_STATE_RUNNING').length, 2, `still 2 running: ${seen.join()}`);
+    // A new request is refused while resumed jobs wait for a slot.
+    await assert.rejects(startDetached(d.client, LONG_PACK), (e: HyperfaceError) => e.code === 'RESOURCE_EXHAUSTED');
+    // Cancelling a queued one never starts it; cancelling a running one lets the next queued one run.
+    const queued = ids.filter((_, i) => seen[i] === 'JOB_STATE_QUEUED');
+    const running = ids.filter((_, i) => seen[i] === 'JOB_STATE_RUNNING');
+    assert.equal((await d.client.cancelJob(queued[0]!)).state, 'JOB_STATE_CANCELLED');
+    await d.client.cancelJob(running[0]!);
+    assert.equal(await waitForState(d.client, queued[1]!, ['JOB_STATE_RUNNING'], 10_000), 'JOB_STATE_RUNNING');
+    seen = await states();
+    assert.equal(seen.filter((s) => s === 'JOB_STATE_RUNNING').length, 2, seen.join());
+    assert.equal((await d.client.getJob(queued[0]!)).state, 'JOB_STATE_CANCELLED');
+    for (const id of ids) await d.client.cancelJob(id);
   } finally {
     d.child.kill('SIGTERM');
     await d.exited;

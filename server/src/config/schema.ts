@@ -22,7 +22,7 @@ export const SETTINGS = {
   'compute.device': { type: 'enum', default: 'cpu', values: ['cpu', 'gpu'], doc: 'Default device for packing block computations; gpu = onnxruntime WebGPU EP, falling back to cpu.' },
   'limits.maxIdentities': { type: 'int', default: 2_000_000, min: 2, doc: 'Largest N a Pack or Generate request may ask for.' },
   'limits.maxImagesPerIdentity': { type: 'int', default: 10_000, min: 1, doc: 'Largest images_per_identity.' },
-  'limits.maxConcurrentJobs': { type: 'int', default: 16, min: 1, max: 1024, doc: 'Jobs (pack, generate, evaluate streams) running at once; further requests get RESOURCE_EXHAUSTED with a retry delay.' },
+  'limits.maxConcurrentJobs': { type: 'int', default: 16, min: 1, max: 1024, doc: 'Jobs (pack, generate, evaluate streams) running at once. Admission is atomic: a request beyond it gets RESOURCE_EXHAUSTED with a retry delay (it is refused, not queued). Unfinished jobs resumed after a restart wait QUEUED for a slot, ahead of new requests.' },
   'limits.maxJobAttempts': { type: 'int', default: 3, min: 1, max: 100, doc: 'Runs a job may start without finishing (the daemon crashed or was killed while it ran; a graceful shutdown does not count). At start-up a job that reached this many is FAILED instead of resumed again.' },
   'limits.maxMessageBytes': { type: 'int', default: 4 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent.' },
   'limits.generateAhead': { type: 'int', default: 16, min: 1, max: 4096, doc: 'Samples rendered ahead of a slow client (the bound on buffered faces per stream).' },

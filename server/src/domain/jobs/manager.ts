@@ -9,11 +9,11 @@ import {
   CancelledError,
   HyperfaceError,
   NotFoundError,
-  ResourceExhaustedError,
   UnavailableError,
 } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
+import { Admission, type Ticket } from './admission.js';
 import { TERMINAL_STATES, type JobEvent, type JobKind, type JobRecord, type JobState } from './types.js';
 
 /** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
@@ -75,6 +75,9 @@ export class JobManager {
   private readonly running = new Map<string, Running>();
   private readonly runners = new Map<JobKind, JobRunner>();
   private readonly events = new EventEmitter();
+  private readonly admission: Admission;
+  /** Resumed jobs waiting for a slot. */
+  private readonly queued = new Map<string, { done: Promise<void>; withdraw(): void }>();
   private readonly root: string;
   private closing = false;
   private readonly maxAttempts: number;
@@ -82,6 +85,7 @@ export class JobManager {
   constructor(private readonly options: JobManagerOptions) {
     this.root = join(options.dataDir, 'jobs');
     this.maxAttempts = options.maxAttempts ?? 3;
+    this.admission = new Admission(options.maxConcurrentJobs);
     this.events.setMaxListeners(0);
   }
 
@@ -123,31 +127,49 @@ export class JobManager {
     await this.transition(record, 'failed');
   }
 
-  /** Restarts every unfinished job from its last checkpoint. */
+  /** Restarts every unfinished job from its last checkpoint, at most limits.maxConcurrentJobs at once (the rest wait QUEUED). */
   resumeUnfinished(records: JobRecord[]): void {
     for (const record of records) {
       if (!this.runners.has(record.kind)) continue;
-      record.resumes += 1;
-      this.options.log.info('resuming job', { job: record.id, kind: record.kind, resumes: record.resumes });
-      this.launch(record, {});
+      const resume = (ticket: Ticket): void => {
+        this.queued.delete(record.id);
+        // Cancelled while waiting, or the daemon is stopping: give the slot back.
+        if (this.closing || TERMINAL_STATES.has(record.state)) return ticket.release();
+        record.resumes += 1;
+        this.options.log.info('resuming job', { job: record.id, kind: record.kind, resumes: record.resumes });
+        this.launch(record, {}, ticket);
+      };
+      const now = this.admission.tryTake();
+      if (now) resume(now);
+      else {
+        const waiting = this.admission.wait();
+        let started!: () => void;
+        const done = new Promise<void>((resolve) => (started = resolve));
+        this.queued.set(record.id, { done, withdraw: () => (waiting.withdraw(), this.queued.delete(record.id), started()) });
+        void waiting.ticket.then((ticket) => (resume(ticket), started()));
+      }
     }
   }
 
   async start(kind: JobKind, request: unknown, options: StartOptions = {}): Promise<JobRecord> {
     if (this.closing) throw new UnavailableError('the daemon is shutting down');
     if (!this.runners.has(kind)) throw new UnavailableError(`no runner for ${kind} jobs`);
-    if (this.running.size >= this.options.maxConcurrentJobs) {
-      throw new ResourceExhaustedError(`${this.running.size} jobs are running (limits.maxConcurrentJobs); retry later`, 2000);
-    }
+    // Taken before the first await: the check and the take are one step.
+    const ticket = this.admission.take();
     const now = Date.now();
     const id = `${kind.replace('_', '-')}-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
     const record: JobRecord = { id, kind, state: 'queued', createdAtMs: now, updatedAtMs: now, progress: 0, resumes: 0, request };
-    await mkdir(this.dirOf(id), { recursive: true });
-    if (options.prepare) record.request = await options.prepare(this.dirOf(id));
-    this.jobs.set(id, record);
-    this.seqs.set(id, 0);
-    await this.persist(record);
-    this.launch(record, options);
+    try {
+      await mkdir(this.dirOf(id), { recursive: true });
+      if (options.prepare) record.request = await options.prepare(this.dirOf(id));
+      this.jobs.set(id, record);
+      this.seqs.set(id, 0);
+      await this.persist(record);
+    } catch (error) {
+      ticket.release();
+      throw error;
+    }
+    this.launch(record, options, ticket);
     return { ...record };
   }
 
@@ -177,6 +199,7 @@ export class JobManager {
       run.controller.abort(new CancelledError('cancelled by the client'));
       await run.done;
     } else if (!TERMINAL_STATES.has(record.state)) {
+      this.queued.get(id)?.withdraw();
       await this.transition(record, 'cancelled');
     }
     return this.get(id);
@@ -184,6 +207,7 @@ export class JobManager {
 
   /** Resolves when the job reaches a terminal state (or immediately if it has). */
   async waitFor(id: string): Promise<JobRecord> {
+    await this.queued.get(id)?.done;
     const run = this.running.get(id);
     if (run) await run.done;
     return this.get(id);
@@ -252,7 +276,7 @@ export class JobManager {
     return this.running.size;
   }
 
-  private launch(record: JobRecord, options: StartOptions): void {
+  private launch(record: JobRecord, options: StartOptions, ticket: Ticket): void {
     const runner = this.runners.get(record.kind)!;
     const controller = new AbortController();
     const log = this.options.log.child({ job: record.id, kind: record.kind });
@@ -320,6 +344,7 @@ export class JobManager {
         }
       } finally {
         this.running.delete(record.id);
+        ticket.release();
       }
     })().catch((e: unknown) => log.error('job bookkeeping failed', { error: e as Error }));
   }
