@@ -152,3 +152,22 @@ test('after a restart, unfinished jobs resume through the same limit: the excess
     d.client.close();
   }
 });
+
+test('a client deadline cancels its job: a Pack with timeoutMs 3000 is CANCELLED shortly after', async () => {
+  const t = await startTestDaemon({}, { models: false });
+  try {
+    let jobId = '';
+    const started = Date.now();
+    await assert.rejects(
+      async () => {
+        for await (const ev of t.client.pack(LONG_PACK, { timeoutMs: 3000 })) if (ev.accepted) jobId = ev.accepted.jobId;
+      },
+      (e: HyperfaceError) => e.code === 'DEADLINE_EXCEEDED',
+    );
+    assert.ok(jobId);
+    assert.equal(await waitForState(t.client, jobId, ['JOB_STATE_CANCELLED'], 3000), 'JOB_STATE_CANCELLED');
+    assert.ok(Date.now() - started < 6500, `cancelled ${Date.now() - started} ms after the call started`);
+  } finally {
+    await t.stop();
+  }
+});

@@ -30,7 +30,7 @@ interface AnyCall {
 function callContext(call: AnyCall, deps: TransportDeps, method: string): { ctx: CallContext; dispose: () => void } {
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : undefined;
-  const link = linkSignals([deps.shutdownSignal], ms !== undefined && ms > 0 ? ms : undefined);
+  const link = linkSignals([deps.shutdownSignal], ms !== undefined && ms > 0 ? ms : undefined, () => new DeadlineExceededError());
   // A stream legitimately has many waiters on its signal at once (e.g. 64 Embed items in flight).
   setMaxListeners(0, link.signal);
   const onCancel = (): void => link.abort(new CancelledError('the client cancelled the call'));
