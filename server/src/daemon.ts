@@ -160,7 +160,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   jobs.register('evaluate_dataset', traced('evaluate_dataset', evaluation.runDataset));
 
   // --- transport -----------------------------------------------------------------------------
-  const deps: TransportDeps = { log, shutdownSignal: shutdownController.signal };
+  const { maxIdentities, maxImagesPerIdentity, maxGallerySize, maxPairs } = config.limits;
+  const deps: TransportDeps = { log, shutdownSignal: shutdownController.signal, bounds: { maxIdentities, maxImagesPerIdentity, maxGallerySize, maxPairs } };
   const grpc = new GrpcServer({
     maxMessageBytes: config.limits.maxMessageBytes,
     tls: config.tls,

@@ -22,6 +22,8 @@ export const SETTINGS = {
   'compute.device': { type: 'enum', default: 'cpu', values: ['cpu', 'gpu'], doc: 'Default device for packing block computations; gpu = onnxruntime WebGPU EP, falling back to cpu.' },
   'limits.maxIdentities': { type: 'int', default: 2_000_000, min: 2, doc: 'Largest N a Pack or Generate request may ask for.' },
   'limits.maxImagesPerIdentity': { type: 'int', default: 10_000, min: 1, doc: 'Largest images_per_identity.' },
+  'limits.maxGallerySize': { type: 'int', default: 50_000, min: 1, doc: 'Largest gallery.builtin_size of a Pack (faces rendered and embedded for a builtin gallery).' },
+  'limits.maxPairs': { type: 'int', default: 1_000_000, min: 1, doc: 'Largest `pairs` of an EvaluateDataset request. Other counts have fixed bounds: folds <= 100, progress_every and checkpoint_every <= 10,000,000 (like iterations).' },
   'limits.maxConcurrentJobs': { type: 'int', default: 16, min: 1, max: 1024, doc: 'Jobs (pack, generate, evaluate streams) running at once. Admission is atomic: a request beyond it gets RESOURCE_EXHAUSTED with a retry delay (it is refused, not queued). Unfinished jobs resumed after a restart wait QUEUED for a slot, ahead of new requests.' },
   'limits.maxJobAttempts': { type: 'int', default: 3, min: 1, max: 100, doc: 'Runs a job may start without finishing (the daemon crashed or was killed while it ran; a graceful shutdown does not count). At start-up a job that reached this many is FAILED instead of resumed again.' },
   'limits.maxMessageBytes': { type: 'int', default: 4 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent.' },
@@ -60,6 +62,8 @@ export interface Config {
   limits: {
     maxIdentities: number;
     maxImagesPerIdentity: number;
+    maxGallerySize: number;
+    maxPairs: number;
     maxConcurrentJobs: number;
     maxJobAttempts: number;
     maxMessageBytes: number;

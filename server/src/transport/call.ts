@@ -6,6 +6,7 @@ import { CancelledError, DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { linkSignals } from '../util/abort.js';
 import { toServiceError } from './errors.js';
+import type { RequestBounds } from './bounds.js';
 
 export interface CallContext {
   signal: AbortSignal;
@@ -18,6 +19,8 @@ export interface TransportDeps {
   log: Logger;
   /** Aborted when the daemon starts shutting down. */
   shutdownSignal: AbortSignal;
+  /** Bounds on the counts a request controls (from the limits.* settings). */
+  bounds?: RequestBounds;
 }
 
 /** The part of every grpc-js server call we use. */

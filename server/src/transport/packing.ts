@@ -10,10 +10,16 @@ import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.j
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
+import { Bounds, DEFAULT_BOUNDS, MAX_EVERY, type RequestBounds } from './bounds.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 
-export function decodePackRequest(req: PackRequest__Output): PackInput {
+export function decodePackRequest(req: PackRequest__Output, bounds: RequestBounds = DEFAULT_BOUNDS): PackInput {
+  new Bounds()
+    .check('gallery.builtin_size', req.gallery?.source === 'builtinSize' ? req.gallery.builtinSize : undefined, bounds.maxGallerySize, 'limits.maxGallerySize')
+    .check('progress_every', req.progressEvery, MAX_EVERY)
+    .check('checkpoint_every', req.checkpointEvery, MAX_EVERY)
+    .done();
   const modes = { PACK_MODE_UNSPECIFIED: undefined, PACK_MODE_FAST: 'fast', PACK_MODE_PAPER: 'paper', PACK_MODE_STOCHASTIC: 'stochastic' } as const;
   const inits = { PACK_INIT_UNSPECIFIED: undefined, PACK_INIT_GALLERY: 'gallery', PACK_INIT_RANDOM: 'random' } as const;
   const devices = { DEVICE_UNSPECIFIED: undefined, DEVICE_CPU: 'cpu', DEVICE_GPU: 'gpu' } as const;
@@ -64,7 +70,7 @@ export function decodePackRequest(req: PackRequest__Output): PackInput {
 export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobManager): PackingServiceHandlers {
   return {
     Pack: serverStream<PackRequest__Output, PackEvent>(deps, 'Pack', async (req, out, ctx) => {
-      const job = await app.start(decodePackRequest(req));
+      const job = await app.start(decodePackRequest(req, deps.bounds));
       await out.write({ accepted: { jobId: job.id, resumed: false } });
       await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
         if (event.channel !== 'pack') return;

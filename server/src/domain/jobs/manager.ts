@@ -1,7 +1,7 @@
 // Jobs: long work persisted under <dataDir>/jobs/<id>/ (job.json, events.jsonl, checkpoint.bin,
 // results). Unfinished jobs resume after a restart; the event log lets a dropped stream re-attach.
 import { EventEmitter } from 'node:events';
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import {
 import type { Logger } from '../../logging.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { Admission, type Ticket } from './admission.js';
-import { TERMINAL_STATES, type JobEvent, type JobKind, type JobRecord, type JobState } from './types.js';
+import { EventLog } from './event-log.js';
+import { TERMINAL_STATES, type JobContext, type JobEvent, type JobKind, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
 
 /** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
 export class ShutdownError extends UnavailableError {
@@ -23,35 +24,7 @@ export class ShutdownError extends UnavailableError {
   }
 }
 
-export interface JobContext {
-  readonly id: string;
-  readonly dir: string;
-  readonly request: unknown;
-  /** Times this job was resumed after a restart (0 on the first run). */
-  readonly resumes: number;
-  readonly signal: AbortSignal;
-  readonly log: Logger;
-  /** Appends an event to the persisted log and tells watchers. */
-  emit(channel: JobEvent['channel'], payload: unknown): Promise<void>;
-  /** Updates the persisted fraction done (throttled). */
-  setProgress(fraction: number): void;
-  loadCheckpoint(): Promise<Uint8Array | null>;
-  saveCheckpoint(bytes: Uint8Array): Promise<void>;
-  /**
-   * Live, unpersisted delivery with backpressure to the stream that started the job (e.g. face
-   * images). Resolves when the consumer has room; a no-op when nobody is attached.
-   */
-  deliver(payload: unknown): Promise<void>;
-}
-
-export type JobRunner = (ctx: JobContext) => Promise<unknown>;
-
-export interface StartOptions {
-  /** Live consumer for ctx.deliver (the stream that started the job). */
-  sink?: (payload: unknown) => Promise<void>;
-  /** Runs once the job folder exists, before the record is first persisted; returns the request to store. */
-  prepare?: (dir: string) => Promise<unknown>;
-}
+export type { JobContext, JobRunner, StartOptions } from './types.js';
 
 interface Running {
   controller: AbortController;
@@ -69,12 +42,10 @@ export interface JobManagerOptions {
 
 export class JobManager {
   private readonly jobs = new Map<string, JobRecord>();
-  private readonly seqs = new Map<string, number>();
-  /** Per-job append chain, so log lines land in sequence order. */
-  private readonly appends = new Map<string, Promise<void>>();
   private readonly running = new Map<string, Running>();
   private readonly runners = new Map<JobKind, JobRunner>();
   private readonly events = new EventEmitter();
+  private readonly log: EventLog;
   private readonly admission: Admission;
   /** Resumed jobs waiting for a slot. */
   private readonly queued = new Map<string, { done: Promise<void>; withdraw(): void }>();
@@ -87,6 +58,7 @@ export class JobManager {
     this.maxAttempts = options.maxAttempts ?? 3;
     this.admission = new Admission(options.maxConcurrentJobs);
     this.events.setMaxListeners(0);
+    this.log = new EventLog((id) => this.dirOf(id), (id, event) => this.events.emit(id, event));
   }
 
   register(kind: JobKind, runner: JobRunner): void {
@@ -103,7 +75,7 @@ export class JobManager {
       try {
         const record = JSON.parse(await readFile(file, 'utf8')) as JobRecord;
         this.jobs.set(record.id, record);
-        this.seqs.set(record.id, await this.lastSeq(record.id));
+        await this.log.open(record.id);
         if (TERMINAL_STATES.has(record.state)) continue;
         // Every earlier run ended with the process (crash, OOM kill): resuming would likely repeat it.
         if ((record.attempts ?? 0) >= this.maxAttempts) await this.failCrashLooping(record);
@@ -163,7 +135,7 @@ export class JobManager {
       await mkdir(this.dirOf(id), { recursive: true });
       if (options.prepare) record.request = await options.prepare(this.dirOf(id));
       this.jobs.set(id, record);
-      this.seqs.set(id, 0);
+      await this.log.open(id, true);
       await this.persist(record);
     } catch (error) {
       ticket.release();
@@ -230,7 +202,7 @@ export class JobManager {
     signal?.addEventListener('abort', onAbort);
     try {
       let next = fromSeq;
-      for (const event of await this.readLog(id)) {
+      for await (const event of this.log.read(id, fromSeq)) {
         if (event.seq < next) continue;
         next = event.seq + 1;
         yield event;
@@ -289,7 +261,7 @@ export class JobManager {
       resumes: record.resumes,
       signal: controller.signal,
       log,
-      emit: (channel, payload) => this.append(record.id, channel, payload),
+      emit: (channel, payload) => this.log.emit(record.id, channel, payload),
       setProgress: (fraction) => {
         record.progress = Math.max(0, Math.min(1, fraction));
         const now = Date.now();
@@ -345,6 +317,7 @@ export class JobManager {
       } finally {
         this.running.delete(record.id);
         ticket.release();
+        await this.log.flush(record.id, true);
       }
     })().catch((e: unknown) => log.error('job bookkeeping failed', { error: e as Error }));
   }
@@ -361,46 +334,11 @@ export class JobManager {
     await this.persist({ ...record, state, updatedAtMs });
     record.state = state;
     record.updatedAtMs = updatedAtMs;
-    await this.append(record.id, 'job', { ...record });
+    await this.log.append(record.id, 'job', { ...record });
   }
 
   private async persist(record: JobRecord): Promise<void> {
     await writeFileAtomic(join(this.dirOf(record.id), 'job.json'), JSON.stringify(record, null, 2));
-  }
-
-  private async append(id: string, channel: JobEvent['channel'], payload: unknown): Promise<void> {
-    const seq = this.seqs.get(id) ?? 0;
-    this.seqs.set(id, seq + 1);
-    const event: JobEvent = { seq, channel, payload };
-    const previous = this.appends.get(id) ?? Promise.resolve();
-    const write = previous.then(() => appendFile(join(this.dirOf(id), 'events.jsonl'), JSON.stringify(event) + '\n'));
-    this.appends.set(id, write.catch(() => undefined));
-    await write;
-    this.events.emit(id, event);
-  }
-
-  private async readLog(id: string): Promise<JobEvent[]> {
-    let text: string;
-    try {
-      text = await readFile(join(this.dirOf(id), 'events.jsonl'), 'utf8');
-    } catch {
-      return [];
-    }
-    const out: JobEvent[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as JobEvent);
-      } catch {
-        // A torn last line after kill -9: ignore it.
-      }
-    }
-    return out;
-  }
-
-  private async lastSeq(id: string): Promise<number> {
-    const log = await this.readLog(id);
-    return log.length === 0 ? 0 : log[log.length - 1]!.seq + 1;
   }
 }
 
