@@ -29,7 +29,7 @@ export const SETTINGS = {
   'limits.maxMessageBytes': { type: 'int', default: 4 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent.' },
   'limits.generateAhead': { type: 'int', default: 16, min: 1, max: 4096, doc: 'Samples rendered ahead of a slow client (the bound on buffered faces per stream).' },
   'limits.maxEmbedInFlight': { type: 'int', default: 64, min: 1, doc: 'Embed requests of one stream in flight before the daemon stops reading from it.' },
-  'limits.maxCallsPerClient': { type: 'int', default: 64, min: 1, doc: 'Concurrent calls per bearer token (per peer address without auth); more get RESOURCE_EXHAUSTED. Health and reflection are exempt.' },
+  'limits.maxCallsPerClient': { type: 'int', default: 64, min: 1, doc: 'Concurrent calls per bearer token (per peer address without auth); more get RESOURCE_EXHAUSTED. Reflection (open without a token) counts per token or per peer; only health is exempt.' },
   'recognition.maxBatch': { type: 'int', default: 32, min: 1, max: 1024, doc: 'Dynamic batching: largest recognizer batch.' },
   'recognition.maxDelayMs': { type: 'int', default: 5, min: 0, max: 1000, doc: 'Dynamic batching: longest wait for a batch to fill.' },
   'pool.workers': { type: 'int', default: 0, min: 0, max: 256, doc: 'Preprocessing worker threads; 0 = the CPUs this process may use.' },

@@ -33,3 +33,12 @@ export class Bounds {
     if (this.violations.length > 0) throw new InvalidArgumentError(this.violations);
   }
 }
+
+/**
+ * The mapping of a decoded enum field. proto3 enums are open: a number this daemon does not know
+ * arrives as that number, and must not silently take the default.
+ */
+export function enumOf<K extends string, V>(value: unknown, map: Record<K, V>, field: string): V {
+  if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(map, value)) return map[value as K];
+  throw new InvalidArgumentError({ field, description: `unknown value ${String(value).slice(0, 40)}; expected one of ${Object.keys(map).join(', ')}` });
+}

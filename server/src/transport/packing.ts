@@ -10,7 +10,7 @@ import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.j
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
-import { Bounds, DEFAULT_BOUNDS, MAX_EVERY, type RequestBounds } from './bounds.js';
+import { Bounds, DEFAULT_BOUNDS, enumOf, MAX_EVERY, type RequestBounds } from './bounds.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -52,9 +52,9 @@ export function decodePackRequest(req: PackRequest__Output, bounds: RequestBound
       gallery = undefined;
   }
   const params: PackInput['params'] = { identities: req.identities, dim: req.dim, seed: req.seed, maxSeconds: req.maxSeconds };
-  const mode = modes[req.mode];
-  const init = inits[req.init];
-  const device = devices[req.device];
+  const mode = enumOf(req.mode, modes, 'mode');
+  const init = enumOf(req.init, inits, 'init');
+  const device = enumOf(req.device, devices, 'device');
   if (mode) params.mode = mode;
   if (init) params.init = init;
   if (device) params.device = device;
