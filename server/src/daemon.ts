@@ -6,6 +6,7 @@ import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './logging.js';
 import { UnavailableError } from './errors.js';
 import { JobManager } from './domain/jobs/manager.js';
+import { resolveMemoryBudget } from './domain/jobs/memory.js';
 import { PathPolicy } from './domain/paths.js';
 import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
@@ -79,14 +80,14 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
 
   // --- domain --------------------------------------------------------------------------------
   const paths = new PathPolicy(config.dataRoot);
-  const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, maxAttempts: config.limits.maxJobAttempts, log });
+  const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, maxAttempts: config.limits.maxJobAttempts, memoryBudget: resolveMemoryBudget(config.limits.memoryBudgetBytes), log });
   const unfinished = await jobs.open();
   let models: ModelRepository | undefined;
   const requireModels = (): ModelRepository => {
     if (!models) throw new UnavailableError('models are still loading; retry shortly');
     return models;
   };
-  const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue });
+  const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue, maxPixels: config.limits.maxImagePixels });
   let recognition: RecognitionService | undefined;
   const requireRecognition = (): RecognitionService => {
     if (!recognition) throw new UnavailableError('models are still loading; retry shortly');

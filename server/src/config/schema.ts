@@ -26,6 +26,8 @@ export const SETTINGS = {
   'limits.maxPairs': { type: 'int', default: 1_000_000, min: 1, doc: 'Largest `pairs` of an EvaluateDataset request. Other counts have fixed bounds: folds <= 100, progress_every and checkpoint_every <= 10,000,000 (like iterations).' },
   'limits.maxConcurrentJobs': { type: 'int', default: 16, min: 1, max: 1024, doc: 'Jobs (pack, generate, evaluate streams) running at once. Admission is atomic: a request beyond it gets RESOURCE_EXHAUSTED with a retry delay (it is refused, not queued). Unfinished jobs resumed after a restart wait QUEUED for a slot, ahead of new requests.' },
   'limits.maxJobAttempts': { type: 'int', default: 3, min: 1, max: 100, doc: 'Runs a job may start without finishing (the daemon crashed or was killed while it ran; a graceful shutdown does not count). At start-up a job that reached this many is FAILED instead of resumed again.' },
+  'limits.memoryBudgetBytes': { type: 'int', default: 0, min: 0, doc: 'Memory the running jobs may need together, by the estimate each gets from its shape before it is accepted (Pack N × D × mode + gallery, Generate identities + faces ahead, evaluations). A job that does not fit gets RESOURCE_EXHAUSTED with its estimate and this budget. 0 = half the memory of the machine (or of the cgroup limit).' },
+  'limits.maxImagePixels': { type: 'int', default: 25_000_000, min: 1, doc: 'Largest image (width × height) decoded for face detection or embedding (Embed, image-folder galleries, evaluation images); larger ones are refused from their header, before decoding.' },
   'limits.maxMessageBytes': { type: 'int', default: 4 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent.' },
   'limits.generateAhead': { type: 'int', default: 16, min: 1, max: 4096, doc: 'Samples rendered ahead of a slow client (the bound on buffered faces per stream).' },
   'limits.maxEmbedInFlight': { type: 'int', default: 64, min: 1, doc: 'Embed requests of one stream in flight before the daemon stops reading from it.' },
@@ -66,6 +68,8 @@ export interface Config {
     maxPairs: number;
     maxConcurrentJobs: number;
     maxJobAttempts: number;
+    memoryBudgetBytes: number;
+    maxImagePixels: number;
     maxMessageBytes: number;
     generateAhead: number;
     maxEmbedInFlight: number;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import type { JobContext, JobManager } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
+import { estimateEvaluation } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { evaluateDataset, evaluateVerification, type EvaluationDeps, type VerificationSource, type DatasetStatsJson } from '../evaluation/index.js';
 
@@ -72,7 +73,8 @@ export class EvaluationApp {
     const reportDir = input.reportDir ? paths.resolve(input.reportDir, 'report_dir') : undefined;
     // Inline embeddings are kept as plain arrays in the persisted request.
     const request = { ...input, source: source.kind === 'embeddings' ? { ...source, embeddings: Array.from(source.embeddings) } : source, reportDir };
-    return this.deps.jobs.start('evaluate_verification', request);
+    const samples = source.kind === 'embeddings' ? source.issame.length * 2 : 0;
+    return this.deps.jobs.start('evaluate_verification', request, { memory: estimateEvaluation({ samples, pairs: samples / 2 }) });
   }
 
   async startDataset(input: DatasetInput): Promise<JobRecord> {
@@ -84,7 +86,8 @@ export class EvaluationApp {
       comparePath: input.comparePath ? paths.resolve(input.comparePath, 'compare_path') : undefined,
       reportDir: input.reportDir ? paths.resolve(input.reportDir, 'report_dir') : undefined,
     };
-    return this.deps.jobs.start('evaluate_dataset', request);
+    const samples = input.maxIdentities && input.maxSamplesPerIdentity ? input.maxIdentities * input.maxSamplesPerIdentity : 0;
+    return this.deps.jobs.start('evaluate_dataset', request, { memory: estimateEvaluation({ samples, pairs: input.pairs || 3000 }) });
   }
 
   private progress(ctx: JobContext): (p: { done: number; total: number; phase: string }) => void {

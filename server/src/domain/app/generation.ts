@@ -11,6 +11,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '..
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
+import { estimateGenerate } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
 import { openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
@@ -96,6 +97,7 @@ export class GenerationApp {
     if (matrix.rows > deps.maxIdentities) throw new InvalidArgumentError({ field: 'embeddings', description: `${matrix.rows} identities exceed limits.maxIdentities (${deps.maxIdentities})` });
     validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity });
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
+    options = { ...options, memory: estimateGenerate({ identities: matrix.rows, dim: matrix.dim, ahead: deps.generateAhead, imageSize: input.imageSize }) };
 
     const request: GenerateJobRequest = { ...input, outputDir, identitiesPath };
     delete (request as Partial<GenerateInput>).identities;

@@ -9,6 +9,7 @@ import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
+import { estimatePack } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
 import { normalizeRows } from '../packing/objective.js';
@@ -72,6 +73,7 @@ export class PackingApp {
     let dim = input.params.dim;
     let recognizer = input.recognizer ?? '';
     let galleryFile: string | undefined;
+    let galleryRows = gallery.kind === 'builtin' ? gallery.size || 1000 : 0;
     let inline: { data: Float32Array; rows: number; dim: number } | undefined;
 
     if (gallery.kind === 'npy') {
@@ -81,10 +83,12 @@ export class PackingApp {
       checkGallery(m.rows, m.cols, dim, 'gallery.npy_path', m.data);
       dim ||= m.cols;
       galleryFile = path;
+      galleryRows = m.rows;
     } else if (gallery.kind === 'inline') {
       checkGallery(gallery.rows, gallery.dim, dim, 'gallery.embeddings', gallery.data);
       dim ||= gallery.dim;
       inline = gallery;
+      galleryRows = gallery.rows;
     } else if (gallery.kind === 'image_dir' || gallery.kind === 'builtin' || dim === 0) {
       const r = deps.recognizerDim(input.recognizer);
       recognizer = r.name;
@@ -96,6 +100,7 @@ export class PackingApp {
 
     const params = withPackDefaults({ ...input.params, dim }, gallery.kind !== 'none');
     validatePackParams(params);
+    options = { ...options, memory: estimatePack({ identities: params.identities, dim: params.dim, mode: params.mode, galleryRows }) };
 
     const request: PackJobRequest = {
       params,

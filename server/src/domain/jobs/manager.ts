@@ -15,6 +15,7 @@ import type { Logger } from '../../logging.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { Admission, type Ticket } from './admission.js';
 import { EventLog } from './event-log.js';
+import { formatBytes } from './memory.js';
 import { TERMINAL_STATES, type JobContext, type JobEvent, type JobKind, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
 
 /** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
@@ -37,6 +38,8 @@ export interface JobManagerOptions {
   maxConcurrentJobs: number;
   /** Runs a job may start without finishing before it is failed instead of resumed (limits.maxJobAttempts). */
   maxAttempts?: number;
+  /** Budget shared by the running jobs' memory estimates (resolveMemoryBudget); unset = no limit. */
+  memoryBudget?: { bytes: number; automatic: boolean };
   log: Logger;
 }
 
@@ -56,7 +59,9 @@ export class JobManager {
   constructor(private readonly options: JobManagerOptions) {
     this.root = join(options.dataDir, 'jobs');
     this.maxAttempts = options.maxAttempts ?? 3;
-    this.admission = new Admission(options.maxConcurrentJobs);
+    const budget = options.memoryBudget ?? { bytes: Number.MAX_SAFE_INTEGER, automatic: false };
+    const label = `limits.memoryBudgetBytes = ${formatBytes(budget.bytes)}${budget.automatic ? ' (automatic: half the memory of this machine)' : ''}`;
+    this.admission = new Admission({ maxJobs: options.maxConcurrentJobs, budgetBytes: budget.bytes, budgetLabel: label });
     this.events.setMaxListeners(0);
     this.log = new EventLog((id) => this.dirOf(id), (id, event) => this.events.emit(id, event));
   }
@@ -111,10 +116,10 @@ export class JobManager {
         this.options.log.info('resuming job', { job: record.id, kind: record.kind, resumes: record.resumes });
         this.launch(record, {}, ticket);
       };
-      const now = this.admission.tryTake();
+      const now = this.admission.tryTake(record.memoryBytes);
       if (now) resume(now);
       else {
-        const waiting = this.admission.wait();
+        const waiting = this.admission.wait(record.memoryBytes);
         let started!: () => void;
         const done = new Promise<void>((resolve) => (started = resolve));
         this.queued.set(record.id, { done, withdraw: () => (waiting.withdraw(), this.queued.delete(record.id), started()) });
@@ -127,10 +132,10 @@ export class JobManager {
     if (this.closing) throw new UnavailableError('the daemon is shutting down');
     if (!this.runners.has(kind)) throw new UnavailableError(`no runner for ${kind} jobs`);
     // Taken before the first await: the check and the take are one step.
-    const ticket = this.admission.take();
+    const ticket = this.admission.take(options.memory);
     const now = Date.now();
     const id = `${kind.replace('_', '-')}-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
-    const record: JobRecord = { id, kind, state: 'queued', createdAtMs: now, updatedAtMs: now, progress: 0, resumes: 0, request };
+    const record: JobRecord = { id, kind, state: 'queued', createdAtMs: now, updatedAtMs: now, progress: 0, resumes: 0, request, ...(options.memory ? { memoryBytes: options.memory.bytes } : {}) };
     try {
       await mkdir(this.dirOf(id), { recursive: true });
       if (options.prepare) record.request = await options.prepare(this.dirOf(id));

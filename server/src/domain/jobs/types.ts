@@ -1,4 +1,5 @@
 import type { Logger } from '../../logging.js';
+import type { MemoryEstimate } from './memory.js';
 
 export type JobKind = 'pack' | 'generate' | 'evaluate_verification' | 'evaluate_dataset';
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -24,6 +25,8 @@ export interface JobRecord {
    * given back when a graceful shutdown interrupts it. Absent in records of older daemons.
    */
   attempts?: number;
+  /** The job's memory estimate (admission), kept so a resumed job counts against the budget too. */
+  memoryBytes?: number;
   /** The validated request (domain parameters), JSON. */
   request: unknown;
   /** Result summary, JSON. */
@@ -69,4 +72,6 @@ export interface StartOptions {
   sink?: (payload: unknown) => Promise<void>;
   /** Runs once the job folder exists, before the record is first persisted; returns the request to store. */
   prepare?: (dir: string) => Promise<unknown>;
+  /** Estimated peak memory (memory.ts): admitted only within limits.memoryBudgetBytes. */
+  memory?: MemoryEstimate;
 }
