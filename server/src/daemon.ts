@@ -8,6 +8,7 @@ import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './logging.js';
 import { UnavailableError } from './errors.js';
 import { JobManager } from './domain/jobs/manager.js';
+import { resolveMemoryBudget } from './domain/jobs/memory.js';
 import { PathPolicy } from './domain/paths.js';
 import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
@@ -78,14 +79,14 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   // --- domain --------------------------------------------------------------------------------
   const paths = new PathPolicy(config.dataRoot);
   const files = paths.files;
-  const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, log });
+  const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, maxAttempts: config.limits.maxJobAttempts, memoryBudget: resolveMemoryBudget(config.limits.memoryBudgetBytes), log });
   const unfinished = await jobs.open();
   // Models load after the port opens; until then these getters answer UNAVAILABLE.
   const models = new Late<ModelRepository>('models are still loading; retry shortly');
   const recognition = new Late<RecognitionService>('models are still loading; retry shortly');
   const requireModels = models.require;
   const requireRecognition = recognition.require;
-  const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue, detectorProviders: config.pool.device === 'gpu' ? ['webgpu', 'cpu'] : ['cpu'] });
+  const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue, maxPixels: config.limits.maxImagePixels, detectorProviders: config.pool.device === 'gpu' ? ['webgpu', 'cpu'] : ['cpu'] });
   const packing = new PackingApp({
     jobs,
     paths,
@@ -145,7 +146,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   jobs.register('evaluate_dataset', traced('evaluate_dataset', evaluation.runDataset));
 
   // --- transport -----------------------------------------------------------------------------
-  const deps: TransportDeps = { log, shutdownSignal: shutdownController.signal };
+  const { maxIdentities, maxImagesPerIdentity, maxGallerySize, maxEvaluationPairs: maxPairs } = config.limits;
+  const deps: TransportDeps = { log, shutdownSignal: shutdownController.signal, bounds: { maxIdentities, maxImagesPerIdentity, maxGallerySize, maxPairs } };
   const grpc = new GrpcServer({
     maxMessageBytes: config.limits.maxMessageBytes,
     tls: config.tls,

@@ -33,18 +33,32 @@ export function parseOrUsage<T>(parseFn: () => T): T {
 
 export { parseArgs };
 
-export function intOption(value: string | undefined, name: string, fallback?: number): number | undefined {
+/** The proto type a numeric flag goes into: its value must fit, or it would wrap silently on the wire. */
+export type IntField = 'uint32' | 'uint64';
+const INT_MAX: Record<IntField, number> = { uint32: 0xffff_ffff, uint64: Number.MAX_SAFE_INTEGER };
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A non-negative integer flag that fits `field` (uint64 values above 2^53 - 1 lose precision as numbers, so they are refused too). */
+export function intOption(value: string | undefined, name: string, fallback?: number, field: IntField = 'uint32'): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got ${value}`);
+  const max = INT_MAX[field];
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0 || n > max) throw new UsageError(`--${name} must be an integer in [0, ${max}] (${field}), got ${clip(value)}`);
   return n;
 }
 
-export function numberOption(value: string | undefined, name: string): number | undefined {
+/** A finite number flag; `float` fields must also fit a float32 (larger values become infinite on the wire). */
+export function numberOption(value: string | undefined, name: string, field: 'double' | 'float' = 'double'): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got ${value}`);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got ${clip(value)}`);
+  if (field === 'float' && Math.abs(n) > FLOAT32_MAX) throw new UsageError(`--${name} must fit a float (|x| <= ${FLOAT32_MAX}), got ${clip(value)}`);
   return n;
+}
+
+/** Echoes at most 40 characters of user input. */
+function clip(value: string): string {
+  return value.length > 40 ? `${value.slice(0, 40)}…` : value;
 }
 
 export interface Connection {

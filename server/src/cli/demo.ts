@@ -36,7 +36,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const k = intOption(values['images-per-identity'], 'images-per-identity', 4)!;
   const gallerySize = intOption(values['gallery-size'], 'gallery-size', 200)!;
   const packSeconds = numberOption(values['pack-seconds'], 'pack-seconds') ?? 20;
-  const seed = intOption(values.seed, 'seed', 0)!;
+  const seed = intOption(values.seed, 'seed', 0, 'uint64')!;
   await mkdir(out, { recursive: true });
   const log = (line: string): void => say(values.json, values.quiet, line);
   const conn = await connect(values, { dataDir: values['data-dir'] ?? join(out, '.hyperface-data'), configFile: values.config, models: 'all', quiet: values.quiet });

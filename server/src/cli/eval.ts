@@ -123,21 +123,23 @@ async function dataset(argv: string[]): Promise<number> {
   }
   const [dir] = positionals;
   if (!dir) throw new UsageError('give the dataset DIR');
+  // Numbers are checked before anything is started or contacted.
+  const request = {
+    datasetPath: resolve(dir),
+    recognizer: values.recognizer ?? '',
+    judgeRecognizer: values.judge ?? '',
+    comparePath: values.compare ? resolve(values.compare) : '',
+    maxIdentities: intOption(values['max-identities'], 'max-identities', 0),
+    maxSamplesPerIdentity: intOption(values['max-samples'], 'max-samples', 0),
+    pairs: intOption(values.pairs, 'pairs', 0),
+    seed: intOption(values.seed, 'seed', 0, 'uint64'),
+    reportDir: values.report ? resolve(values.report) : '',
+  };
   const conn = await connect(values, { dataDir: values['data-dir'], configFile: values.config, models: 'all', quiet: values.quiet });
   try {
     await ready(conn.client);
     const last = await drain(
-      conn.client.evaluateDataset({
-        datasetPath: resolve(dir),
-        recognizer: values.recognizer ?? '',
-        judgeRecognizer: values.judge ?? '',
-        comparePath: values.compare ? resolve(values.compare) : '',
-        maxIdentities: intOption(values['max-identities'], 'max-identities', 0),
-        maxSamplesPerIdentity: intOption(values['max-samples'], 'max-samples', 0),
-        pairs: intOption(values.pairs, 'pairs', 0),
-        seed: intOption(values.seed, 'seed', 0),
-        reportDir: values.report ? resolve(values.report) : '',
-      }),
+      conn.client.evaluateDataset(request),
       new Progress(values.quiet || values.json),
     );
     const d = last.dataset!;

@@ -60,7 +60,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
 
   const request: GenerateRequest = {
     imagesPerIdentity: k,
-    seed: intOption(values.seed, 'seed', 0),
+    seed: intOption(values.seed, 'seed', 0, 'uint64'),
     generator: values.generator ?? '',
     format,
     datasetFormat,
@@ -73,10 +73,10 @@ export async function generateCommand(argv: string[]): Promise<number> {
     variation: {},
   };
   for (const key of ['beta', 'pose', 'color', 'background', 'accessories'] as const) {
-    const v = numberOption(values[key], key);
+    const v = numberOption(values[key], key, 'float');
     if (v !== undefined) request.variation![key] = v;
   }
-  const minCosine = numberOption(values['min-cosine'], 'min-cosine');
+  const minCosine = numberOption(values['min-cosine'], 'min-cosine', 'float');
   if (minCosine !== undefined) {
     request.minCosine = minCosine;
     request.includeEmbedding = true;

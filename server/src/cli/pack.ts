@@ -37,7 +37,7 @@ export async function packCommand(argv: string[]): Promise<number> {
     identities: intOption(values.identities, 'identities'),
     dim: intOption(values.dim, 'dim', 0),
     recognizer: values.recognizer ?? '',
-    seed: intOption(values.seed, 'seed', 0),
+    seed: intOption(values.seed, 'seed', 0, 'uint64'),
     maxSeconds: numberOption(values['max-seconds'], 'max-seconds') ?? 0,
     streamEmbeddings: true,
   };
@@ -55,9 +55,9 @@ export async function packCommand(argv: string[]): Promise<number> {
   request.mode = enumOf(values.mode, 'mode', { fast: 'PACK_MODE_FAST', paper: 'PACK_MODE_PAPER', stochastic: 'PACK_MODE_STOCHASTIC', random: 'PACK_MODE_RANDOM', 'random-gallery': 'PACK_MODE_RANDOM_GALLERY' } as const);
   request.init = enumOf(values.init, 'init', { gallery: 'PACK_INIT_GALLERY', random: 'PACK_INIT_RANDOM' } as const);
   request.device = enumOf(values.device, 'device', { cpu: 'DEVICE_CPU', gpu: 'DEVICE_GPU' } as const);
-  const alpha = numberOption(values.alpha, 'alpha');
+  const alpha = numberOption(values.alpha, 'alpha', 'float');
   if (alpha !== undefined) request.alpha = alpha;
-  const lr = numberOption(values.lr, 'lr');
+  const lr = numberOption(values.lr, 'lr', 'float');
   if (lr !== undefined) request.learningRate = lr;
   const iterations = intOption(values.iterations, 'iterations');
   if (iterations !== undefined) request.iterations = iterations;

@@ -20,3 +20,10 @@ void test('the models reference lists every key of every backend with its own de
   assert.match(models, /\| `files` \|[^\n]*required \(onnx, tfjs\)/);
   assert.match(models, /\| `builtin` \| boolean \| `true` \|/);
 });
+
+void test('docs/configuration.md documents every limit with its default', () => {
+  const doc = readFileSync(ROOT + 'docs/configuration.md', 'utf8');
+  for (const setting of ['limits.maxConcurrentJobs', 'limits.maxJobAttempts', 'limits.memoryBudgetBytes', 'limits.maxImagePixels', 'limits.maxGallerySize', 'limits.maxEvaluationPairs', 'limits.maxDatasetSamples']) {
+    assert.match(doc, new RegExp('\\| `' + setting.replace('.', '\\.') + '` \\|'), `${setting} is documented`);
+  }
+});

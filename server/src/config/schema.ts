@@ -25,13 +25,17 @@ export const SETTINGS = {
   'compute.device': { type: 'enum', default: 'cpu', values: ['cpu', 'gpu'], doc: 'Default device for packing block computations; gpu = onnxruntime WebGPU EP, falling back to cpu.' },
   'limits.maxIdentities': { type: 'int', default: 2_000_000, min: 2, doc: 'Largest N a Pack or Generate request may ask for.' },
   'limits.maxImagesPerIdentity': { type: 'int', default: 10_000, min: 1, doc: 'Largest images_per_identity.' },
-  'limits.maxConcurrentJobs': { type: 'int', default: 16, min: 1, max: 1024, doc: 'Jobs (pack, generate, evaluate streams) running at once; further requests get RESOURCE_EXHAUSTED with a retry delay.' },
+  'limits.maxGallerySize': { type: 'int', default: 50_000, min: 1, doc: 'Largest gallery.builtin_size of a Pack (faces rendered and embedded for a builtin gallery).' },
+  'limits.maxConcurrentJobs': { type: 'int', default: 16, min: 1, max: 1024, doc: 'Jobs (pack, generate, evaluate streams) running at once. Admission is atomic: a request beyond it gets RESOURCE_EXHAUSTED with a retry delay (it is refused, not queued). Unfinished jobs resumed after a restart wait QUEUED for a slot, ahead of new requests.' },
+  'limits.maxJobAttempts': { type: 'int', default: 3, min: 1, max: 100, doc: 'Runs a job may start without finishing (the daemon crashed or was killed while it ran; a graceful shutdown does not count). At start-up a job that reached this many is FAILED instead of resumed again.' },
+  'limits.memoryBudgetBytes': { type: 'int', default: 0, min: 0, doc: 'Memory the running jobs may need together, by the estimate each gets from its shape before it is accepted (Pack N × D × mode + gallery, Generate identities + faces ahead, evaluations). A job that does not fit gets RESOURCE_EXHAUSTED with its estimate and this budget. 0 = half the memory of the machine (or of the cgroup limit).' },
+  'limits.maxImagePixels': { type: 'int', default: 25_000_000, min: 1, doc: 'Largest image (width × height) decoded for face detection or embedding (Embed, image-folder galleries, evaluation images); larger ones are refused from their header, before decoding.' },
   'limits.maxMessageBytes': { type: 'int', default: 4 * 1024 * 1024, min: 1024, doc: 'Largest gRPC message received or sent.' },
   'limits.generateAhead': { type: 'int', default: 16, min: 1, max: 4096, doc: 'Samples rendered ahead of a slow client (the bound on buffered faces per stream).' },
   'limits.maxEmbedInFlight': { type: 'int', default: 64, min: 1, doc: 'Embed requests of one stream in flight before the daemon stops reading from it.' },
   'limits.maxEvaluationPairs': { type: 'int', default: 1_000_000, min: 1, doc: 'Most verification pairs a file may hold (.bin, pairs.txt, .npy labels), and the largest EvaluateDataset `pairs`. Larger is INVALID_ARGUMENT.' },
   'limits.maxDatasetSamples': { type: 'int', default: 10_000_000, min: 1, doc: 'Most images a dataset read for evaluation may list (RecordIO header and train.idx, manifest.jsonl, image folders). Larger is INVALID_ARGUMENT.' },
-  'limits.maxCallsPerClient': { type: 'int', default: 64, min: 1, doc: 'Concurrent calls per bearer token (per peer address without auth); more get RESOURCE_EXHAUSTED. Health and reflection are exempt.' },
+  'limits.maxCallsPerClient': { type: 'int', default: 64, min: 1, doc: 'Concurrent calls per bearer token (per peer address without auth); more get RESOURCE_EXHAUSTED. Reflection (open without a token) counts per token or per peer; only health is exempt.' },
   'recognition.maxBatch': { type: 'int', default: 32, min: 1, max: 1024, doc: 'Dynamic batching: largest recognizer batch.' },
   'recognition.maxDelayMs': { type: 'int', default: 5, min: 0, max: 1000, doc: 'Dynamic batching: longest wait for a batch to fill.' },
   'pool.workers': { type: 'int', default: 0, min: 0, max: 256, doc: 'Preprocessing worker threads; 0 = the CPUs this process may use.' },
@@ -65,7 +69,11 @@ export interface Config {
   limits: {
     maxIdentities: number;
     maxImagesPerIdentity: number;
+    maxGallerySize: number;
     maxConcurrentJobs: number;
+    maxJobAttempts: number;
+    memoryBudgetBytes: number;
+    maxImagePixels: number;
     maxMessageBytes: number;
     generateAhead: number;
     maxEmbedInFlight: number;

@@ -6,6 +6,7 @@ import { CancelledError, DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { linkSignals } from '../util/abort.js';
 import { toServiceError } from './errors.js';
+import type { RequestBounds } from './bounds.js';
 
 export interface CallContext {
   signal: AbortSignal;
@@ -18,6 +19,8 @@ export interface TransportDeps {
   log: Logger;
   /** Aborted when the daemon starts shutting down. */
   shutdownSignal: AbortSignal;
+  /** Bounds on the counts a request controls (from the limits.* settings). */
+  bounds?: RequestBounds;
 }
 
 /** The part of every grpc-js server call we use. */
@@ -30,7 +33,7 @@ interface AnyCall {
 function callContext(call: AnyCall, deps: TransportDeps, method: string): { ctx: CallContext; dispose: () => void } {
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : undefined;
-  const link = linkSignals([deps.shutdownSignal], ms !== undefined && ms > 0 ? ms : undefined);
+  const link = linkSignals([deps.shutdownSignal], ms !== undefined && ms > 0 ? ms : undefined, () => new DeadlineExceededError());
   // A stream legitimately has many waiters on its signal at once (e.g. 64 Embed items in flight).
   setMaxListeners(0, link.signal);
   const onCancel = (): void => link.abort(new CancelledError('the client cancelled the call'));

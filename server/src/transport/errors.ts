@@ -21,6 +21,16 @@ const CODES: Record<ErrorCode, status> = {
   INTERNAL: status.INTERNAL,
 };
 
+/**
+ * Longest message sent back: a message may quote what the client sent (a path, a name), and an
+ * unbounded one does not fit the HTTP/2 trailers, so the client would only see its deadline.
+ */
+export const MAX_DETAILS_CHARS = 1024;
+
+export function clipMessage(text: string, max = MAX_DETAILS_CHARS): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+}
+
 export function grpcCodeOf(code: ErrorCode): status {
   return CODES[code];
 }
@@ -38,11 +48,12 @@ export function toServiceError(error: unknown, log: Logger, method: string): Par
   else log.debug('request failed', { method, code: known.code, message: known.message });
   const code = CODES[known.code];
   const metadata = new Metadata();
-  const violations = known instanceof InvalidArgumentError ? known.violations : [];
+  const violations = (known instanceof InvalidArgumentError ? known.violations : []).slice(0, 32).map((v) => ({ field: clipMessage(v.field, 200), description: clipMessage(v.description, 300) }));
+  const message = clipMessage(known.message);
   const retryDelayMs = known instanceof ResourceExhaustedError ? known.retryAfterMs : undefined;
   if (violations.length > 0 || retryDelayMs !== undefined) {
-    metadata.set(STATUS_DETAILS_KEY, encodeStatusDetails({ code, message: known.message, fieldViolations: violations, retryDelayMs }));
+    metadata.set(STATUS_DETAILS_KEY, encodeStatusDetails({ code, message, fieldViolations: violations, retryDelayMs }));
   }
   if (retryDelayMs !== undefined) metadata.set('retry-after-ms', String(Math.round(retryDelayMs)));
-  return { code, details: known.message, metadata };
+  return { code, details: message, metadata };
 }

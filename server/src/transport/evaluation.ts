@@ -12,8 +12,10 @@ import type { EvaluationJobEvent } from '../domain/evaluation/results.js';
 import { serverStream, type CallContext, type StreamWriter, type TransportDeps } from './call.js';
 import { evaluationEventToWire } from './evaluation-wire.js';
 import { followJob } from './follow.js';
+import { Bounds, DEFAULT_BOUNDS, MAX_FOLDS } from './bounds.js';
 
 export function decodeVerifyRequest(req: EvaluateVerificationRequest__Output): VerifyInput {
+  new Bounds().check('folds', req.folds, MAX_FOLDS).done();
   let source: VerifyInput['source'];
   switch (req.source) {
     case 'binPath':
@@ -64,6 +66,13 @@ export function evaluationHandlers(deps: TransportDeps, app: EvaluationApp, jobs
       await stream(jobs, job, req.detach, out, ctx);
     }),
     EvaluateDataset: serverStream<EvaluateDatasetRequest__Output, EvaluationEvent>(deps, 'EvaluateDataset', async (req, out, ctx) => {
+      const bounds = deps.bounds ?? DEFAULT_BOUNDS;
+      new Bounds()
+        .check('max_identities', req.maxIdentities, bounds.maxIdentities, 'limits.maxIdentities')
+        .check('max_samples_per_identity', req.maxSamplesPerIdentity, bounds.maxImagesPerIdentity, 'limits.maxImagesPerIdentity')
+        .check('pairs', req.pairs, bounds.maxPairs, 'limits.maxEvaluationPairs')
+        .check('seed', req.seed, Number.MAX_SAFE_INTEGER)
+        .done();
       const job = await app.startDataset({
         path: req.datasetPath,
         comparePath: req.comparePath || undefined,

@@ -1,14 +1,15 @@
 // Streams a job's log to the caller that started it. When that caller cancels (or its deadline
 // passes) the job is cancelled too, unless it asked to `detach`; a daemon shutdown leaves the job
 // resumable.
-import { CancelledError, DeadlineExceededError, type HyperfaceError } from '../errors.js';
+import { abortError, CancelledError, DeadlineExceededError, type HyperfaceError } from '../errors.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import type { JobEvent, JobRecord } from '../domain/jobs/types.js';
 import { terminalError } from './jobs.js';
 
 export async function followJob(jobs: JobManager, id: string, options: { detach: boolean; signal: AbortSignal }, onEvent: (event: JobEvent) => Promise<void>): Promise<void> {
   const onAbort = (): void => {
-    const reason: unknown = options.signal.reason;
+    // Normalised: a deadline may arrive as a DOMException "TimeoutError", not our own error class.
+    const reason = abortError(options.signal);
     const callerGone = reason instanceof CancelledError || reason instanceof DeadlineExceededError;
     if (callerGone && !options.detach) void jobs.cancel(id).catch(() => undefined);
     else jobs.detach(id);
@@ -20,7 +21,7 @@ export async function followJob(jobs: JobManager, id: string, options: { detach:
       if (event.channel === 'job') last = event.payload as JobRecord;
       else await onEvent(event);
     }
-    if (options.signal.aborted) throw options.signal.reason;
+    if (options.signal.aborted) throw abortError(options.signal);
     const error: HyperfaceError | undefined = last ? terminalError(last) : undefined;
     if (error) throw error;
   } finally {

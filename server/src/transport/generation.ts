@@ -9,6 +9,7 @@ import type { GenerationApp, GenerateInput, IdentitySource } from '../domain/app
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
+import { enumOf } from './bounds.js';
 
 export function decodeGenerateRequest(req: GenerateRequest__Output): GenerateInput {
   let identities: IdentitySource;
@@ -56,11 +57,11 @@ export function decodeGenerateRequest(req: GenerateRequest__Output): GenerateInp
   return {
     identities,
     params,
-    format: formats[req.format],
+    format: enumOf(req.format, formats, 'format'),
     jpegQuality: req.jpegQuality || 90,
     imageSize: req.imageSize,
     outputDir: req.outputDir || undefined,
-    datasetFormat: datasets[req.datasetFormat],
+    datasetFormat: enumOf(req.datasetFormat, datasets, 'dataset_format'),
     skipImages: req.skipImages,
   };
 }

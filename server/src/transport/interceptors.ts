@@ -1,5 +1,6 @@
 // Server interceptors: bearer-token auth (grpc.health.v1 and reflection stay open for probes and
-// generic clients), per-token concurrent-call limits, and per-RPC metrics + spans.
+// generic clients), per-token concurrent-call limits (reflection included: open does not mean
+// unlimited; health alone is exempt so probes always get through), and per-RPC metrics + spans.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
@@ -9,7 +10,10 @@ import type { Logger } from '../logging.js';
 import type { Telemetry } from '../telemetry.js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 
+/** No token needed. */
 const OPEN_PREFIXES = ['/grpc.health.v1.Health/', '/grpc.reflection.'];
+/** Not counted against limits.maxCallsPerClient. */
+const UNLIMITED_PREFIXES = ['/grpc.health.v1.Health/'];
 
 /** Accepted tokens as SHA-256 digests (plain tokens from config/files are hashed on load). */
 export class TokenSet {
@@ -65,6 +69,7 @@ export function createInterceptors(options: InterceptorOptions): ServerIntercept
     const path = method.path;
     const [, service = '', name = ''] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
     const open = OPEN_PREFIXES.some((p) => path.startsWith(p));
+    const unlimited = UNLIMITED_PREFIXES.some((p) => path.startsWith(p));
     const started = process.hrtime.bigint();
     // One server span per RPC (the role grpc instrumentation plays; ESM loaders make the
     // require-hook instrumentation unreliable, so the interceptor does it).
@@ -99,12 +104,14 @@ export function createInterceptors(options: InterceptorOptions): ServerIntercept
       start(next) {
         next({
           onReceiveMetadata(metadata, mdNext) {
-            if (!open) {
-              let who: string | undefined = `peer:${call.getPeer().replace(/:\d+$/, '')}`;
+            if (!unlimited) {
+              const peer = `peer:${call.getPeer().replace(/:\d+$/, '')}`;
+              let who: string | undefined = peer;
               if (options.tokens) {
                 const header = metadata.get('authorization')[0];
                 const token = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : '';
                 who = token ? options.tokens.check(token) : undefined;
+                if (!who && open) who = peer; // reflection without (a valid) token: limited per peer
                 if (!who) {
                   reject(status.UNAUTHENTICATED, token ? 'invalid bearer token' : 'missing bearer token (authorization: Bearer <token>)');
                   return;

@@ -9,6 +9,7 @@ import type { JobEvent as DomainJobEvent, JobKind, JobRecord, JobState } from '.
 import type { EvaluationJobEvent } from '../domain/evaluation/results.js';
 import { serverStream, unary, type TransportDeps } from './call.js';
 import { evaluationEventToWire } from './evaluation-wire.js';
+import { enumOf } from './bounds.js';
 
 const KIND_TO_WIRE: Record<JobKind, Job['kind']> = {
   pack: 'JOB_KIND_PACK',
@@ -60,10 +61,12 @@ export function terminalError(job: JobRecord): HyperfaceError | undefined {
 }
 
 function parseKind(kind: Job['kind'] | undefined): JobKind | undefined {
-  return (Object.entries(KIND_TO_WIRE) as [JobKind, string][]).find(([, v]) => v === kind)?.[0];
+  if (kind === undefined || kind === 'JOB_KIND_UNSPECIFIED') return undefined;
+  return enumOf(kind, Object.fromEntries(Object.entries(KIND_TO_WIRE).map(([k, v]) => [v, k])) as Record<string, JobKind>, 'kind');
 }
 function parseState(state: Job['state'] | undefined): JobState | undefined {
-  return (Object.entries(STATE_TO_WIRE) as [JobState, string][]).find(([, v]) => v === state)?.[0];
+  if (state === undefined || state === 'JOB_STATE_UNSPECIFIED') return undefined;
+  return enumOf(state, Object.fromEntries(Object.entries(STATE_TO_WIRE).map(([k, v]) => [v, k])) as Record<string, JobState>, 'state');
 }
 
 function requireId(id: string | undefined): string {

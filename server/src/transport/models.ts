@@ -4,6 +4,7 @@ import type { ModelInfo as WireModelInfo } from '@hyperface/sdk/gen/hyperface/v1
 import { InvalidArgumentError } from '../errors.js';
 import type { ModelInfo, ModelKind } from '../runtime/models/types.js';
 import { unary, type TransportDeps } from './call.js';
+import { enumOf } from './bounds.js';
 
 export interface ModelCatalog {
   list(kind?: ModelKind): ModelInfo[];
@@ -34,7 +35,7 @@ export function modelToWire(m: ModelInfo, catalog: ModelCatalog): WireModelInfo 
 export function modelHandlers(deps: TransportDeps, catalog: ModelCatalog): ModelServiceHandlers {
   return {
     ListModels: unary(deps, 'ListModels', async (req) => {
-      const kind = req.kind === 'MODEL_KIND_RECOGNIZER' ? 'recognizer' : req.kind === 'MODEL_KIND_GENERATOR' ? 'generator' : undefined;
+      const kind = enumOf(req.kind, { MODEL_KIND_UNSPECIFIED: undefined, MODEL_KIND_RECOGNIZER: 'recognizer', MODEL_KIND_GENERATOR: 'generator' } as const, 'kind');
       return { models: catalog.list(kind).map((m) => modelToWire(m, catalog)) };
     }),
     GetModel: unary(deps, 'GetModel', async (req) => {

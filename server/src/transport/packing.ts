@@ -10,10 +10,16 @@ import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.j
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
+import { Bounds, DEFAULT_BOUNDS, enumOf, MAX_EVERY, type RequestBounds } from './bounds.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 
-export function decodePackRequest(req: PackRequest__Output): PackInput {
+export function decodePackRequest(req: PackRequest__Output, bounds: RequestBounds = DEFAULT_BOUNDS): PackInput {
+  new Bounds()
+    .check('gallery.builtin_size', req.gallery?.source === 'builtinSize' ? req.gallery.builtinSize : undefined, bounds.maxGallerySize, 'limits.maxGallerySize')
+    .check('progress_every', req.progressEvery, MAX_EVERY)
+    .check('checkpoint_every', req.checkpointEvery, MAX_EVERY)
+    .done();
   const modes = { PACK_MODE_UNSPECIFIED: undefined, PACK_MODE_FAST: 'fast', PACK_MODE_PAPER: 'paper', PACK_MODE_STOCHASTIC: 'stochastic', PACK_MODE_RANDOM: 'random', PACK_MODE_RANDOM_GALLERY: 'random-gallery' } as const;
   const inits = { PACK_INIT_UNSPECIFIED: undefined, PACK_INIT_GALLERY: 'gallery', PACK_INIT_RANDOM: 'random' } as const;
   const devices = { DEVICE_UNSPECIFIED: undefined, DEVICE_CPU: 'cpu', DEVICE_GPU: 'gpu' } as const;
@@ -46,9 +52,9 @@ export function decodePackRequest(req: PackRequest__Output): PackInput {
       gallery = undefined;
   }
   const params: PackInput['params'] = { identities: req.identities, dim: req.dim, seed: req.seed, maxSeconds: req.maxSeconds };
-  const mode = modes[req.mode];
-  const init = inits[req.init];
-  const device = devices[req.device];
+  const mode = enumOf(req.mode, modes, 'mode');
+  const init = enumOf(req.init, inits, 'init');
+  const device = enumOf(req.device, devices, 'device');
   if (mode) params.mode = mode;
   if (init) params.init = init;
   if (device) params.device = device;
@@ -64,7 +70,7 @@ export function decodePackRequest(req: PackRequest__Output): PackInput {
 export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobManager): PackingServiceHandlers {
   return {
     Pack: serverStream<PackRequest__Output, PackEvent>(deps, 'Pack', async (req, out, ctx) => {
-      const job = await app.start(decodePackRequest(req));
+      const job = await app.start(decodePackRequest(req, deps.bounds));
       await out.write({ accepted: { jobId: job.id, resumed: false } });
       await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
         if (event.channel !== 'pack') return;

@@ -11,6 +11,7 @@ import { toTensor } from '@hyperface/sdk/tensor';
 import { HyperfaceError, InvalidArgumentError } from '../errors.js';
 import type { EmbedItem, RecognitionService } from '../domain/recognition/service.js';
 import { duplexStream, type CallContext, type TransportDeps } from './call.js';
+import { clipMessage } from './errors.js';
 
 export function decodeEmbedRequest(req: EmbedRequest__Output): EmbedItem {
   const image = req.image;
@@ -40,7 +41,7 @@ async function embedOne(service: RecognitionService, req: EmbedRequest__Output, 
     };
   } catch (error) {
     if (ctx.signal.aborted) throw error;
-    if (error instanceof HyperfaceError && error.code !== 'INTERNAL') return { id: req.id, index, error: { code: error.code, message: error.message } };
+    if (error instanceof HyperfaceError && error.code !== 'INTERNAL') return { id: req.id, index, error: { code: error.code, message: clipMessage(error.message) } };
     ctx.log.error('embed item failed', { error: error as Error });
     return { id: req.id, index, error: { code: 'INTERNAL', message: 'internal error (see the daemon log)' } };
   }

@@ -9,7 +9,8 @@ export interface LinkedSignal {
   dispose(): void;
 }
 
-export function linkSignals(parents: (AbortSignal | undefined)[], timeoutMs?: number): LinkedSignal {
+/** `timeoutReason` makes the reason a timeout aborts with (default: a DOMException "TimeoutError"). */
+export function linkSignals(parents: (AbortSignal | undefined)[], timeoutMs?: number, timeoutReason?: () => unknown): LinkedSignal {
   const controller = new AbortController();
   const cleanups: (() => void)[] = [];
   const abort = (reason?: unknown): void => {
@@ -26,7 +27,7 @@ export function linkSignals(parents: (AbortSignal | undefined)[], timeoutMs?: nu
     cleanups.push(() => parent.removeEventListener('abort', onAbort));
   }
   if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-    const timer = setTimeout(() => abort(new DOMException('deadline exceeded', 'TimeoutError')), timeoutMs);
+    const timer = setTimeout(() => abort(timeoutReason ? timeoutReason() : new DOMException('deadline exceeded', 'TimeoutError')), timeoutMs);
     timer.unref?.();
     cleanups.push(() => clearTimeout(timer));
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import type { JobContext, JobManager } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
+import { estimateEvaluation } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { boundCount, DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits.js';
 import { evaluateDataset, evaluateVerification, type EvaluationDeps, type EvaluationJobEvent, type VerificationSource } from '../evaluation/index.js';
@@ -68,7 +69,8 @@ export class EvaluationApp {
     const reportDir = await this.reportDir(input.reportDir);
     // Inline embeddings are kept as plain arrays in the persisted request.
     const request = { ...input, source: source.kind === 'embeddings' ? { ...source, embeddings: Array.from(source.embeddings) } : source, reportDir };
-    return this.deps.jobs.start('evaluate_verification', request);
+    const samples = source.kind === 'embeddings' ? source.issame.length * 2 : 0;
+    return this.deps.jobs.start('evaluate_verification', request, { memory: estimateEvaluation({ samples, pairs: samples / 2 }) });
   }
 
   async startDataset(input: DatasetInput): Promise<JobRecord> {
@@ -82,7 +84,8 @@ export class EvaluationApp {
       comparePath: input.comparePath ? paths.resolve(input.comparePath, 'compare_path') : undefined,
       reportDir: await this.reportDir(input.reportDir),
     };
-    return this.deps.jobs.start('evaluate_dataset', request);
+    const samples = input.maxIdentities && input.maxSamplesPerIdentity ? input.maxIdentities * input.maxSamplesPerIdentity : 0;
+    return this.deps.jobs.start('evaluate_dataset', request, { memory: estimateEvaluation({ samples, pairs: input.pairs || 3000 }) });
   }
 
   /** A requested report folder: confined, and never reached through a symlink (checked again before writing). */

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
 import { readNpyMatrix } from '../npy-files.js';
+import { estimateGenerate } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { FileGuard, isInside } from '../safe-files.js';
 import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
@@ -110,6 +111,7 @@ export class GenerationApp {
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
     // A bad output folder fails the request now, not after the samples have been rendered.
     if (outputDir) await checkDatasetTarget(outputDir, deps.files, 'output_dir');
+    options = { ...options, memory: estimateGenerate({ identities: matrix.rows, dim: matrix.dim, ahead: deps.generateAhead, imageSize: input.imageSize }) };
 
     const request: GenerateJobRequest = { ...input, outputDir, identitiesPath };
     delete (request as Partial<GenerateInput>).identities;

@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import { readNpyMatrix } from '../npy-files.js';
+import { estimatePack } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { FileGuard } from '../safe-files.js';
 import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
@@ -79,6 +80,7 @@ export class PackingApp {
     let dim = input.params.dim;
     let recognizer = input.recognizer ?? '';
     let galleryFile: string | undefined;
+    let galleryRows = gallery.kind === 'builtin' ? gallery.size || 1000 : 0;
     let inline: { data: Float32Array; rows: number; dim: number } | undefined;
 
     if (gallery.kind === 'npy') {
@@ -87,10 +89,12 @@ export class PackingApp {
       checkGallery(m.rows, m.cols, dim, 'gallery.npy_path', m.data);
       dim ||= m.cols;
       galleryFile = path;
+      galleryRows = m.rows;
     } else if (gallery.kind === 'inline') {
       checkGallery(gallery.rows, gallery.dim, dim, 'gallery.embeddings', gallery.data);
       dim ||= gallery.dim;
       inline = gallery;
+      galleryRows = gallery.rows;
     } else if (gallery.kind === 'image_dir' || gallery.kind === 'builtin' || dim === 0) {
       const r = deps.recognizerDim(input.recognizer);
       recognizer = r.name;
@@ -102,6 +106,7 @@ export class PackingApp {
 
     const params = withPackDefaults({ ...input.params, dim }, gallery.kind !== 'none');
     validatePackParams(params);
+    options = { ...options, memory: estimatePack({ identities: params.identities, dim: params.dim, mode: params.mode, galleryRows }) };
 
     const request: PackJobRequest = {
       params,

@@ -1,7 +1,7 @@
 // Jobs: long work persisted under <dataDir>/jobs/<id>/ (job.json, events.jsonl, checkpoint.bin,
 // results). Unfinished jobs resume after a restart; the event log lets a dropped stream re-attach.
 import { EventEmitter } from 'node:events';
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -9,12 +9,14 @@ import {
   CancelledError,
   HyperfaceError,
   NotFoundError,
-  ResourceExhaustedError,
   UnavailableError,
 } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
-import { TERMINAL_STATES, type JobEvent, type JobKind, type JobRecord, type JobState } from './types.js';
+import { Admission, type Ticket } from './admission.js';
+import { EventLog } from './event-log.js';
+import { formatBytes } from './memory.js';
+import { TERMINAL_STATES, type JobContext, type JobEvent, type JobKind, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
 
 /** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
 export class ShutdownError extends UnavailableError {
@@ -23,35 +25,7 @@ export class ShutdownError extends UnavailableError {
   }
 }
 
-export interface JobContext {
-  readonly id: string;
-  readonly dir: string;
-  readonly request: unknown;
-  /** Times this job was resumed after a restart (0 on the first run). */
-  readonly resumes: number;
-  readonly signal: AbortSignal;
-  readonly log: Logger;
-  /** Appends an event to the persisted log and tells watchers. */
-  emit(channel: JobEvent['channel'], payload: unknown): Promise<void>;
-  /** Updates the persisted fraction done (throttled). */
-  setProgress(fraction: number): void;
-  loadCheckpoint(): Promise<Uint8Array | null>;
-  saveCheckpoint(bytes: Uint8Array): Promise<void>;
-  /**
-   * Live, unpersisted delivery with backpressure to the stream that started the job (e.g. face
-   * images). Resolves when the consumer has room; a no-op when nobody is attached.
-   */
-  deliver(payload: unknown): Promise<void>;
-}
-
-export type JobRunner = (ctx: JobContext) => Promise<unknown>;
-
-export interface StartOptions {
-  /** Live consumer for ctx.deliver (the stream that started the job). */
-  sink?: (payload: unknown) => Promise<void>;
-  /** Runs once the job folder exists, before the record is first persisted; returns the request to store. */
-  prepare?: (dir: string) => Promise<unknown>;
-}
+export type { JobContext, JobRunner, StartOptions } from './types.js';
 
 interface Running {
   controller: AbortController;
@@ -62,23 +36,34 @@ interface Running {
 export interface JobManagerOptions {
   dataDir: string;
   maxConcurrentJobs: number;
+  /** Runs a job may start without finishing before it is failed instead of resumed (limits.maxJobAttempts). */
+  maxAttempts?: number;
+  /** Budget shared by the running jobs' memory estimates (resolveMemoryBudget); unset = no limit. */
+  memoryBudget?: { bytes: number; automatic: boolean };
   log: Logger;
 }
 
 export class JobManager {
   private readonly jobs = new Map<string, JobRecord>();
-  private readonly seqs = new Map<string, number>();
-  /** Per-job append chain, so log lines land in sequence order. */
-  private readonly appends = new Map<string, Promise<void>>();
   private readonly running = new Map<string, Running>();
   private readonly runners = new Map<JobKind, JobRunner>();
   private readonly events = new EventEmitter();
+  private readonly log: EventLog;
+  private readonly admission: Admission;
+  /** Resumed jobs waiting for a slot. */
+  private readonly queued = new Map<string, { done: Promise<void>; withdraw(): void }>();
   private readonly root: string;
   private closing = false;
+  private readonly maxAttempts: number;
 
   constructor(private readonly options: JobManagerOptions) {
     this.root = join(options.dataDir, 'jobs');
+    this.maxAttempts = options.maxAttempts ?? 3;
+    const budget = options.memoryBudget ?? { bytes: Number.MAX_SAFE_INTEGER, automatic: false };
+    const label = `limits.memoryBudgetBytes = ${formatBytes(budget.bytes)}${budget.automatic ? ' (automatic: half the memory of this machine)' : ''}`;
+    this.admission = new Admission({ maxJobs: options.maxConcurrentJobs, budgetBytes: budget.bytes, budgetLabel: label });
     this.events.setMaxListeners(0);
+    this.log = new EventLog((id) => this.dirOf(id), (id, event) => this.events.emit(id, event));
   }
 
   register(kind: JobKind, runner: JobRunner): void {
@@ -95,8 +80,15 @@ export class JobManager {
       try {
         const record = JSON.parse(await readFile(file, 'utf8')) as JobRecord;
         this.jobs.set(record.id, record);
-        this.seqs.set(record.id, await this.lastSeq(record.id));
-        if (!TERMINAL_STATES.has(record.state)) unfinished.push(record);
+        await this.log.open(record.id);
+        if (TERMINAL_STATES.has(record.state)) continue;
+        // Every earlier run ended with the process (crash, OOM kill): resuming would likely repeat it.
+        if ((record.attempts ?? 0) >= this.maxAttempts) await this.failCrashLooping(record);
+        else {
+          // Not running in this process (yet): say so until it is resumed.
+          record.state = 'queued';
+          unfinished.push(record);
+        }
       } catch (error) {
         this.options.log.warn('skipping unreadable job record', { file, error: (error as Error).message });
       }
@@ -104,31 +96,57 @@ export class JobManager {
     return unfinished;
   }
 
-  /** Restarts every unfinished job from its last checkpoint. */
+  private async failCrashLooping(record: JobRecord): Promise<void> {
+    const n = record.attempts ?? 0;
+    this.options.log.error('not resuming a job that did not survive its earlier runs', { job: record.id, kind: record.kind, attempts: n });
+    record.error = `the daemon stopped ${n} times while running this job (a crash or a kill); it is not resumed again (limits.maxJobAttempts = ${this.maxAttempts})`;
+    record.errorCode = 'INTERNAL';
+    await this.transition(record, 'failed');
+  }
+
+  /** Restarts every unfinished job from its last checkpoint, at most limits.maxConcurrentJobs at once (the rest wait QUEUED). */
   resumeUnfinished(records: JobRecord[]): void {
     for (const record of records) {
       if (!this.runners.has(record.kind)) continue;
-      record.resumes += 1;
-      this.options.log.info('resuming job', { job: record.id, kind: record.kind, resumes: record.resumes });
-      this.launch(record, {});
+      const resume = (ticket: Ticket): void => {
+        this.queued.delete(record.id);
+        // Cancelled while waiting, or the daemon is stopping: give the slot back.
+        if (this.closing || TERMINAL_STATES.has(record.state)) return ticket.release();
+        record.resumes += 1;
+        this.options.log.info('resuming job', { job: record.id, kind: record.kind, resumes: record.resumes });
+        this.launch(record, {}, ticket);
+      };
+      const now = this.admission.tryTake(record.memoryBytes);
+      if (now) resume(now);
+      else {
+        const waiting = this.admission.wait(record.memoryBytes);
+        let started!: () => void;
+        const done = new Promise<void>((resolve) => (started = resolve));
+        this.queued.set(record.id, { done, withdraw: () => (waiting.withdraw(), this.queued.delete(record.id), started()) });
+        void waiting.ticket.then((ticket) => (resume(ticket), started()));
+      }
     }
   }
 
   async start(kind: JobKind, request: unknown, options: StartOptions = {}): Promise<JobRecord> {
     if (this.closing) throw new UnavailableError('the daemon is shutting down');
     if (!this.runners.has(kind)) throw new UnavailableError(`no runner for ${kind} jobs`);
-    if (this.running.size >= this.options.maxConcurrentJobs) {
-      throw new ResourceExhaustedError(`${this.running.size} jobs are running (limits.maxConcurrentJobs); retry later`, 2000);
-    }
+    // Taken before the first await: the check and the take are one step.
+    const ticket = this.admission.take(options.memory);
     const now = Date.now();
     const id = `${kind.replace('_', '-')}-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
-    const record: JobRecord = { id, kind, state: 'queued', createdAtMs: now, updatedAtMs: now, progress: 0, resumes: 0, request };
-    await mkdir(this.dirOf(id), { recursive: true });
-    if (options.prepare) record.request = await options.prepare(this.dirOf(id));
-    this.jobs.set(id, record);
-    this.seqs.set(id, 0);
-    await this.persist(record);
-    this.launch(record, options);
+    const record: JobRecord = { id, kind, state: 'queued', createdAtMs: now, updatedAtMs: now, progress: 0, resumes: 0, request, ...(options.memory ? { memoryBytes: options.memory.bytes } : {}) };
+    try {
+      await mkdir(this.dirOf(id), { recursive: true });
+      if (options.prepare) record.request = await options.prepare(this.dirOf(id));
+      this.jobs.set(id, record);
+      await this.log.open(id, true);
+      await this.persist(record);
+    } catch (error) {
+      ticket.release();
+      throw error;
+    }
+    this.launch(record, options, ticket);
     return { ...record };
   }
 
@@ -158,6 +176,7 @@ export class JobManager {
       run.controller.abort(new CancelledError('cancelled by the client'));
       await run.done;
     } else if (!TERMINAL_STATES.has(record.state)) {
+      this.queued.get(id)?.withdraw();
       await this.transition(record, 'cancelled');
     }
     return this.get(id);
@@ -165,6 +184,7 @@ export class JobManager {
 
   /** Resolves when the job reaches a terminal state (or immediately if it has). */
   async waitFor(id: string): Promise<JobRecord> {
+    await this.queued.get(id)?.done;
     const run = this.running.get(id);
     if (run) await run.done;
     return this.get(id);
@@ -187,7 +207,7 @@ export class JobManager {
     signal?.addEventListener('abort', onAbort);
     try {
       let next = fromSeq;
-      for (const event of await this.readLog(id)) {
+      for await (const event of this.log.read(id, fromSeq)) {
         if (event.seq < next) continue;
         next = event.seq + 1;
         yield event;
@@ -233,7 +253,7 @@ export class JobManager {
     return this.running.size;
   }
 
-  private launch(record: JobRecord, options: StartOptions): void {
+  private launch(record: JobRecord, options: StartOptions, ticket: Ticket): void {
     const runner = this.runners.get(record.kind)!;
     const controller = new AbortController();
     const log = this.options.log.child({ job: record.id, kind: record.kind });
@@ -246,7 +266,7 @@ export class JobManager {
       resumes: record.resumes,
       signal: controller.signal,
       log,
-      emit: (channel, payload) => this.append(record.id, channel, payload),
+      emit: (channel, payload) => this.log.emit(record.id, channel, payload),
       setProgress: (fraction) => {
         record.progress = Math.max(0, Math.min(1, fraction));
         const now = Date.now();
@@ -272,6 +292,8 @@ export class JobManager {
     this.running.set(record.id, entry);
     entry.done = (async () => {
       try {
+        // Persisted before the work starts, so a run that takes the process down is counted.
+        record.attempts = (record.attempts ?? 0) + 1;
         await this.transition(record, 'running');
         // Cancelled (or shut down) while the state was being written: do not start the work.
         controller.signal.throwIfAborted();
@@ -284,6 +306,8 @@ export class JobManager {
         if (reason instanceof ShutdownError) {
           log.info('job interrupted by shutdown; will resume on restart');
           record.state = 'queued';
+          // A graceful interruption is not a failed attempt.
+          record.attempts = Math.max(0, (record.attempts ?? 1) - 1);
           record.updatedAtMs = Date.now();
           await this.persist(record);
         } else if (controller.signal.aborted) {
@@ -297,6 +321,8 @@ export class JobManager {
         }
       } finally {
         this.running.delete(record.id);
+        ticket.release();
+        await this.log.flush(record.id, true);
       }
     })().catch((e: unknown) => log.error('job bookkeeping failed', { error: e as Error }));
   }
@@ -316,49 +342,16 @@ export class JobManager {
   }
 
   private async transition(record: JobRecord, state: JobState): Promise<void> {
+    // Durable before visible: a reader that sees the new state can rely on it after a crash.
+    const updatedAtMs = Date.now();
+    await this.persist({ ...record, state, updatedAtMs });
     record.state = state;
-    record.updatedAtMs = Date.now();
-    await this.persist(record);
-    await this.append(record.id, 'job', { ...record });
+    record.updatedAtMs = updatedAtMs;
+    await this.log.append(record.id, 'job', { ...record });
   }
 
   private async persist(record: JobRecord): Promise<void> {
     await writeFileAtomic(join(this.dirOf(record.id), 'job.json'), JSON.stringify(record, null, 2));
-  }
-
-  private async append(id: string, channel: JobEvent['channel'], payload: unknown): Promise<void> {
-    const seq = this.seqs.get(id) ?? 0;
-    this.seqs.set(id, seq + 1);
-    const event: JobEvent = { seq, channel, payload };
-    const previous = this.appends.get(id) ?? Promise.resolve();
-    const write = previous.then(() => appendFile(join(this.dirOf(id), 'events.jsonl'), JSON.stringify(event) + '\n'));
-    this.appends.set(id, write.catch(() => undefined));
-    await write;
-    this.events.emit(id, event);
-  }
-
-  private async readLog(id: string): Promise<JobEvent[]> {
-    let text: string;
-    try {
-      text = await readFile(join(this.dirOf(id), 'events.jsonl'), 'utf8');
-    } catch {
-      return [];
-    }
-    const out: JobEvent[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as JobEvent);
-      } catch {
-        // A torn last line after kill -9: ignore it.
-      }
-    }
-    return out;
-  }
-
-  private async lastSeq(id: string): Promise<number> {
-    const log = await this.readLog(id);
-    return log.length === 0 ? 0 : log[log.length - 1]!.seq + 1;
   }
 }
 

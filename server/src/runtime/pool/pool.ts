@@ -16,6 +16,8 @@ export interface PreprocessPoolOptions {
   maxQueue?: number;
   /** Worker idle time before it exits. @default 60000 */
   idleTimeoutMs?: number;
+  /** Largest width × height a task may decode (limits.maxImagePixels). @default MAX_PIXELS of prepare.ts */
+  maxPixels?: number;
   /** Worker module. @default ./worker.js next to this file */
   workerUrl?: URL;
   /** Execution providers for the detector and landmark models, in order of preference. @default ['cpu'] */
@@ -44,6 +46,7 @@ export class PreprocessPool {
   private readonly piscina: Piscina;
   readonly workers: number;
   readonly maxQueue: number;
+  private readonly maxPixels: number | undefined;
   private running = 0;
   private completed = 0;
   private meanMs = 200;
@@ -52,6 +55,7 @@ export class PreprocessPool {
   constructor(options: PreprocessPoolOptions = {}) {
     this.workers = options.workers && options.workers > 0 ? options.workers : Math.max(1, availableParallelism());
     this.maxQueue = options.maxQueue ?? 256;
+    this.maxPixels = options.maxPixels;
     this.piscina = new Piscina({
       filename: (options.workerUrl ?? new URL('./worker.js', import.meta.url)).href,
       minThreads: 0,
@@ -93,7 +97,7 @@ export class PreprocessPool {
     this.running++;
     let pending: Promise<PrepareResult>;
     try {
-      pending = this.piscina.run(task, { transferList }) as Promise<PrepareResult>;
+      pending = this.piscina.run(this.maxPixels ? { ...task, maxPixels: task.maxPixels ?? this.maxPixels } : task, { transferList }) as Promise<PrepareResult>;
     } catch (error) {
       this.running--;
       throw this.mapError(error);

@@ -25,6 +25,8 @@ export interface PrepareTask {
   flip: boolean;
   /** Output crop side (the recognizer's input size); the five-point template is scaled to it. */
   size: number;
+  /** Largest width × height decoded (limits.maxImagePixels). @default MAX_PIXELS */
+  maxPixels?: number;
 }
 
 export interface PreparedFace {
@@ -40,13 +42,19 @@ export type PrepareResult =
   | { ok: true; width: number; height: number; alignment: 'five-point' | 'none'; faces: PreparedFace[]; ms: { decode: number; detect: number; align: number } }
   | { ok: false; code: 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INTERNAL'; field?: string; message: string };
 
-/** Largest decoded image accepted (pixels). */
-export const MAX_PIXELS = 64_000_000;
+/** Default largest decoded image (pixels): the default of limits.maxImagePixels. */
+export const MAX_PIXELS = 25_000_000;
 
-export async function decodeImage(task: Pick<PrepareTask, 'encoded' | 'raw'>): Promise<{ rgb: Uint8Array; width: number; height: number }> {
+function tooLarge(field: string, width: number, height: number, max: number): PrepareError {
+  return new PrepareError('INVALID_ARGUMENT', field, `the image is ${width}x${height} = ${width * height} pixels, more than limits.maxImagePixels (${max})`);
+}
+
+export async function decodeImage(task: Pick<PrepareTask, 'encoded' | 'raw' | 'maxPixels'>): Promise<{ rgb: Uint8Array; width: number; height: number }> {
+  const maxPixels = task.maxPixels ?? MAX_PIXELS;
   if (task.raw) {
     const { width, height, channels, data } = task.raw;
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width * height > MAX_PIXELS) throw new PrepareError('INVALID_ARGUMENT', 'image.raw', `bad raw image size ${width}x${height}`);
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new PrepareError('INVALID_ARGUMENT', 'image.raw', `bad raw image size ${width}x${height}`);
+    if (width * height > maxPixels) throw tooLarge('image.raw', width, height, maxPixels);
     if (channels !== 1 && channels !== 3 && channels !== 4) throw new PrepareError('INVALID_ARGUMENT', 'image.raw.channels', `must be 1, 3 or 4, got ${channels}`);
     if (data.length !== width * height * channels) throw new PrepareError('INVALID_ARGUMENT', 'image.raw.data', `expected ${width * height * channels} bytes for ${width}x${height}x${channels}, got ${data.length}`);
     if (channels === 3) return { rgb: data, width, height };
@@ -57,8 +65,16 @@ export async function decodeImage(task: Pick<PrepareTask, 'encoded' | 'raw'>): P
     return { rgb, width, height };
   }
   if (!task.encoded || task.encoded.length === 0) throw new PrepareError('INVALID_ARGUMENT', 'image', 'no image data');
+  // The header says how large the decoded image would be: refuse before decoding anything.
+  let header: { width?: number; height?: number };
   try {
-    const { data, info } = await sharp(task.encoded, { limitInputPixels: MAX_PIXELS, failOn: 'error' })
+    header = await sharp(task.encoded, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new PrepareError('INVALID_ARGUMENT', 'image.encoded', `not a decodable image: ${(error as Error).message}`);
+  }
+  if ((header.width ?? 0) * (header.height ?? 0) > maxPixels) throw tooLarge('image.encoded', header.width ?? 0, header.height ?? 0, maxPixels);
+  try {
+    const { data, info } = await sharp(task.encoded, { limitInputPixels: maxPixels, failOn: 'error' })
       .rotate()
       .toColourspace('srgb')
       .removeAlpha()
