@@ -72,19 +72,25 @@ export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobM
     Pack: serverStream<PackRequest__Output, PackEvent>(deps, 'Pack', async (req, out, ctx) => {
       const job = await app.start(decodePackRequest(req, deps.bounds));
       await out.write({ accepted: { jobId: job.id, resumed: false } });
+      // The result is sent once the job is durably SUCCEEDED, so a client that holds it can at
+      // once name the job elsewhere (Generate's pack_job_id) without racing its bookkeeping.
+      let result: PackEvent | undefined;
       await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
         if (event.channel !== 'pack') return;
         const payload = event.payload as PackEvent;
-        if (payload.result && req.streamEmbeddings) {
-          const m = decodeNpyMatrix(new Uint8Array(await readFile(payload.result.npyPath ?? '')));
-          const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (m.cols * 4)));
-          for (let r = 0; r < m.rows; r += rowsPerChunk) {
-            const n = Math.min(rowsPerChunk, m.rows - r);
-            await out.write({ chunk: { rowOffset: r, totalRows: m.rows, rows: toTensor(m.data.subarray(r * m.cols, (r + n) * m.cols), [n, m.cols]) } });
-          }
-        }
-        await out.write(payload);
+        if (payload.result) result = payload;
+        else await out.write(payload);
       });
+      if (!result) return;
+      if (req.streamEmbeddings) {
+        const m = decodeNpyMatrix(new Uint8Array(await readFile(result.result?.npyPath ?? '')));
+        const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (m.cols * 4)));
+        for (let r = 0; r < m.rows; r += rowsPerChunk) {
+          const n = Math.min(rowsPerChunk, m.rows - r);
+          await out.write({ chunk: { rowOffset: r, totalRows: m.rows, rows: toTensor(m.data.subarray(r * m.cols, (r + n) * m.cols), [n, m.cols]) } });
+        }
+      }
+      await out.write(result);
     }),
   };
 }
