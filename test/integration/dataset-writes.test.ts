@@ -49,7 +49,8 @@ test('600 samples, three kill -9/restart cycles at random points, the same gener
   const out = join(root, 'ds');
   const args = (addr: string): string[] => [CLI, 'generate', '--address', addr, '--embeddings', npy, '--images-per-identity', '10', '--seed', '5', '--out', out, '--json', '--quiet'];
   const serve = async (): Promise<ChildDaemon> => {
-    const d = await spawnDaemon(['--data-dir', jobsDir, '--data-root', root, '--log-level', 'warn']);
+    // The kills are deliberate: more than limits.maxJobAttempts (3) of them must not fail the job.
+    const d = await spawnDaemon(['--data-dir', jobsDir, '--data-root', root, '--log-level', 'warn', '--limits-max-job-attempts', '10']);
     await d.client.waitForReady({ service: 'hyperface.v1.GenerationService', timeoutMs: 300_000 });
     return d;
   };
