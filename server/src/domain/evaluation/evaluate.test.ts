@@ -13,7 +13,7 @@ import { writeBin } from '../datasets/insightface-bin.js';
 import { openDatasetWriter } from '../datasets/writer.js';
 import { evaluateDataset, evaluateVerification, mirrorBatch, type AlignedEmbedder, type EvaluationProgress } from './evaluate.js';
 import { evaluatePairs } from './protocol.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'hf-eval-'));

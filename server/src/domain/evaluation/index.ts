@@ -2,4 +2,4 @@ export * from './protocol.js';
 export * from './quality.js';
 export * from './report.js';
 export * from './evaluate.js';
-export { Rng } from './rng.js';
+export { Rng } from '../../util/rng.js';
