@@ -64,21 +64,34 @@ describe('builtin generator: randomness and rendering', () => {
     assert.equal(a.rotation, b.rotation);
     assert.equal(a.yaw, b.yaw);
     assert.deepEqual(a.expression, b.expression);
+    assert.deepEqual(a.glasses, b.glasses);
     assert.deepEqual(a.background, b.background);
-    assert.equal(a.extras.glasses, b.extras.glasses);
-    assert.deepEqual(b.gain, [1, 1, 1]);
+        assert.deepEqual(b.gain, [1, 1, 1]);
     assert.equal(b.blur, 0);
     assert.equal(b.light.strength, 0);
     const off = drawVariation(11, NO_VARIATION);
     assert.ok(off.rotation === 0 && off.yaw === 0 && off.noise === 0);
     assert.deepEqual(off.expression, { switchMouth: false, browDelta: 0, eyeDelta: 0 });
     assert.deepEqual(off.flip, { nose: false, mouth: false, hair: false });
-    assert.equal(off.extras.glasses, 'none');
+    assert.equal(off.glasses.wearers, 0);
+    assert.ok(!off.glasses.ifNot);
     assert.equal(off.extras.accessories, 'none');
-    // accessories amount 1 → about half the samples wear glasses
-    let glasses = 0;
-    for (let s = 0; s < 400; s++) if (drawVariation(s, { ...NO_VARIATION, accessories: 1 }).extras.glasses !== 'none') glasses++;
-    assert.ok(glasses > 150 && glasses < 250, `${glasses}`);
+  });
+
+  it('glasses belong to the person: wearers wear their own pair in most photos, others rarely any', async () => {
+    await loadGenderTable();
+    const v: VariationSettings = { ...NO_VARIATION, accessories: 0.3 };
+    let wearers = 0;
+    let photosWithGlasses = 0;
+    for (let id = 0; id < 60; id++) {
+      const p = randomFaceParams(new Rng(100 + id));
+      const pairs = Array.from({ length: 20 }, (_, s) => sampleFaceConfig(p, drawVariation(id * 100 + s, v)).glasses.id).filter((g) => g !== 'none');
+      assert.ok(new Set(pairs).size <= 1, 'always the same pair');
+      if (pairs.length >= 10) wearers++;
+      photosWithGlasses += pairs.length;
+    }
+    assert.ok(wearers >= 8 && wearers <= 30, `${wearers}/60 identities wear glasses`);
+    assert.ok(photosWithGlasses > 100 && photosWithGlasses < 400, `${photosWithGlasses}/1200 photos`);
   });
 
   it('nuisance never changes who it is: every sample of an identity keeps its identity features', async () => {

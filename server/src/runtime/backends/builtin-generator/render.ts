@@ -8,7 +8,7 @@ import { type FaceConfig, faceToSvgString } from 'facesjs';
 import sharp from 'sharp';
 import type { RawImageData } from '../../models/types.js';
 import { type FaceParams, toFaceConfig } from './params.js';
-import type { SampleVariation } from './variation.js';
+import { GLASSES, type SampleVariation } from './variation.js';
 
 /** ArcFace 112 template (eye centres, mean) and the facesjs eye positions. */
 const ARC_EYE_MID: readonly [number, number] = [(38.2946 + 73.5318) / 2, (51.6963 + 51.5014) / 2];
@@ -37,9 +37,20 @@ export function partnerMouth(mouth: string): string {
   return list[h % list.length] ?? mouth;
 }
 
+/** A stable number per identity (its categorical features), e.g. to pick the person's own glasses. */
+function identityHash(params: FaceParams): number {
+  let h = 0x811c9dc5;
+  for (const k of params.categorical) h = Math.imul(h ^ k, 0x01000193) >>> 0;
+  return h;
+}
+
 /** The identity's FaceConfig with one sample's expression, flips, stubble and accessories applied. */
 export function sampleFaceConfig(params: FaceParams, v: SampleVariation): FaceConfig {
-  const c = toFaceConfig(params, v.extras);
+  // Glasses belong to the person: wearers mostly wear their own pair, others rarely any.
+  const h = identityHash(params);
+  const wearer = (h % 1024) / 1024 < v.glasses.wearers;
+  const glasses = (wearer ? v.glasses.ifWearer : v.glasses.ifNot) ? (GLASSES[(h >>> 10) % GLASSES.length] ?? 'none') : 'none';
+  const c = toFaceConfig(params, { ...v.extras, glasses });
   const shave = /rgba\(0,0,0,([0-9.]+)\)/.exec(c.head.shave)?.[1];
   const round2 = (x: number): number => Math.round(x * 100) / 100;
   return {

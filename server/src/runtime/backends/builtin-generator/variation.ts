@@ -8,7 +8,9 @@
 //   color                → white balance, contrast, brightness, directional light, slight skin-tone
 //                          shift under the light, blur, sensor noise, clothing colours
 //   background           → backdrop colour and gradient
-//   accessories          → glasses, hats and headbands
+//   accessories a        → glasses: min(0.5, a) of the identities wear glasses, in 1 - a/2 of their
+//                          photos (always their own pair); the others in a/10 of theirs. A cap or
+//                          headband in a/4 of all photos
 // Each factor draws from its own named stream a fixed number of values whatever the amounts, so
 // changing one amount never changes another factor's draws.
 import { svgsIndex } from 'facesjs';
@@ -16,8 +18,8 @@ import type { VariationSettings } from '../../models/types.js';
 import { Rng } from '../../../util/rng.js';
 import { type Accessories, NO_ACCESSORIES } from './params.js';
 
-const GLASSES = svgsIndex.glasses.filter((g) => g !== 'none' && g !== 'facemask');
-const HEADWEAR = svgsIndex.accessories.filter((a) => a !== 'none' && a !== 'eye-black');
+export const GLASSES = svgsIndex.glasses.filter((g) => g !== 'none' && g !== 'facemask');
+const HEADWEAR = svgsIndex.accessories.filter((a) => a !== 'none' && a !== 'eye-black' && a !== 'santa-hat');
 
 /** β at which expression and hair changes reach full strength (the default 0.02 gives half). */
 export const BETA_FULL = 0.04;
@@ -32,7 +34,10 @@ export interface Expression {
 
 /** Everything the variation settings decide for one sample, drawn from its seed. */
 export interface SampleVariation {
+  /** Headwear, clothing colours, skin shift (glasses: see `glasses`). */
   extras: Accessories;
+  /** Share of identities who wear glasses, and whether this photo shows them for a wearer / a non-wearer. */
+  glasses: { wearers: number; ifWearer: boolean; ifNot: boolean };
   expression: Expression;
   /** Toggles applied to the identity's own flips (true = drawn mirrored from the identity's). */
   flip: { nose: boolean; mouth: boolean; hair: boolean };
@@ -81,11 +86,11 @@ export function drawVariation(seed: number, v: VariationSettings): SampleVariati
   // parts the hair on the other side or has not shaved. Never a new mouth, hairstyle or colour.
   const e = clamp(v.beta / BETA_FULL, 0, 1);
   const expression: Expression = {
-    switchMouth: expr.next() < 0.5 * e,
+    switchMouth: expr.next() < 0.4 * e,
     browDelta: e * 6 * expr.normal(),
     eyeDelta: e * 3 * expr.normal(),
   };
-  const hairFlip = expr.next() < 0.3 * e;
+  const hairFlip = expr.next() < 0.1 * e;
   const shaveDelta = e * 0.08 * expr.next();
 
   const rotation = v.pose * 12 * pose.uniform(-1, 1);
@@ -94,8 +99,8 @@ export function drawVariation(seed: number, v: VariationSettings): SampleVariati
   const scale = 1 + v.pose * 0.1 * pose.uniform(-1, 1);
   const yaw = v.pose * pose.uniform(-1, 1);
   // Seen from the other side, an asymmetric nose or mouth is drawn mirrored.
-  const noseFlip = yaw < -0.3;
-  const mouthFlip = pose.next() < 0.3 * v.pose;
+  const noseFlip = yaw < -0.4;
+  const mouthFlip = pose.next() < 0.2 * v.pose;
 
   const gain: [number, number, number] = [
     1 + v.color * 0.07 * color.normal(),
@@ -121,13 +126,14 @@ export function drawVariation(seed: number, v: VariationSettings): SampleVariati
   const val2 = gradient ? clamp(val1 + bg.uniform(-0.3, 0.3), 0, 1) : (bg.next(), val1);
   const background = { top: hsvHex(hue, sat, val1), bottom: hsvHex(hue, sat, val2) };
 
-  const glassesOn = acc.next() < 0.5 * v.accessories;
-  const glasses = acc.choice(GLASSES);
-  const hatOn = acc.next() < 0.5 * v.accessories;
+  const g = acc.next();
+  const glasses = { wearers: Math.min(0.5, v.accessories), ifWearer: g < 1 - 0.5 * v.accessories, ifNot: g < 0.1 * v.accessories };
+  const hatOn = acc.next() < 0.25 * v.accessories;
   const hat = acc.choice(HEADWEAR);
 
   return {
-    extras: { glasses: glassesOn ? glasses : 'none', accessories: hatOn ? hat : 'none', teamColors: team, skinJitter },
+    extras: { glasses: 'none', accessories: hatOn ? hat : 'none', teamColors: team, skinJitter },
+    glasses,
     expression,
     flip: { nose: noseFlip, mouth: mouthFlip, hair: hairFlip },
     shaveDelta,
