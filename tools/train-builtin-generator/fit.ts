@@ -228,11 +228,11 @@ export async function fitMlp(set: TrainingSet, options: FitOptions): Promise<Fit
 
 
 /**
- * The identity decoding stored with the weights: Gumbel-max at `temperature` on the categorical
- * heads, and numeric outputs spread by their validation residual (rows [n - validation, n)), so an
- * identity's face is a draw of the predicted distribution rather than its mode (see Decoding).
+ * The identity decoding stored with the weights: the mode (temperature 0) or Gumbel-max at
+ * `temperature` on the categorical heads, and numeric outputs spread by `numericSpread` × their
+ * validation residual (rows [n - validation, n)), i.e. a draw of the predicted distribution (see Decoding).
  */
-export function setDecoding(weights: MlpWeights, set: TrainingSet, validation: number, opts: { temperature: number; seed: number }): MlpWeights {
+export function setDecoding(weights: MlpWeights, set: TrainingSet, validation: number, opts: { temperature: number; numericSpread: number; seed: number }): MlpWeights {
   const n = set.params.length;
   const rows = validation > 0 ? validation : n;
   const sq = new Float64Array(NUMERIC_COUNT);
@@ -242,6 +242,6 @@ export function setDecoding(weights: MlpWeights, set: TrainingSet, validation: n
     const t = set.params[r] as FaceParams;
     for (let k = 0; k < NUMERIC_COUNT; k++) sq[k] = (sq[k] ?? 0) + ((p.numeric[k] ?? 0) - (t.numeric[k] ?? 0)) ** 2;
   }
-  const numericStd = Array.from(sq, (s) => Math.round(Math.sqrt(s / rows) * 1e4) / 1e4);
+  const numericStd = Array.from(sq, (s) => Math.round(opts.numericSpread * Math.sqrt(s / rows) * 1e4) / 1e4);
   return { ...weights, decoding: { temperature: opts.temperature, numericStd, seed: opts.seed } };
 }

@@ -4,7 +4,7 @@
 //   npx tsc -b sdk server tools
 //   node tools/dist/train-builtin-generator/main.js --samples 5000 --eval 100 --seed 1 \
 //        --out server/models/builtin-generator/ --cache /tmp/bg-cache [--epochs 40] [--hidden 256]
-//        [--input-noise 0.02] [--temperature 1] [--embed-only]
+//        [--input-noise 0.02] [--temperature 0] [--numeric-spread 0] [--embed-only]
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,8 @@ const OPTIONS = {
   epochs: { type: 'string', default: '40' },
   hidden: { type: 'string', default: '256' },
   'input-noise': { type: 'string', default: '0.02' },
-  temperature: { type: 'string', default: '1' },
+  temperature: { type: 'string', default: '0' },
+  'numeric-spread': { type: 'string', default: '0' },
   recognizer: { type: 'string', default: 'faceres' },
   judge: { type: 'string', default: 'faceapi' },
   cache: { type: 'string' },
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<void> {
   const hidden = values.hidden.split(',').map((h) => num('hidden', h, true));
   const inputNoise = num('input-noise', values['input-noise'], false);
   const temperature = num('temperature', values.temperature, false);
+  const numericSpread = num('numeric-spread', values['numeric-spread'], false);
   const out = resolve(values.out);
   const log = (msg: string): void => console.error(`[train] ${msg}`);
 
@@ -66,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
   // Validation rows = the last `evalCount` identities (never trained on).
   const fit = await fitMlp(set, { seed, hidden, epochs, validation: evalCount, inputNoise, log });
   log(`fit: ${fit.seconds.toFixed(0)} s, val accuracy ${fit.valAccuracy?.toFixed(3)}, numeric MAE ${fit.valNumericMae?.toFixed(3)}`);
-  const weights = setDecoding(fit.weights, set, evalCount, { temperature, seed });
+  const weights = setDecoding(fit.weights, set, evalCount, { temperature, numericSpread, seed });
   const heldOut = { params: set.params.slice(samples), inputs: set.inputs.subarray(samples * set.dim), offset: samples };
   const judge = await createTfjsRecognizer(entryOf(values.judge));
   const consistency = evalCount > 0 ? await measureConsistency(weights, heldOut, seed, [recognizer, judge]) : [];

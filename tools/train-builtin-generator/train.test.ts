@@ -66,7 +66,7 @@ describe('builtin generator training (tiny)', () => {
       const refit = await fitMlp(set, options);
       assert.deepEqual(refit.trainLoss, fit.trainLoss, 'reproducible from the seed');
 
-      const weights = setDecoding(fit.weights, set, 8, { temperature: 1, seed: 1 });
+      const weights = setDecoding(fit.weights, set, 8, { temperature: 1, numericSpread: 1, seed: 1 });
       assert.equal(weights.decoding?.numericStd.length, NUMERIC_COUNT);
       assert.ok(weights.decoding.numericStd.every((s) => s > 0 && s < 1));
       await saveModel(join(dir, 'model'), weights, { recognizer: 'pixels' });

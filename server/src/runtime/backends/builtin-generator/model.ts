@@ -39,6 +39,7 @@ export interface ModelManifest {
  * near-identical embeddings pick the same face and far-apart ones draw independently.
  */
 export interface Decoding {
+  /** 0 = each head's mode (argmax); > 0 = Gumbel-max sample at this temperature. */
   temperature: number;
   /** Per numeric output, in [0, 1] units (the fit's validation residual spread). */
   numericStd: number[];
@@ -132,20 +133,22 @@ export function identityNoise(weights: MlpWeights, x: Float32Array, seed: number
  */
 export function decodeOutputs(raw: Float64Array, decoding?: Decoding, noise?: Float64Array): FaceParams {
   const sample = decoding !== undefined && noise !== undefined;
+  // temperature 0: the categorical heads take their mode (numeric noise may still apply)
+  const sampleHeads = sample && decoding.temperature > 0;
   const numeric = new Float32Array(NUMERIC_COUNT);
   for (let i = 0; i < NUMERIC_COUNT; i++) {
     const mean = 1 / (1 + Math.exp(-(raw[i] ?? 0)));
     numeric[i] = sample ? Math.max(0, Math.min(1, mean + (decoding.numericStd[i] ?? 0) * (noise[i] ?? 0))) : mean;
   }
   const categorical = new Int32Array(CATEGORICAL.length);
-  const t = sample ? Math.max(1e-3, decoding.temperature) : 1;
+  const t = sampleHeads ? decoding.temperature : 1;
   let off = NUMERIC_COUNT;
   CATEGORICAL_SIZES.forEach((size, h) => {
     let best = 0;
     let bestScore = -Infinity;
     for (let k = 0; k < size; k++) {
       let score = (raw[off + k] ?? -Infinity) / t;
-      if (sample) {
+      if (sampleHeads) {
         const u = Math.min(1 - 1e-12, Math.max(1e-12, normalCdf(noise[off + k] ?? 0)));
         score += -Math.log(-Math.log(u));
       }
