@@ -32,15 +32,25 @@ echo "daemon at $ADDR" >&2
 # Packs one arm through the Python client (the CLI has no gallery-size flag); prints the job id.
 pack() { # name, then PackRequest fields as key=value (python literals)
   local name=$1; shift
+  # a re-run reuses the finished pack jobs (persisted in $OUT/data)
+  if [ -s "$OUT/$name.pack.json" ]; then python3 -c "import json; print(json.load(open('$OUT/$name.pack.json'))['job_id'])"; return; fi
   $PY - "$ADDR" "$OUT/$name.pack.json" "$N" "$SEED" "$@" <<'PYEOF'
 import json, sys, os
 sys.path.insert(0, os.path.join(os.environ["ROOT"], "examples", "python"))
 from hyperface_client import HyperfaceClient
 addr, out, n, seed, *kv = sys.argv[1:]
 extra = {k: eval(v) for k, v in (x.split("=", 1) for x in kv)}
+import time, grpc
 with HyperfaceClient(addr) as hf:
     hf.wait_ready(600)
-    r = hf.pack(identities=int(n), seed=int(seed), **extra)
+    for attempt in range(120):  # UNAVAILABLE while the daemon still loads its models
+        try:
+            r = hf.pack(identities=int(n), seed=int(seed), **extra)
+            break
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.UNAVAILABLE or attempt == 119:
+                raise
+            time.sleep(5)
 m = r.result.metrics
 json.dump({"job_id": r.job_id, "min_angle_deg": m.min_angle_deg, "mean_nn_angle_deg": m.mean_nn_angle_deg, "request": extra}, open(out, "w"))
 print(r.job_id)
@@ -52,11 +62,12 @@ JOB_packed=$(pack packed dim=0 gallery_builtin_size=$GALLERY iterations=200)
 JOB_gallery=$(pack gallery dim=0 gallery_builtin_size=$GALLERY init=1 mode=2 iterations=1 learning_rate=1e-9)
 JOB_sphere=$(pack sphere dim=1024 gallery_none=True init=2 mode=2 iterations=1 learning_rate=1e-9)
 
+mkdir -p "$OUT/runs"
 for arm in packed gallery sphere; do
   job_var="JOB_$arm"
   $PY "$ROOT/examples/train-pytorch/train.py" --address "$ADDR" --out "$OUT/runs/$arm" --pack-job "${!job_var}" \
       --identities "$N" --images-per-identity "$K" --epochs "$EPOCHS" --batch-size 64 --threads 1 --seed "$SEED" \
-      > "$OUT/runs/$arm.train.log" 2>&1 || { mkdir -p "$OUT/runs"; cat "$OUT/runs/$arm.train.log" >&2; exit 1; }
+      > "$OUT/runs/$arm.train.log" 2>&1 || { cat "$OUT/runs/$arm.train.log" >&2; exit 1; }
   echo "trained $arm" >&2
 done
 

@@ -73,7 +73,7 @@ export function sampleSvg(params: FaceParams, variation: SampleVariation, size: 
   const [cx, cy] = FJS_EYE_MID;
   const { x, y, size: w } = CROP;
   // Yaw-like turn: the head narrows and moves towards the side it turns to.
-  const sx = 1 - 0.15 * Math.abs(variation.yaw);
+  const sx = 1 - 0.12 * Math.abs(variation.yaw);
   const tf =
     `translate(${f3(cx + (variation.shiftX + 0.04 * variation.yaw) * w)} ${f3(cy + variation.shiftY * w)}) rotate(${f3(variation.rotation)}) ` +
     `scale(${f3(variation.scale * sx)} ${f3(variation.scale)}) translate(${-cx} ${-cy})`;

@@ -8,8 +8,8 @@
 //   color                → white balance, contrast, brightness, directional light, slight skin-tone
 //                          shift under the light, blur, sensor noise, clothing colours
 //   background           → backdrop colour and gradient
-//   accessories a        → glasses: min(0.5, a) of the identities wear glasses, in 1 - a/2 of their
-//                          photos (always their own pair); the others in a/10 of theirs. A cap or
+//   accessories a        → glasses: min(0.5, a) of the identities wear glasses, in 1 - a/3 of their
+//                          photos (always their own pair); the others in a/20 of theirs. A cap or
 //                          headband in a/4 of all photos
 // Each factor draws from its own named stream a fixed number of values whatever the amounts, so
 // changing one amount never changes another factor's draws.
@@ -86,9 +86,9 @@ export function drawVariation(seed: number, v: VariationSettings): SampleVariati
   // parts the hair on the other side or has not shaved. Never a new mouth, hairstyle or colour.
   const e = clamp(v.beta / BETA_FULL, 0, 1);
   const expression: Expression = {
-    switchMouth: expr.next() < 0.4 * e,
-    browDelta: e * 6 * expr.normal(),
-    eyeDelta: e * 3 * expr.normal(),
+    switchMouth: expr.next() < 0.25 * e,
+    browDelta: e * 4 * expr.normal(),
+    eyeDelta: e * 2 * expr.normal(),
   };
   const hairFlip = expr.next() < 0.1 * e;
   const shaveDelta = e * 0.08 * expr.next();
@@ -100,7 +100,7 @@ export function drawVariation(seed: number, v: VariationSettings): SampleVariati
   const yaw = v.pose * pose.uniform(-1, 1);
   // Seen from the other side, an asymmetric nose or mouth is drawn mirrored.
   const noseFlip = yaw < -0.4;
-  const mouthFlip = pose.next() < 0.2 * v.pose;
+  const mouthFlip = pose.next() < 0.1 * v.pose;
 
   const gain: [number, number, number] = [
     1 + v.color * 0.07 * color.normal(),
@@ -127,7 +127,7 @@ export function drawVariation(seed: number, v: VariationSettings): SampleVariati
   const background = { top: hsvHex(hue, sat, val1), bottom: hsvHex(hue, sat, val2) };
 
   const g = acc.next();
-  const glasses = { wearers: Math.min(0.5, v.accessories), ifWearer: g < 1 - 0.5 * v.accessories, ifNot: g < 0.1 * v.accessories };
+  const glasses = { wearers: Math.min(0.5, v.accessories), ifWearer: g < 1 - v.accessories / 3, ifNot: g < v.accessories / 20 };
   const hatOn = acc.next() < 0.25 * v.accessories;
   const hat = acc.choice(HEADWEAR);
 
