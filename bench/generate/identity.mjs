@@ -3,8 +3,8 @@
 //   quality: pack --identities N --gallery builtin → generate --images-per-identity K (default
 //            variation) → eval dataset --json; prints the EER under the generating recognizer
 //            (faceres) and the independent judge (faceapi) against the targets (issue 14).
-//   speed:   faces/s of the builtin generator in-process (one generator, batches of 16, default
-//            variation), interleaved with --peer (another built checkout, e.g. the previous commit)
+//   speed:   faces/s and CPU ms per face of the builtin generator in-process (one generator, batches
+//            of 16, default variation), interleaved with --peer (another built checkout, e.g. the previous commit)
 //            in the same run, so both see the same machine load.
 //
 //   npx tsc -b sdk server && node bench/generate/identity.mjs [--identities 30] [--k 5] [--seed 1]
@@ -72,26 +72,39 @@ async function speedRound(base, faces) {
   });
   await gen.render([{ embedding: ids[0], seed: 1, variation: DEFAULT_VARIATION }]); // warm-up
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let f = 0; f < faces; f += 16) {
     const items = [];
     for (let k = f; k < Math.min(faces, f + 16); k++) items.push({ embedding: ids[Math.floor(k / 8)], seed: sampleSeed(0, Math.floor(k / 8), k % 8, 0), variation: DEFAULT_VARIATION });
     await gen.render(items);
   }
-  return faces / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  // CPU time (all threads of this process, librsvg's included) per face is far less sensitive to
+  // the machine's load than wall-clock faces/s.
+  return { fps: faces / ((performance.now() - t0) / 1000), cpuMsPerFace: (cpu.user + cpu.system) / 1000 / faces };
 }
 
 async function speed() {
   const faces = Number(opt.faces);
-  const out = { faces_per_round: faces, this: [], peer: opt.peer ? [] : undefined };
+  const out = { faces_per_round: faces, this: [], this_cpu_ms_per_face: [], peer: opt.peer ? [] : undefined, peer_cpu_ms_per_face: opt.peer ? [] : undefined };
   for (let r = 0; r < Number(opt.rounds); r++) {
-    out.this.push(+(await speedRound(root, faces)).toFixed(1));
-    if (opt.peer) out.peer.push(+(await speedRound(opt.peer, faces)).toFixed(1));
+    const a = await speedRound(root, faces);
+    out.this.push(+a.fps.toFixed(1));
+    out.this_cpu_ms_per_face.push(+a.cpuMsPerFace.toFixed(2));
+    if (opt.peer) {
+      const b = await speedRound(opt.peer, faces);
+      out.peer.push(+b.fps.toFixed(1));
+      out.peer_cpu_ms_per_face.push(+b.cpuMsPerFace.toFixed(2));
+    }
   }
   const median = (x) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)];
   out.this_median = median(out.this);
+  out.this_cpu_median = median(out.this_cpu_ms_per_face);
   if (out.peer) {
     out.peer_median = median(out.peer);
-    out.ratio = +(out.this_median / out.peer_median).toFixed(3);
+    out.peer_cpu_median = median(out.peer_cpu_ms_per_face);
+    out.ratio_fps = +(out.this_median / out.peer_median).toFixed(3);
+    out.ratio_cpu = +(out.this_cpu_median / out.peer_cpu_median).toFixed(3);
   }
   return out;
 }

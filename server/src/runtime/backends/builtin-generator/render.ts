@@ -77,25 +77,14 @@ export function sampleSvg(params: FaceParams, variation: SampleVariation, size: 
   const tf =
     `translate(${f3(cx + (variation.shiftX + 0.04 * variation.yaw) * w)} ${f3(cy + variation.shiftY * w)}) rotate(${f3(variation.rotation)}) ` +
     `scale(${f3(variation.scale * sx)} ${f3(variation.scale)}) translate(${-cx} ${-cy})`;
-  const { angle, strength } = variation.light;
-  const lx = 0.5 * Math.cos(angle);
-  const ly = 0.5 * Math.sin(angle);
-  const light =
-    strength > 0
-      ? `<linearGradient id="hflight" x1="${f3(0.5 - lx)}" y1="${f3(0.5 - ly)}" x2="${f3(0.5 + lx)}" y2="${f3(0.5 + ly)}">` +
-        `<stop offset="0" stop-color="#ffffff" stop-opacity="${f3(strength)}"/><stop offset="0.5" stop-color="#808080" stop-opacity="0"/>` +
-        `<stop offset="1" stop-color="#000000" stop-opacity="${f3(strength)}"/></linearGradient>`
-      : '';
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="${size}" height="${size}" ` +
     `viewBox="${f3(x)} ${f3(y)} ${f3(w)} ${f3(w)}" preserveAspectRatio="none">` +
     `<defs><linearGradient id="hfbg" x1="0" y1="0" x2="0" y2="1">` +
     `<stop offset="0" stop-color="${variation.background.top}"/><stop offset="1" stop-color="${variation.background.bottom}"/>` +
-    `</linearGradient>${light}</defs>` +
+    `</linearGradient></defs>` +
     `<rect x="${f3(x - 1)}" y="${f3(y - 1)}" width="${f3(w + 2)}" height="${f3(w + 2)}" fill="url(#hfbg)"/>` +
-    `<g transform="${tf}">${inner}</g>` +
-    (light ? `<rect x="${f3(x - 1)}" y="${f3(y - 1)}" width="${f3(w + 2)}" height="${f3(w + 2)}" fill="url(#hflight)"/>` : '') +
-    `</svg>`
+    `<g transform="${tf}">${inner}</g></svg>`
   );
 }
 
@@ -136,17 +125,40 @@ function blurPass(data: Uint8Array, size: number): void {
   }
 }
 
-/** Seeded triangular sensor noise of amplitude `amount` (0-255 units), in place. */
-function addNoise(data: Uint8Array, amount: number, seed: number): void {
-  if (amount < 0.5) return;
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < data.length; i++) {
-    // xorshift32: cheap and seeded; two bytes of it make a triangular draw in [-1, 1]
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const t = ((s & 255) + ((s >>> 8) & 255) - 255) / 255;
-    data[i] = Math.max(0, Math.min(255, Math.round(data[i]! + amount * t)));
+/**
+ * Directional light and sensor noise in one pass, in place. The light is a white → clear → black
+ * ramp of opacity `strength` across the image along `angle`; the noise is seeded triangular noise of
+ * amplitude `noise` (0-255 units). Uint8ClampedArray rounds and clamps.
+ */
+function lightAndNoise(data: Uint8Array, size: number, v: SampleVariation): void {
+  const { angle, strength } = v.light;
+  const amount = v.noise >= 0.5 ? v.noise / 255 : 0;
+  if (strength <= 0 && amount === 0) return;
+  const out = new Uint8ClampedArray(data.buffer, data.byteOffset, data.length);
+  const cx = Math.cos(angle) / size;
+  const cy = Math.sin(angle) / size;
+  let s = v.noiseSeed >>> 0 || 1;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      // position along the light direction: 0 at the lit end, 1 at the dark end
+      const t = Math.max(0, Math.min(1, (x + 0.5 - size / 2) * cx + (y + 0.5 - size / 2) * cy + 0.5));
+      const white = strength * Math.max(0, 1 - 2 * t);
+      const black = strength * Math.max(0, 2 * t - 1);
+      const gain = 1 - white - black;
+      const offset = 255 * white;
+      const i = (y * size + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        let n = 0;
+        if (amount > 0) {
+          // xorshift32; two bytes of it make a triangular draw in [-1, 1]
+          s ^= s << 13;
+          s ^= s >>> 17;
+          s ^= s << 5;
+          n = ((s & 255) + ((s >>> 8) & 255) - 255) * amount;
+        }
+        out[i + c] = data[i + c]! * gain + offset + n;
+      }
+    }
   }
 }
 
@@ -164,6 +176,6 @@ export async function renderFace(params: FaceParams, variation: SampleVariation,
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
   applyColor(pixels, variation);
   for (let p = 0; p < variation.blur; p++) blurPass(pixels, size);
-  addNoise(pixels, variation.noise, variation.noiseSeed);
+  lightAndNoise(pixels, size, variation);
   return { width: size, height: size, channels: 3, data: pixels };
 }
