@@ -1,4 +1,5 @@
 // Held-out identity consistency of a fitted builtin generator, under one or more judges.
+import { dot } from '@hyperface/server/domain/packing/objective';
 import type { Recognizer } from '@hyperface/server/runtime/models/types';
 import { builtinGeneratorFromWeights } from '@hyperface/server/runtime/backends/builtin-generator/index';
 import type { MlpWeights } from '@hyperface/server/runtime/backends/builtin-generator/model';
@@ -21,12 +22,6 @@ export interface ConsistencyReport {
   impostor: number;
   /** Fraction of generated faces whose nearest reference (among the evaluated) is their own. */
   rank1: number;
-}
-
-function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, d: number): number {
-  let s = 0;
-  for (let k = 0; k < d; k++) s += (a[ao + k] ?? 0) * (b[bo + k] ?? 0);
-  return s;
 }
 
 /**
