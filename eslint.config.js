@@ -12,7 +12,7 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: {
       parserOptions: {
-        project: ['./sdk/tsconfig.json', './server/tsconfig.json', './test/tsconfig.json'],
+        project: ['./sdk/tsconfig.json', './server/tsconfig.json', './test/tsconfig.json', './tools/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

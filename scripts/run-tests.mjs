@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const which = process.argv[2] ?? 'all';
 const filter = process.argv[3];
 const roots = {
-  unit: ['sdk/dist', 'server/dist'],
+  unit: ['sdk/dist', 'server/dist', 'tools/dist'],
   integration: ['test/dist'],
 };
 const dirs = which === 'all' ? [...roots.unit, ...roots.integration] : roots[which];

@@ -16,7 +16,8 @@ function arg(name, fallback) {
 
 /** Renders faces [start, end) of the plan: identity i = face / 8 (8 samples each), seed from the plan. */
 async function renderRange(start, end, batch, modelDir) {
-  const { createBuiltinGenerator, Rng } = await import(genUrl);
+  const { createBuiltinGenerator } = await import(genUrl);
+  const { Rng } = await import(new URL('../../server/dist/util/rng.js', here).href);
   const { sampleSeed, DEFAULT_VARIATION } = await import(paramsUrl);
   const gen = await createBuiltinGenerator({ name: 'builtin', ...(modelDir ? { files: [modelDir] } : {}) });
   const identity = (i) => {

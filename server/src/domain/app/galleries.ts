@@ -9,6 +9,7 @@ import type { RecognitionService } from '../recognition/service.js';
 import { DEFAULT_VARIATION, sampleSeed, stackImages } from '../generation/index.js';
 import { MAX_BYTES } from '../read-limits.js';
 import type { GalleryBuilder } from './packing.js';
+import { Rng } from '../../util/rng.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp']);
 const BATCH = 16;
@@ -79,21 +80,13 @@ function stack(rows: Float32Array[]): { data: Float32Array; rows: number; dim: n
   return { data, rows: rows.length, dim };
 }
 
-/** A seeded uniform point on the sphere (Box–Muller over a mulberry32 stream). */
+/** A seeded uniform point on the sphere (normalised Gaussian from the project's Rng). */
 function gaussianUnit(dim: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
   const v = new Float32Array(dim);
   let norm = 0;
   for (let i = 0; i < dim; i++) {
-    const u = Math.max(next(), 1e-12);
-    const g = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+    const g = rng.normal();
     v[i] = g;
     norm += g * g;
   }

@@ -16,7 +16,7 @@ import { evaluateDataset } from './dataset.js';
 import { mirrorBatch, type AlignedEmbedder, type EvaluationProgress } from './embedding.js';
 import { evaluateVerification } from './verification.js';
 import { evaluatePairs } from './protocol.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'hf-eval-'));

@@ -6,4 +6,4 @@ export * from './embedding.js';
 export * from './sources.js';
 export * from './verification.js';
 export * from './dataset.js';
-export { Rng } from './rng.js';
+export { Rng } from '../../util/rng.js';

@@ -17,7 +17,7 @@ import {
   tarAtFar,
   thresholdGrid,
 } from './protocol.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 import { InvalidArgumentError } from '../../errors.js';
 
 const ORACLE = fileURLToPath(new URL('../../../src/domain/evaluation/fixtures/verify_numpy.py', import.meta.url));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { datasetQuality, drawPairs, histogram, robustLowOutliers } from './quality.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 
 function clusters(C: number, K: number, dim: number, sigma: number, seed: number, noisy = -1): { identity: number[]; emb: Float32Array; centres: Float32Array } {
   const rng = new Rng(seed);

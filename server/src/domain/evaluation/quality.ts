@@ -4,7 +4,7 @@
 // outlier identities, and their distributions.
 
 import { equalErrorRate, mean, rocCurve, type RocPoint } from './protocol.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 
 export interface Histogram {
   min: number;

@@ -4,7 +4,7 @@
 // continue lives in saveState()/the constructor's `restore`, so a resumed run is bit-identical.
 import { type ComputeEngine } from '../../runtime/compute/engine.js';
 import { SMALL_PROBLEM, type PackParams } from './params.js';
-import { type Rng } from './rng.js';
+import { type Rng } from '../../util/rng.js';
 import { dot, metricsFrom, packingGradient, projectTangent, normalizeRows, type PackMetricsInfo } from './objective.js';
 import { type PackStateArrays } from './checkpoint.js';
 

@@ -4,7 +4,7 @@ import { createComputeEngine, type ComputeEngine } from '../../runtime/compute/e
 import { InvalidArgumentError } from '../../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { dot, normalizeRows, packingGradient, packingLossDense, projectTangent } from './objective.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackCheckpointStore, type PackParams } from './index.js';
 
 let engine: ComputeEngine | undefined;

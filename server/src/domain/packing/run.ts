@@ -16,7 +16,7 @@ import {
   type OptimiserContext,
 } from './optimisers.js';
 import { isBaselineMode, validatePackParams, type PackParams } from './params.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 
 export interface PackProgressInfo {
   iteration: number;

@@ -7,7 +7,8 @@
 import { FailedPreconditionError, InvalidArgumentError, throwIfAborted, UnavailableError } from '../../errors.js';
 import type { ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, Generator, ModelInfo, RawImageData, RenderItem } from '../models/types.js';
-import { perturbEmbedding, Rng } from './builtin-generator/prng.js';
+import { Rng } from '../../util/rng.js';
+import { perturbEmbedding } from './embedding-noise.js';
 import { fp32, KServeClient, type ModelMetadata } from './kserve.js';
 import { optNumber, optString, planarToImage, type OutputRange } from './onnx-decoder.js';
 import sharp from 'sharp';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { InvalidArgumentError } from '../../errors.js';
 import { buildOnnxModel } from '../compute/onnx-graph.js';
 import type { Generator, RenderItem, VariationSettings } from '../models/types.js';
-import { Rng } from './builtin-generator/prng.js';
+import { Rng } from '../../util/rng.js';
 import { createOnnxDecoderGenerator, planarToImage } from './onnx-decoder.js';
 
 const D = 8;

@@ -11,7 +11,8 @@ import sharp from 'sharp';
 import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
 import { resolveModelFile, type ExecutionProviderName } from '../models/config.js';
 import type { CallOptions, Generator, ModelInfo, RawImageData, RenderItem, TensorSpecInfo } from '../models/types.js';
-import { perturbEmbedding, Rng } from './builtin-generator/prng.js';
+import { Rng } from '../../util/rng.js';
+import { perturbEmbedding } from './embedding-noise.js';
 import { createOnnxSession } from './onnx.js';
 
 export type OutputRange = '-1..1' | '0..1';

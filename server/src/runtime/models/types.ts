@@ -64,7 +64,11 @@ export interface VariationSettings {
 }
 
 export interface RenderItem {
-  /** Unit identity embedding, length = generator dim. */
+  /**
+   * The clean unit identity embedding (the same for every sample of an identity), length = generator
+   * dim. β is applied by each backend from the seed: the network generators perturb this embedding,
+   * the builtin one keeps the identity and varies only the photo's nuisance.
+   */
   embedding: Float32Array;
   /** Per-sample seed (uint32); the same (embedding, seed, variation) renders byte-identical pixels. */
   seed: number;

@@ -4,69 +4,43 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { FaceBatch, ModelInfo, Recognizer, VariationSettings } from '../../models/types.js';
-import { builtinGeneratorFromWeights, createBuiltinGenerator, DEFAULT_MODEL_DIR, NO_VARIATION, renderIdentity, sampleBuiltinIdentities } from './index.js';
-import { loadModel, predictParams, saveModel } from './model.js';
-import { CATEGORICAL, loadGenderTable, NUMERIC_COUNT, randomFaceParams } from './params.js';
-import { perturbEmbedding, Rng } from './prng.js';
-import { drawVariation, renderFace } from './render.js';
-import { buildTrainingSet, fitMlp } from './train.js';
+import type { VariationSettings } from '../../models/types.js';
+import { Rng } from '../../../util/rng.js';
+import { builtinGeneratorFromWeights, createBuiltinGenerator, DEFAULT_MODEL_DIR, NO_VARIATION, renderIdentity } from './index.js';
+import { loadModel, type MlpWeights, OUTPUT_DIM, predictParams, saveModel } from './model.js';
+import { CATEGORICAL, CATEGORICAL_SIZES, type FaceParams, loadGenderTable, NUMERIC_COUNT, randomFaceParams, toFaceConfig } from './params.js';
+import { renderFace, sampleFaceConfig } from './render.js';
+import { drawVariation } from './variation.js';
 
 const DEFAULT_V: VariationSettings = { beta: 0.02, pose: 0.5, color: 0.5, background: 0.5, accessories: 0.3 };
 
-/** A fast stand-in recognizer: 8x8 average-pooled pixels → fixed random projection → unit 32-d. */
-class PixelRecognizer implements Recognizer {
-  readonly info: ModelInfo = { name: 'pixels', kind: 'recognizer', backend: 'test', provider: 'cpu', inputs: [], outputs: [], dim: 32, imageSize: 112, state: 'ready' };
-  private readonly proj = (() => {
-    const r = new Rng(99);
-    return new Float32Array(192 * 32).map(() => r.normal());
-  })();
-  async embed(batch: FaceBatch): Promise<Float32Array> {
-    const { size, count } = batch;
-    const out = new Float32Array(count * 32);
-    const cell = size / 8;
-    for (let n = 0; n < count; n++) {
-      const pooled = new Float32Array(192);
-      for (let y = 0; y < size; y++) {
-        for (let x = 0; x < size; x++) {
-          for (let c = 0; c < 3; c++) {
-            const k = (Math.floor(y / cell) * 8 + Math.floor(x / cell)) * 3 + c;
-            pooled[k] = (pooled[k] ?? 0) + (batch.data[((n * size + y) * size + x) * 3 + c] ?? 0) / (cell * cell * 255);
-          }
-        }
-      }
-      let norm = 0;
-      for (let j = 0; j < 32; j++) {
-        let s = 0;
-        for (let i = 0; i < 192; i++) s += (pooled[i] ?? 0) * (this.proj[i * 32 + j] ?? 0);
-        out[n * 32 + j] = s;
-        norm += s * s;
-      }
-      for (let j = 0; j < 32; j++) out[n * 32 + j] = (out[n * 32 + j] ?? 0) / Math.sqrt(norm);
-    }
-    return out;
-  }
-  async dispose(): Promise<void> {}
+/** Random weights (no training needed to exercise the API). */
+function randomWeights(dim: number, hidden: number, seed: number): MlpWeights {
+  const r = new Rng(seed);
+  const dense = (inDim: number, outDim: number): MlpWeights['layers'][number] => ({
+    w: new Float32Array(inDim * outDim).map(() => r.normal() / Math.sqrt(inDim)),
+    b: new Float32Array(outDim),
+    inDim,
+    outDim,
+  });
+  return { dim, hidden: [hidden], inputMean: new Float32Array(dim), inputStd: new Float32Array(dim).fill(1), layers: [dense(dim, hidden), dense(hidden, OUTPUT_DIM)] };
+}
+
+function unit(dim: number, r: Rng): Float32Array {
+  const e = new Float32Array(dim).map(() => r.normal());
+  const n = Math.hypot(...e);
+  return e.map((v) => v / n);
+}
+
+/** What makes a face this person, as drawn: every identity-defining facesjs field. */
+function identityPart(p: FaceParams): string {
+  const c = toFaceConfig(p);
+  return JSON.stringify([c.head.id, c.fatness, c.eye.id, c.nose.id, c.nose.size, c.mouth.id, c.eyebrow.id, c.ear, c.body.color, c.hair.id, c.hair.color, c.facialHair.id]);
 }
 
 const hex = (d: Uint8Array): string => Buffer.from(d).toString('base64');
 
 describe('builtin generator: randomness and rendering', () => {
-  it('seeded streams are reproducible and the embedding noise keeps unit norm', () => {
-    const a = Rng.derive(5, 'x');
-    const b = Rng.derive(5, 'x');
-    const c = Rng.derive(5, 'y');
-    const xa = Array.from({ length: 5 }, () => a.nextU32());
-    assert.deepEqual(xa, Array.from({ length: 5 }, () => b.nextU32()));
-    assert.notDeepEqual(xa, Array.from({ length: 5 }, () => c.nextU32()));
-    const x = new Float32Array([3, 4, 0, 0]);
-    const p0 = perturbEmbedding(x, 0, new Rng(1));
-    assert.deepEqual([...p0], [0.6000000238418579, 0.800000011920929, 0, 0]);
-    const p = perturbEmbedding(x, 0.5, new Rng(1));
-    assert.ok(Math.abs(Math.hypot(...p) - 1) < 1e-6);
-    assert.notDeepEqual([...p], [...p0]);
-  });
-
   it('renders byte-identical ArcFace-sized crops for the same inputs', async () => {
     await loadGenderTable();
     const params = randomFaceParams(new Rng(3));
@@ -88,39 +62,101 @@ describe('builtin generator: randomness and rendering', () => {
     const a = drawVariation(11, DEFAULT_V);
     const b = drawVariation(11, { ...DEFAULT_V, color: 0 });
     assert.equal(a.rotation, b.rotation);
+    assert.equal(a.yaw, b.yaw);
+    assert.deepEqual(a.expression, b.expression);
+    assert.deepEqual(a.glasses, b.glasses);
     assert.deepEqual(a.background, b.background);
-    assert.equal(a.extras.glasses, b.extras.glasses);
-    assert.deepEqual(b.gain, [1, 1, 1]);
+        assert.deepEqual(b.gain, [1, 1, 1]);
+    assert.equal(b.blur, 0);
+    assert.equal(b.light.strength, 0);
     const off = drawVariation(11, NO_VARIATION);
-    assert.ok(off.rotation === 0);
-    assert.equal(off.extras.glasses, 'none');
+    assert.ok(off.rotation === 0 && off.yaw === 0 && off.noise === 0);
+    assert.deepEqual(off.expression, { switchMouth: false, browDelta: 0, eyeDelta: 0 });
+    assert.deepEqual(off.flip, { nose: false, mouth: false, hair: false });
+    assert.equal(off.glasses.wearers, 0);
+    assert.ok(!off.glasses.ifNot);
     assert.equal(off.extras.accessories, 'none');
-    // accessories amount 1 → about half the samples wear glasses
-    let glasses = 0;
-    for (let s = 0; s < 400; s++) if (drawVariation(s, { ...NO_VARIATION, accessories: 1 }).extras.glasses !== 'none') glasses++;
-    assert.ok(glasses > 150 && glasses < 250, `${glasses}`);
+  });
+
+  it('glasses belong to the person: wearers wear their own pair in most photos, others rarely any', async () => {
+    await loadGenderTable();
+    const v: VariationSettings = { ...NO_VARIATION, accessories: 0.3 };
+    let wearers = 0;
+    let photosWithGlasses = 0;
+    for (let id = 0; id < 60; id++) {
+      const p = randomFaceParams(new Rng(100 + id));
+      const pairs = Array.from({ length: 20 }, (_, s) => sampleFaceConfig(p, drawVariation(id * 100 + s, v)).glasses.id).filter((g) => g !== 'none');
+      assert.ok(new Set(pairs).size <= 1, 'always the same pair');
+      if (pairs.length >= 10) wearers++;
+      photosWithGlasses += pairs.length;
+    }
+    assert.ok(wearers >= 8 && wearers <= 30, `${wearers}/60 identities wear glasses`);
+    assert.ok(photosWithGlasses > 100 && photosWithGlasses < 400, `${photosWithGlasses}/1200 photos`);
+  });
+
+  it('nuisance never changes who it is: every sample of an identity keeps its identity features', async () => {
+    await loadGenderTable();
+    const full: VariationSettings = { beta: 0.2, pose: 1, color: 1, background: 1, accessories: 1 };
+    let smiles = 0;
+    for (let id = 0; id < 10; id++) {
+      const p = randomFaceParams(new Rng(id));
+      const base = sampleFaceConfig(p, drawVariation(0, NO_VARIATION));
+      for (let s = 1; s <= 30; s++) {
+        const c = sampleFaceConfig(p, drawVariation(id * 1000 + s, full));
+        assert.deepEqual(
+          [c.head.id, c.fatness, c.eye.id, c.eyebrow.id, c.nose.id, c.nose.size, c.ear, c.hair.id, c.hair.color, c.facialHair.id, c.eyeLine, c.miscLine],
+          [base.head.id, base.fatness, base.eye.id, base.eyebrow.id, base.nose.id, base.nose.size, base.ear, base.hair.id, base.hair.color, base.facialHair.id, base.eyeLine, base.miscLine],
+        );
+        if (c.mouth.id !== base.mouth.id) smiles++;
+      }
+    }
+    assert.ok(smiles > 50 && smiles < 250, `the expression changes the mouth in some samples (${smiles}/300)`);
   });
 });
 
-describe('builtin generator: training (tiny) and the generator API', () => {
-  it('retrains a tiny MLP: the loss improves, weights round-trip, renders are deterministic', async () => {
-    const rec = new PixelRecognizer();
-    const set = await buildTrainingSet(48, 1, rec, { imageSize: 64 });
-    assert.equal(set.inputs.length, 48 * 32);
-    const fit = await fitMlp(set, { seed: 1, hidden: [32], epochs: 20, batchSize: 16, validation: 8, dropout: 0, learningRate: 0.005 });
-    assert.equal(fit.trainLoss.length, 20);
-    assert.ok((fit.trainLoss.at(-1) ?? Infinity) < (fit.trainLoss[0] ?? 0) * 0.8, `loss ${fit.trainLoss[0]} → ${fit.trainLoss.at(-1)}`);
-    const again = await fitMlp(set, { seed: 1, hidden: [32], epochs: 20, batchSize: 16, validation: 8, dropout: 0, learningRate: 0.005 });
-    assert.deepEqual(again.trainLoss, fit.trainLoss, 'reproducible from the seed');
+describe('builtin generator: the generator API', () => {
+  it('identity features depend on the clean embedding only: seed and β never change them', async () => {
+    const gen = await builtinGeneratorFromWeights(randomWeights(32, 16, 1));
+    const r = new Rng(5);
+    for (let id = 0; id < 5; id++) {
+      const e = unit(32, r);
+      const first = identityPart(gen.paramsFor({ embedding: e, seed: 0, variation: NO_VARIATION }));
+      for (let s = 1; s < 20; s++) {
+        // a fresh array each time: no caching can hide a dependence on the seed or β
+        assert.equal(identityPart(gen.paramsFor({ embedding: e.slice(), seed: s, variation: { ...DEFAULT_V, beta: 0.02 * s } })), first);
+      }
+    }
+  });
 
+  it('posterior decoding: far-apart identities draw diverse faces, near-identical ones the same face', async () => {
+    const w = randomWeights(64, 32, 2);
+    // A confident network: the input barely moves the logits and one hairstyle dominates.
+    const last = w.layers[1]!;
+    last.w.forEach((v, i) => (last.w[i] = v * 0.05));
+    const hairHead = CATEGORICAL.findIndex((c) => c.name === 'hair');
+    const hairOffset = NUMERIC_COUNT + CATEGORICAL_SIZES.slice(0, hairHead).reduce((a, b) => a + b, 0);
+    last.b[hairOffset] = 3;
+    const sampled: MlpWeights = { ...w, decoding: { temperature: 1, numericStd: new Array<number>(NUMERIC_COUNT).fill(0.1), seed: 1 } };
+    const r = new Rng(9);
+    const ids = Array.from({ length: 30 }, () => unit(64, r));
+    const distinct = (weights: MlpWeights): number => new Set(ids.map((e) => predictParams(weights, e).categorical[hairHead])).size;
+    assert.equal(distinct(w), 1, 'argmax: every identity gets the dominant hairstyle');
+    assert.ok(distinct(sampled) >= 8, `sampled: ${distinct(sampled)} hairstyles`);
+    const e = ids[0]!;
+    const near = e.map((v, i) => v + (i === 0 ? 1e-4 : 0));
+    assert.equal(identityPart(predictParams(sampled, near)), identityPart(predictParams(sampled, e)));
+  });
+
+  it('weights and decoding round-trip; renders are deterministic; bad inputs are refused', async () => {
+    const weights: MlpWeights = { ...randomWeights(32, 16, 3), decoding: { temperature: 1, numericStd: new Array<number>(NUMERIC_COUNT).fill(0.05), seed: 7 } };
     const dir = await mkdtemp(join(tmpdir(), 'hf-builtin-'));
     try {
-      await saveModel(dir, fit.weights, { recognizer: 'pixels' });
-      const { weights, manifest } = await loadModel(dir);
-      assert.equal(manifest.categorical.length, CATEGORICAL.length);
-      const x = set.inputs.subarray(0, 32);
-      assert.deepEqual(predictParams(weights, x), predictParams(fit.weights, x));
-      assert.equal(predictParams(weights, x).numeric.length, NUMERIC_COUNT);
+      await saveModel(dir, weights, { recognizer: 'pixels' });
+      const loaded = await loadModel(dir);
+      assert.equal(loaded.manifest.categorical.length, CATEGORICAL.length);
+      assert.deepEqual(loaded.weights.decoding, weights.decoding);
+      const x = unit(32, new Rng(1));
+      assert.deepEqual(predictParams(loaded.weights, x), predictParams(weights, x));
 
       const gen = await createBuiltinGenerator({ name: 'tiny', files: [dir], options: { imageSize: 64 } });
       assert.equal(gen.info.dim, 32);
@@ -133,24 +169,17 @@ describe('builtin generator: training (tiny) and the generator API', () => {
       assert.ok(hex(a[0]?.data ?? new Uint8Array()) !== hex(a[1]?.data ?? new Uint8Array()));
       await assert.rejects(gen.render([{ embedding: new Float32Array(5), seed: 0, variation: DEFAULT_V }]), { code: 'INVALID_ARGUMENT' });
       await assert.rejects(createBuiltinGenerator({ name: 'missing', files: [join(dir, 'nope')] }), { code: 'FAILED_PRECONDITION' });
-
-      const gal = await sampleBuiltinIdentities(5, 3, { recognizer: rec });
-      const gal2 = await sampleBuiltinIdentities(5, 3, { recognizer: rec });
-      assert.equal(gal.embeddings.length, 5 * 32);
-      assert.deepEqual(gal.embeddings, gal2.embeddings);
-      const gen2 = await builtinGeneratorFromWeights(weights);
-      assert.equal(gen2.info.imageSize, 112);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
-  it('loads the committed weights (1024-d faceres space, 112x112)', { skip: !existsSync(join(DEFAULT_MODEL_DIR, 'model.json')) }, async () => {
+  it('loads the committed weights (1024-d faceres space, 112x112)', async () => {
+    assert.ok(existsSync(join(DEFAULT_MODEL_DIR, 'model.json')));
     const gen = await createBuiltinGenerator({ name: 'builtin' });
     assert.equal(gen.info.dim, 1024);
     assert.equal(gen.info.imageSize, 112);
-    const r = new Rng(4);
-    const e = new Float32Array(1024).map(() => r.normal());
+    const e = unit(1024, new Rng(4));
     const [a] = await gen.render([{ embedding: e, seed: 9, variation: DEFAULT_V }]);
     const [b] = await gen.render([{ embedding: e, seed: 9, variation: DEFAULT_V }]);
     assert.equal(a?.data.length, 112 * 112 * 3);

@@ -1,5 +1,7 @@
 // The `builtin` generator: identity embedding (faceres space, 1024-d) → MLP → facesjs parameters →
 // ArcFace-aligned cartoon face. Offline, CPU only, deterministic per (embedding, seed, variation).
+// Who the face is depends on the clean identity embedding alone; the sample seed and the variation
+// amounts (β included) only pick the nuisance of one photo of that person (variation.ts).
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,13 +9,14 @@ import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '.
 import type { CallOptions, Generator, ModelInfo, RawImageData, Recognizer, RenderItem, VariationSettings } from '../../models/types.js';
 import { loadModel, predictParams, type MlpWeights } from './model.js';
 import { type FaceParams, loadGenderTable, randomFaceParams } from './params.js';
-import { perturbEmbedding, Rng } from './prng.js';
-import { drawVariation, renderFace } from './render.js';
+import { Rng } from '../../../util/rng.js';
+import { renderFace } from './render.js';
+import { drawVariation } from './variation.js';
 
 export { predictParams, loadModel, saveModel, type MlpWeights, type ModelManifest } from './model.js';
 export { randomFaceParams, loadGenderTable, toFaceConfig, type FaceParams } from './params.js';
-export { drawVariation, renderFace, sampleSvg, CROP } from './render.js';
-export { Rng, hashWords, perturbEmbedding } from './prng.js';
+export { renderFace, sampleSvg, CROP } from './render.js';
+export { drawVariation } from './variation.js';
 
 /** Where the committed weights live: server/models/builtin-generator (same depth from src/ and dist/). */
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../../../models/builtin-generator/', import.meta.url));
@@ -87,10 +90,20 @@ class BuiltinGenerator implements Generator {
     };
   }
 
-  /** The identity parameters the generator uses for one item (after the embedding noise). */
+  /** Identity parameters per embedding array (the domain hands the same array for every sample of an identity). */
+  private readonly identities = new WeakMap<Float32Array, FaceParams>();
+
+  /**
+   * The identity parameters of one item: a function of the clean embedding only. β does not move
+   * the embedding here; it sets the amount of expression and hair change (variation.ts).
+   */
   paramsFor(item: RenderItem): FaceParams {
-    const x = perturbEmbedding(item.embedding, item.variation.beta, Rng.derive(item.seed, 'embedding'));
-    return predictParams(this.weights, x);
+    let p = this.identities.get(item.embedding);
+    if (!p) {
+      p = predictParams(this.weights, item.embedding);
+      this.identities.set(item.embedding, p);
+    }
+    return p;
   }
 
   async render(items: RenderItem[], options?: CallOptions): Promise<RawImageData[]> {

@@ -3,6 +3,7 @@
 // `weights.bin` (float32 little-endian tensors, in the order model.json lists them).
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Rng } from '../../../util/rng.js';
 import { CATEGORICAL, CATEGORICAL_SIZES, NUMERIC, NUMERIC_COUNT, type FaceParams } from './params.js';
 
 export const MODEL_FORMAT = 'hyperface-builtin-generator/1';
@@ -23,8 +24,27 @@ export interface ModelManifest {
   categorical: { name: string; options: string[] }[];
   tensors: TensorEntry[];
   weightsFile: string;
+  /** How identities are decoded from the outputs; absent = argmax / mean (format 1 models). */
+  decoding?: Decoding;
   /** How the weights were made and what they measured (informational). */
   training?: Record<string, unknown>;
+}
+
+/**
+ * Posterior sampling with identity-seeded noise. Argmax decoding sends every ambiguous embedding to
+ * the most common option of each head, so identities that are far apart on the sphere collapse onto
+ * a few look-alike faces. Instead each identity takes a *sample* of the predicted distribution
+ * (Gumbel-max at `temperature`, numeric outputs + `numericStd` × z) whose noise is a fixed random
+ * projection of the standardised embedding: a smooth function of the clean identity embedding, so
+ * near-identical embeddings pick the same face and far-apart ones draw independently.
+ */
+export interface Decoding {
+  /** 0 = each head's mode (argmax); > 0 = Gumbel-max sample at this temperature. */
+  temperature: number;
+  /** Per numeric output, in [0, 1] units (the fit's validation residual spread). */
+  numericStd: number[];
+  /** Seed of the projection. */
+  seed: number;
 }
 
 /** Dense layers plus input standardisation; tensors are row-major [in, out]. */
@@ -34,15 +54,21 @@ export interface MlpWeights {
   inputMean: Float32Array;
   inputStd: Float32Array;
   layers: { w: Float32Array; b: Float32Array; inDim: number; outDim: number }[];
+  decoding?: Decoding;
 }
 
 export const OUTPUT_DIM = NUMERIC_COUNT + CATEGORICAL_SIZES.reduce((a, b) => a + b, 0);
 
+function standardise(weights: MlpWeights, x: Float32Array): Float64Array {
+  const { dim, inputMean, inputStd } = weights;
+  const h = new Float64Array(dim);
+  for (let i = 0; i < dim; i++) h[i] = ((x[i] ?? 0) - (inputMean[i] ?? 0)) / (inputStd[i] ?? 1);
+  return h;
+}
+
 /** Forward pass: embedding → raw outputs (numeric logits, then each categorical head's logits). */
 export function mlpForward(weights: MlpWeights, x: Float32Array): Float64Array {
-  const { dim, inputMean, inputStd } = weights;
-  let h = new Float64Array(dim);
-  for (let i = 0; i < dim; i++) h[i] = ((x[i] ?? 0) - (inputMean[i] ?? 0)) / (inputStd[i] ?? 1);
+  let h = standardise(weights, x);
   weights.layers.forEach((layer, li) => {
     const out = new Float64Array(layer.outDim);
     out.set(layer.b);
@@ -58,23 +84,87 @@ export function mlpForward(weights: MlpWeights, x: Float32Array): Float64Array {
   return h;
 }
 
-/** Raw outputs → identity parameters (sigmoid for numeric, argmax per categorical head). */
-export function decodeOutputs(raw: Float64Array): FaceParams {
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 erfc, |error| < 1.5e-7). */
+function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  return z >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
+const projections = new Map<string, Float32Array>();
+
+/** The fixed projection [dim, OUTPUT_DIM] of N(0, 1) entries for a decoding seed. */
+function projection(dim: number, seed: number): Float32Array {
+  const key = `${dim}/${seed}`;
+  let p = projections.get(key);
+  if (!p) {
+    const rng = Rng.derive(seed, 'identity-decoding');
+    p = new Float32Array(dim * OUTPUT_DIM);
+    for (let i = 0; i < p.length; i++) p[i] = rng.normal();
+    projections.set(key, p);
+  }
+  return p;
+}
+
+/**
+ * Identity-seeded standard normals, one per output: z = Pᵀ u with u the unit standardised embedding.
+ * Each z is exactly N(0, 1) over directions u; two embeddings with cosine c get noise correlated c.
+ */
+export function identityNoise(weights: MlpWeights, x: Float32Array, seed: number): Float64Array {
+  const u = standardise(weights, x);
+  let n = 0;
+  for (const v of u) n += v * v;
+  n = Math.sqrt(n) || 1;
+  const p = projection(weights.dim, seed);
+  const z = new Float64Array(OUTPUT_DIM);
+  for (let i = 0; i < weights.dim; i++) {
+    const v = (u[i] ?? 0) / n;
+    if (v === 0) continue;
+    const row = i * OUTPUT_DIM;
+    for (let j = 0; j < OUTPUT_DIM; j++) z[j] = (z[j] ?? 0) + v * (p[row + j] ?? 0);
+  }
+  return z;
+}
+
+/**
+ * Raw outputs → identity parameters: sigmoid for numeric and argmax per categorical head, or with
+ * `noise` (identityNoise) and a decoding, a posterior sample (see Decoding).
+ */
+export function decodeOutputs(raw: Float64Array, decoding?: Decoding, noise?: Float64Array): FaceParams {
+  const sample = decoding !== undefined && noise !== undefined;
+  // temperature 0: the categorical heads take their mode (numeric noise may still apply)
+  const sampleHeads = sample && decoding.temperature > 0;
   const numeric = new Float32Array(NUMERIC_COUNT);
-  for (let i = 0; i < NUMERIC_COUNT; i++) numeric[i] = 1 / (1 + Math.exp(-(raw[i] ?? 0)));
+  for (let i = 0; i < NUMERIC_COUNT; i++) {
+    const mean = 1 / (1 + Math.exp(-(raw[i] ?? 0)));
+    numeric[i] = sample ? Math.max(0, Math.min(1, mean + (decoding.numericStd[i] ?? 0) * (noise[i] ?? 0))) : mean;
+  }
   const categorical = new Int32Array(CATEGORICAL.length);
+  const t = sampleHeads ? decoding.temperature : 1;
   let off = NUMERIC_COUNT;
   CATEGORICAL_SIZES.forEach((size, h) => {
     let best = 0;
-    for (let k = 1; k < size; k++) if ((raw[off + k] ?? -Infinity) > (raw[off + best] ?? -Infinity)) best = k;
+    let bestScore = -Infinity;
+    for (let k = 0; k < size; k++) {
+      let score = (raw[off + k] ?? -Infinity) / t;
+      if (sampleHeads) {
+        const u = Math.min(1 - 1e-12, Math.max(1e-12, normalCdf(noise[off + k] ?? 0)));
+        score += -Math.log(-Math.log(u));
+      }
+      if (score > bestScore) [best, bestScore] = [k, score];
+    }
     categorical[h] = best;
     off += size;
   });
   return { numeric, categorical };
 }
 
+/** The identity parameters of a clean identity embedding (decoded as the weights say). */
 export function predictParams(weights: MlpWeights, x: Float32Array): FaceParams {
-  return decodeOutputs(mlpForward(weights, x));
+  const raw = mlpForward(weights, x);
+  const d = weights.decoding;
+  return d ? decodeOutputs(raw, d, identityNoise(weights, x, d.seed)) : decodeOutputs(raw);
 }
 
 function manifestTensors(w: MlpWeights): { entry: TensorEntry; data: Float32Array }[] {
@@ -110,6 +200,7 @@ export async function saveModel(dir: string, weights: MlpWeights, meta: { recogn
     categorical: CATEGORICAL.map((c) => ({ name: c.name, options: [...c.options] })),
     tensors: tensors.map((t) => t.entry),
     weightsFile: 'weights.bin',
+    ...(weights.decoding ? { decoding: weights.decoding } : {}),
     ...(meta.training ? { training: meta.training } : {}),
   };
   await writeFile(join(dir, 'weights.bin'), buf);
@@ -145,6 +236,13 @@ export async function loadModel(dir: string): Promise<{ manifest: ModelManifest;
   const layers = sizes.slice(1).map((outDim, i) => ({ w: get(`dense${i}/kernel`), b: get(`dense${i}/bias`), inDim: sizes[i] ?? 0, outDim }));
   return {
     manifest,
-    weights: { dim: manifest.dim, hidden: manifest.hidden, inputMean: get('input_mean'), inputStd: get('input_std'), layers },
+    weights: {
+      dim: manifest.dim,
+      hidden: manifest.hidden,
+      inputMean: get('input_mean'),
+      inputStd: get('input_std'),
+      layers,
+      ...(manifest.decoding ? { decoding: manifest.decoding } : {}),
+    },
   };
 }

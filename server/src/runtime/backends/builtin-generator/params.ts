@@ -3,7 +3,7 @@
 // an embedding; a seeded sampler draws random identities from the same space for training and for
 // the builtin gallery.
 import { svgsIndex, type FaceConfig } from 'facesjs';
-import type { Rng } from './prng.js';
+import type { Rng } from '../../../util/rng.js';
 
 export type Gender = 'male' | 'female';
 

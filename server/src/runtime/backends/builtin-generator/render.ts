@@ -1,13 +1,14 @@
-// Renders one identity (FaceParams) with per-sample variation to an ArcFace-aligned RGB crop.
+// Renders one identity (FaceParams) with one sample's nuisance (variation.ts) to an ArcFace-aligned
+// RGB crop.
 // facesjs always draws the eyes at (140,310)/(260,310) of its 400x600 canvas; we pick the SVG
 // viewBox so that they land on the ArcFace 112x112 template (38.29,51.70)/(73.53,51.50) and let
 // librsvg (through sharp) rasterise straight at the output size. Fixed settings, seeded draws:
 // byte-identical pixels for the same inputs.
-import { faceToSvgString, svgsIndex } from 'facesjs';
+import { type FaceConfig, faceToSvgString } from 'facesjs';
 import sharp from 'sharp';
-import type { RawImageData, VariationSettings } from '../../models/types.js';
-import { type Accessories, type FaceParams, NO_ACCESSORIES, toFaceConfig } from './params.js';
-import { Rng } from './prng.js';
+import type { RawImageData } from '../../models/types.js';
+import { type FaceParams, toFaceConfig } from './params.js';
+import { GLASSES, type SampleVariation } from './variation.js';
 
 /** ArcFace 112 template (eye centres, mean) and the facesjs eye positions. */
 const ARC_EYE_MID: readonly [number, number] = [(38.2946 + 73.5318) / 2, (51.6963 + 51.5014) / 2];
@@ -23,105 +24,59 @@ export const CROP = {
   size: 112 * UNITS_PER_PX,
 };
 
-const GLASSES = svgsIndex.glasses.filter((g) => g !== 'none' && g !== 'facemask');
-const HEADWEAR = svgsIndex.accessories.filter((a) => a !== 'none' && a !== 'eye-black');
-
-/** Everything the variation settings decide for one sample, drawn from its seed. */
-export interface SampleVariation {
-  extras: Accessories;
-  /** Degrees, SVG units, factor. */
-  rotation: number;
-  shiftX: number;
-  shiftY: number;
-  scale: number;
-  background: { top: string; bottom: string };
-  /** Per-channel gain, contrast, brightness offset (0-255 units). */
-  gain: [number, number, number];
-  contrast: number;
-  brightness: number;
-}
-
-function hsvHex(h: number, s: number, v: number): string {
-  const f = (n: number): number => {
-    const k = (n + h * 6) % 6;
-    return v - v * s * Math.max(0, Math.min(k, 4 - k, 1));
-  };
-  const c = (x: number): string => Math.round(Math.max(0, Math.min(1, x)) * 255).toString(16).padStart(2, '0');
-  return `#${c(f(5))}${c(f(3))}${c(f(1))}`;
-}
-
-const NEUTRAL_BG = 0.82;
-
-/**
- * Draws the sample's variation. Every stream draws the same number of values whatever the amounts,
- * so changing one amount never changes the others' draws.
- */
-export function drawVariation(seed: number, v: VariationSettings): SampleVariation {
-  const pose = Rng.derive(seed, 'pose');
-  const color = Rng.derive(seed, 'color');
-  const bg = Rng.derive(seed, 'background');
-  const acc = Rng.derive(seed, 'accessories');
-
-  const rotation = v.pose * 12 * pose.uniform(-1, 1);
-  const shiftX = v.pose * 0.05 * CROP.size * pose.uniform(-1, 1);
-  const shiftY = v.pose * 0.05 * CROP.size * pose.uniform(-1, 1);
-  const scale = 1 + v.pose * 0.1 * pose.uniform(-1, 1);
-
-  const gain: [number, number, number] = [
-    1 + v.color * 0.1 * color.normal(),
-    1 + v.color * 0.1 * color.normal(),
-    1 + v.color * 0.1 * color.normal(),
-  ];
-  const contrast = 1 + v.color * 0.15 * color.normal();
-  const brightness = v.color * 20 * color.normal();
-  const skinJitter = v.color * 0.06 * color.normal();
-  const randomTeam = [0, 1, 2].map(() => hsvHex(color.next(), color.uniform(0.3, 1), color.uniform(0.2, 0.9))) as [string, string, string];
-  // Clothing / accessory colours vary only with colour variation on.
-  const team = v.color > 0 ? randomTeam : NO_ACCESSORIES.teamColors;
-
-  const hue = bg.next();
-  const sat = bg.uniform(0, 0.6) * v.background;
-  const val1 = NEUTRAL_BG + (bg.uniform(0.25, 1) - NEUTRAL_BG) * v.background;
-  const gradient = bg.next() < v.background * 0.5;
-  const val2 = gradient ? Math.max(0, Math.min(1, val1 + bg.uniform(-0.3, 0.3))) : (bg.next(), val1);
-  const background = { top: hsvHex(hue, sat, val1), bottom: hsvHex(hue, sat, val2) };
-
-  const glassesOn = acc.next() < 0.5 * v.accessories;
-  const glasses = acc.choice(GLASSES);
-  const hatOn = acc.next() < 0.5 * v.accessories;
-  const hat = acc.choice(HEADWEAR);
-
-  return {
-    extras: {
-      glasses: glassesOn ? glasses : 'none',
-      accessories: hatOn ? hat : 'none',
-      teamColors: team,
-      skinJitter,
-    },
-    rotation,
-    shiftX,
-    shiftY,
-    scale,
-    background,
-    gain,
-    contrast,
-    brightness,
-  };
-}
-
 const f3 = (x: number): string => (Math.round(x * 1000) / 1000).toString();
+
+const SMILES = ['smile', 'smile2', 'smile3', 'smile4', 'smile-closed'];
+const NEUTRALS = ['closed', 'straight', 'mouth', 'mouth2', 'mouth3'];
+
+/** The mouth the same person shows with the other expression (a fixed partner per mouth). */
+export function partnerMouth(mouth: string): string {
+  let h = 0;
+  for (let i = 0; i < mouth.length; i++) h = (h * 31 + mouth.charCodeAt(i)) >>> 0;
+  const list = SMILES.includes(mouth) ? NEUTRALS : SMILES;
+  return list[h % list.length] ?? mouth;
+}
+
+/** A stable number per identity (its categorical features), e.g. to pick the person's own glasses. */
+function identityHash(params: FaceParams): number {
+  let h = 0x811c9dc5;
+  for (const k of params.categorical) h = Math.imul(h ^ k, 0x01000193) >>> 0;
+  return h;
+}
+
+/** The identity's FaceConfig with one sample's expression, flips, stubble and accessories applied. */
+export function sampleFaceConfig(params: FaceParams, v: SampleVariation): FaceConfig {
+  // Glasses belong to the person: wearers mostly wear their own pair, others rarely any.
+  const h = identityHash(params);
+  const wearer = (h % 1024) / 1024 < v.glasses.wearers;
+  const glasses = (wearer ? v.glasses.ifWearer : v.glasses.ifNot) ? (GLASSES[(h >>> 10) % GLASSES.length] ?? 'none') : 'none';
+  const c = toFaceConfig(params, { ...v.extras, glasses });
+  const shave = /rgba\(0,0,0,([0-9.]+)\)/.exec(c.head.shave)?.[1];
+  const round2 = (x: number): number => Math.round(x * 100) / 100;
+  return {
+    ...c,
+    head: { ...c.head, shave: `rgba(0,0,0,${round2(Math.min(0.3, Number(shave ?? 0) + v.shaveDelta))})` },
+    mouth: { ...c.mouth, id: v.expression.switchMouth ? partnerMouth(c.mouth.id) : c.mouth.id, flip: c.mouth.flip !== v.flip.mouth },
+    nose: { ...c.nose, flip: c.nose.flip !== v.flip.nose },
+    hair: { ...c.hair, flip: c.hair.flip !== v.flip.hair },
+    eyebrow: { ...c.eyebrow, angle: Math.round(c.eyebrow.angle + v.expression.browDelta) },
+    eye: { ...c.eye, angle: Math.round(c.eye.angle + v.expression.eyeDelta) },
+  };
+}
 
 /** The full SVG for one sample at `size` x `size` pixels. */
 export function sampleSvg(params: FaceParams, variation: SampleVariation, size: number): string {
-  const face = faceToSvgString(toFaceConfig(params, variation.extras));
+  const face = faceToSvgString(sampleFaceConfig(params, variation));
   const open = face.indexOf('>');
   const close = face.lastIndexOf('</svg>');
   const inner = face.slice(open + 1, close < 0 ? undefined : close);
   const [cx, cy] = FJS_EYE_MID;
-  const tf =
-    `translate(${f3(cx + variation.shiftX)} ${f3(cy + variation.shiftY)}) rotate(${f3(variation.rotation)}) ` +
-    `scale(${f3(variation.scale)}) translate(${-cx} ${-cy})`;
   const { x, y, size: w } = CROP;
+  // Yaw-like turn: the head narrows and moves towards the side it turns to.
+  const sx = 1 - 0.12 * Math.abs(variation.yaw);
+  const tf =
+    `translate(${f3(cx + (variation.shiftX + 0.04 * variation.yaw) * w)} ${f3(cy + variation.shiftY * w)}) rotate(${f3(variation.rotation)}) ` +
+    `scale(${f3(variation.scale * sx)} ${f3(variation.scale)}) translate(${-cx} ${-cy})`;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="${size}" height="${size}" ` +
     `viewBox="${f3(x)} ${f3(y)} ${f3(w)} ${f3(w)}" preserveAspectRatio="none">` +
@@ -149,6 +104,64 @@ export function applyColor(data: Uint8Array, v: SampleVariation): void {
   }
 }
 
+/** One pass of a separable [1 2 1]/4 blur on size x size RGB, in place (edges clamped). */
+function blurPass(data: Uint8Array, size: number): void {
+  const tmp = new Uint16Array(data.length);
+  const row = size * 3;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const l = x > 0 ? -3 : 0;
+      const r = x < size - 1 ? 3 : 0;
+      for (let c = 0; c < 3; c++) {
+        const i = y * row + x * 3 + c;
+        tmp[i] = data[i + l]! + 2 * data[i]! + data[i + r]!;
+      }
+    }
+  }
+  for (let y = 0; y < size; y++) {
+    const u = y > 0 ? -row : 0;
+    const d = y < size - 1 ? row : 0;
+    for (let i = y * row; i < (y + 1) * row; i++) data[i] = (tmp[i + u]! + 2 * tmp[i]! + tmp[i + d]! + 8) >> 4;
+  }
+}
+
+/**
+ * Directional light and sensor noise in one pass, in place. The light is a white → clear → black
+ * ramp of opacity `strength` across the image along `angle`; the noise is seeded triangular noise of
+ * amplitude `noise` (0-255 units). Uint8ClampedArray rounds and clamps.
+ */
+function lightAndNoise(data: Uint8Array, size: number, v: SampleVariation): void {
+  const { angle, strength } = v.light;
+  const amount = v.noise >= 0.5 ? v.noise / 255 : 0;
+  if (strength <= 0 && amount === 0) return;
+  const out = new Uint8ClampedArray(data.buffer, data.byteOffset, data.length);
+  const cx = Math.cos(angle) / size;
+  const cy = Math.sin(angle) / size;
+  let s = v.noiseSeed >>> 0 || 1;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      // position along the light direction: 0 at the lit end, 1 at the dark end
+      const t = Math.max(0, Math.min(1, (x + 0.5 - size / 2) * cx + (y + 0.5 - size / 2) * cy + 0.5));
+      const white = strength * Math.max(0, 1 - 2 * t);
+      const black = strength * Math.max(0, 2 * t - 1);
+      const gain = 1 - white - black;
+      const offset = 255 * white;
+      const i = (y * size + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        let n = 0;
+        if (amount > 0) {
+          // xorshift32; two bytes of it make a triangular draw in [-1, 1]
+          s ^= s << 13;
+          s ^= s >>> 17;
+          s ^= s << 5;
+          n = ((s & 255) + ((s >>> 8) & 255) - 255) * amount;
+        }
+        out[i + c] = data[i + c]! * gain + offset + n;
+      }
+    }
+  }
+}
+
 /** Rasterises one sample: uint8 RGB HWC, `size` x `size`. */
 export async function renderFace(params: FaceParams, variation: SampleVariation, size: number): Promise<RawImageData> {
   const svg = sampleSvg(params, variation, size);
@@ -162,5 +175,7 @@ export async function renderFace(params: FaceParams, variation: SampleVariation,
   }
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
   applyColor(pixels, variation);
+  for (let p = 0; p < variation.blur; p++) blurPass(pixels, size);
+  lightAndNoise(pixels, size, variation);
   return { width: size, height: size, channels: 3, data: pixels };
 }

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createComputeEngine } from './engine.js';
-import { Rng } from '../../domain/packing/rng.js';
-import { dot, normalizeRows, packingLossDense } from '../../domain/packing/objective.js';
-import { runPacking, withPackDefaults } from '../../domain/packing/index.js';
+import { createComputeEngine } from '../../runtime/compute/engine.js';
+import { Rng } from '../../util/rng.js';
+import { dot, normalizeRows, packingLossDense } from './objective.js';
+import { runPacking, withPackDefaults } from './index.js';
 
 function gaussian(n: number, d: number, seed: number): Float32Array {
   const r = new Rng(seed);
