@@ -57,6 +57,8 @@ for (const [n, block, k] of [
   [257, 40, 16],
   [90, 7, 12],
   [33, 1024, 32],
+  [300, 96, 3],
+  [520, 200, 8],
 ] as const) {
   void test(`nearestNeighbours on symmetric Gram blocks matches brute force (n=${n}, block=${block}, k=${k})`, async () => {
     const d = 24;

