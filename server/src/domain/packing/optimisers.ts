@@ -249,8 +249,10 @@ export class FastOptimiser implements Optimiser {
     restore?: { arrays: PackStateArrays; scalars: Record<string, number> },
   ) {
     const { n, d } = ctx;
-    this.k = Math.min(n - 1, n <= 4096 ? 24 : 16);
-    this.refreshEvery = this.k === n - 1 ? Number.POSITIVE_INFINITY : n <= 2048 ? 2 : 6;
+    // large N: fresh short lists beat long stale ones (N = 10k, D = 512, 90 steps: K = 8 refreshed
+    // every 2 steps 85.07°, K = 16 every 6 84.41°; the symmetric NN graph keeps refreshes cheap)
+    this.k = Math.min(n - 1, n <= 4096 ? 24 : 8);
+    this.refreshEvery = this.k === n - 1 ? Number.POSITIVE_INFINITY : n <= 2048 || n > 4096 ? 2 : 6;
     const c = restore?.arrays.cand;
     this.cand = c instanceof Int32Array ? c : new Int32Array(0);
     const g = restore?.arrays.galleryNn;
