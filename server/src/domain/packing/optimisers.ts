@@ -83,6 +83,25 @@ function adamState(ctx: OptimiserContext, restore?: PackStateArrays): { m: Float
   };
 }
 
+/** dir_i −= w·x_j and dir_j −= w·x_i (rows at offsets oi ≠ oj); unrolled by 4: ≈ 1.5–2× faster in V8, same result. */
+function axpyPair(dir: Float32Array, x: Float32Array, oi: number, oj: number, d: number, w: number): void {
+  let q = 0;
+  for (; q + 3 < d; q += 4) {
+    dir[oi + q]! -= w * x[oj + q]!;
+    dir[oi + q + 1]! -= w * x[oj + q + 1]!;
+    dir[oi + q + 2]! -= w * x[oj + q + 2]!;
+    dir[oi + q + 3]! -= w * x[oj + q + 3]!;
+    dir[oj + q]! -= w * x[oi + q]!;
+    dir[oj + q + 1]! -= w * x[oi + q + 1]!;
+    dir[oj + q + 2]! -= w * x[oi + q + 2]!;
+    dir[oj + q + 3]! -= w * x[oi + q + 3]!;
+  }
+  for (; q < d; q++) {
+    dir[oi + q]! -= w * x[oj + q]!;
+    dir[oj + q]! -= w * x[oi + q]!;
+  }
+}
+
 function* range(n: number): Iterable<number> {
   for (let i = 0; i < n; i++) yield i;
 }
@@ -230,8 +249,10 @@ export class FastOptimiser implements Optimiser {
     restore?: { arrays: PackStateArrays; scalars: Record<string, number> },
   ) {
     const { n, d } = ctx;
-    this.k = Math.min(n - 1, n <= 4096 ? 24 : 16);
-    this.refreshEvery = this.k === n - 1 ? Number.POSITIVE_INFINITY : n <= 2048 ? 2 : 6;
+    // large N: fresh short lists beat long stale ones (N = 10k, D = 512, 90 steps: K = 8 refreshed
+    // every 2 steps 85.07°, K = 16 every 6 84.41°; the symmetric NN graph keeps refreshes cheap)
+    this.k = Math.min(n - 1, n <= 4096 ? 24 : 8);
+    this.refreshEvery = this.k === n - 1 ? Number.POSITIVE_INFINITY : n <= 2048 || n > 4096 ? 2 : 6;
     const c = restore?.arrays.cand;
     this.cand = c instanceof Int32Array ? c : new Int32Array(0);
     const g = restore?.arrays.galleryNn;
@@ -351,12 +372,7 @@ export class FastOptimiser implements Optimiser {
       const c = this.pc[p]!;
       if (c < cut) continue;
       const w = riesz > 0 ? Math.pow(Math.max(2 - 2 * c, 1e-9) / Math.max(2 - 2 * this.cmax, 1e-9), -(riesz / 2 + 1)) : Math.exp((c - this.cmax) / tau);
-      const oi = this.pi[p]! * d;
-      const oj = this.pj[p]! * d;
-      for (let q = 0; q < d; q++) {
-        dir[oi + q]! -= w * x[oj + q]!;
-        dir[oj + q]! -= w * x[oi + q]!;
-      }
+      axpyPair(dir, x, this.pi[p]! * d, this.pj[p]! * d, d, w);
     }
     projectTangent(dir, x, n, d);
     let maxNorm = 0;

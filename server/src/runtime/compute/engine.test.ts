@@ -52,6 +52,37 @@ for (const selfMask of ['js', 'graph'] as const) {
   });
 }
 
+for (const [n, block, k] of [
+  [300, 64, 5],
+  [257, 40, 16],
+  [90, 7, 12],
+  [33, 1024, 32],
+  [300, 96, 3],
+  [520, 200, 8],
+] as const) {
+  void test(`nearestNeighbours on symmetric Gram blocks matches brute force (n=${n}, block=${block}, k=${k})`, async () => {
+    const d = 24;
+    const x = randomUnit(n, d, n + k);
+    const engine = await createComputeEngine({ threads: 1, nnBlock: block, blockElements: 1 << 20 });
+    const blockwise = await createComputeEngine({ threads: 1, nnBlock: 0 });
+    const r = await engine.nearestNeighbours(x, n, d, k);
+    const old = await blockwise.nearestNeighbours(x, n, d, k);
+    const want = bruteTopK(x, n, x, n, d, k, true);
+    for (let i = 0; i < n; i++) {
+      assert.deepEqual(Array.from(r.index.subarray(i * k, i * k + k)), want[i], `row ${i}`);
+      assert.deepEqual(Array.from(old.index.subarray(i * k, i * k + k)), want[i], `row ${i} (blockwise)`);
+      for (let a = 0; a < k; a++) {
+        const j = r.index[i * k + a]!;
+        let dot = 0;
+        for (let c = 0; c < d; c++) dot += x[i * d + c]! * x[j * d + c]!;
+        assert.ok(Math.abs(r.value[i * k + a]! - dot) < 1e-5, `value row ${i}`);
+      }
+    }
+    await engine.release();
+    await blockwise.release();
+  });
+}
+
 void test('nearestGallery and topK with explicit queries and self indices', async () => {
   const d = 8;
   const x = randomUnit(50, d, 3);

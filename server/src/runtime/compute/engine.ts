@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import { throwIfAborted } from '../../errors.js';
 import { buildOnnxModel, type OnnxNode, type OnnxInitializer, type OnnxValueInfo } from './onnx-graph.js';
+import { buildSymTopKModel } from './sym-topk.js';
 import { createPaperStepper, type PaperStepper, type PaperStepperOptions } from './paper-step.js';
 
 export type ComputeDevice = 'cpu' | 'gpu';
@@ -31,6 +32,8 @@ export interface ComputeEngineOptions {
   paperBlock?: number;
   /** Block maxima by TopK (true) or ReduceMax+ArgMax (false, WebGPU kernels). @default true on CPU, false on WebGPU */
   paperTopK?: boolean;
+  /** Rows per symmetric Gram block of nearestNeighbours on the CPU EP (0 = the non-symmetric blockwise search). @default 1024 */
+  nnBlock?: number;
 }
 
 export interface TopKRequest {
@@ -166,6 +169,7 @@ class OrtComputeEngine implements ComputeEngine {
     private readonly blockElements: number,
     private readonly selfMask: 'graph' | 'js',
     private readonly paper: { stepsPerRun: number; block: number; topk: boolean; log: (msg: string) => void },
+    private readonly nnBlock: number,
   ) {}
 
   paperStepper(opts: PaperStepperOptions): PaperStepper {
@@ -188,10 +192,13 @@ class OrtComputeEngine implements ComputeEngine {
     };
   }
 
-  private graph(key: string, build: () => Uint8Array, rows: number, topOut: number): Promise<BlockGraph> {
+  private graph(key: string, build: () => Uint8Array, rows: number, topOut: number, quiet = false): Promise<BlockGraph> {
     let g = this.sessions.get(key);
     if (!g) {
-      g = ort.InferenceSession.create(build(), this.sessionOptions()).then((session) => ({ session, rows, topOut }));
+      const options = this.sessionOptions();
+      // many mid-sized ops between the Gemms: spinning threads would burn the cores other work needs
+      if (quiet) options.extra = { session: { intra_op: { allow_spinning: '0' } } };
+      g = ort.InferenceSession.create(build(), options).then((session) => ({ session, rows, topOut }));
       this.sessions.set(key, g);
       g.catch(() => this.sessions.delete(key));
     }
@@ -254,7 +261,19 @@ class OrtComputeEngine implements ComputeEngine {
     return { index, value };
   }
 
-  nearestNeighbours(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult> {
+  async nearestNeighbours(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult> {
+    // CPU: one symmetric graph (each Gram block once) while ≤ 32 blocks per side fit in a block
+    const block = Math.max(this.nnBlock, Math.ceil(n / 32));
+    if (this.provider === 'cpu' && this.nnBlock > 0 && n >= 2 && block * Math.min(block, n) <= this.blockElements) {
+      throwIfAborted(signal);
+      const kk = Math.min(k, n - 1);
+      const g = await this.graph(`sym:${n}x${dim}:k${kk}:b${block}`, () => buildSymTopKModel({ n, d: dim, k: kk, block }), n, kk, true);
+      const out = await g.session.run({ x: new ort.Tensor('float32', x.subarray(0, n * dim), [n, dim]) });
+      const index = Int32Array.from(out.index!.data as BigInt64Array, Number);
+      const value = Float32Array.from(out.value!.data as Float32Array);
+      for (const t of Object.values(out)) t.dispose();
+      return { index, value };
+    }
     const selfIndex = new Int32Array(n);
     for (let i = 0; i < n; i++) selfIndex[i] = i;
     return this.topK({ rows: n, keys: x, keyRows: n, dim, k, selfIndex, signal });
@@ -311,5 +330,5 @@ export async function createComputeEngine(opts: ComputeEngineOptions = {}): Prom
     topk: opts.paperTopK ?? provider === 'cpu',
     log,
   };
-  return new OrtComputeEngine(provider, threads, blockElements, opts.selfMask ?? (provider === 'webgpu' ? 'graph' : 'js'), paper);
+  return new OrtComputeEngine(provider, threads, blockElements, opts.selfMask ?? (provider === 'webgpu' ? 'graph' : 'js'), paper, Math.max(0, Math.floor(opts.nnBlock ?? 1024)));
 }

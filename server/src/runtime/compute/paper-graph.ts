@@ -35,7 +35,7 @@ const SELF = -4;
 
 const i64 = (values: number[]): BigInt64Array => BigInt64Array.from(values.map((v) => BigInt(v)));
 
-class Graph {
+export class Graph {
   readonly nodes: OnnxNode[] = [];
   readonly inits: OnnxInitializer[] = [];
   private readonly consts = new Map<string, string>();
@@ -66,7 +66,7 @@ class Graph {
   }
 }
 
-function ranges(n: number, block: number): [number, number][] {
+export function ranges(n: number, block: number): [number, number][] {
   const nb = Math.ceil(n / Math.max(1, Math.min(block, n)));
   const size = Math.ceil(n / nb);
   const out: [number, number][] = [];
@@ -125,7 +125,7 @@ function nearest(g: Graph, blocks: [number, number][], xb: string[], topk: boole
  * token depends on the previous block's reductions, so only one Gram block is alive at a time
  * (without it the executor may run every Gemm first: ≈ 2·N² bytes at once). x + 0 is exact.
  */
-class Chain {
+export class Chain {
   private token: string | null = null;
   constructor(private readonly g: Graph) {}
   after(rows: string): string {
@@ -146,7 +146,7 @@ function blockMax(g: Graph, gram: string, axis: number, topk: boolean): [string,
   return [g.one('ReduceMax', [gram, g.ints([axis])], { keepdims: 1 }), g.one('ArgMax', [gram], { axis, keepdims: 1 })];
 }
 
-function diagonal(g: Graph, size: number): string {
+export function diagonal(g: Graph, size: number): string {
   return g.konst(`eye${size}`, () => {
     const data = new Float32Array(size * size);
     for (let i = 0; i < size; i++) data[i * size + i] = SELF;
