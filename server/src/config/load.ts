@@ -8,7 +8,7 @@ import { validateModelsConfig } from '../runtime/models/config.js';
 import { defaultDataDir, envName, SETTINGS, type Config, type Leaf } from './schema.js';
 
 /** Environment variables that are ours but not settings (read by the CLI). */
-const NON_SETTING_ENV = new Set(['HYPERFACE_ADDRESS', 'HYPERFACE_TOKEN', 'HYPERFACE_CONFIG', 'HYPERFACE_DEBUG', 'HYPERFACE_TEST_LOG', 'HYPERFACE_SKIP_BROWSER_TESTS']);
+const NON_SETTING_ENV = new Set(['HYPERFACE_ADDRESS', 'HYPERFACE_TOKEN', 'HYPERFACE_CONFIG', 'HYPERFACE_DEBUG', 'HYPERFACE_TEST_LOG']);
 
 export interface LoadOptions {
   file?: string;
