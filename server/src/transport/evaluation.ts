@@ -8,7 +8,6 @@ import { InvalidArgumentError } from '../errors.js';
 import type { EvaluationApp, VerifyInput } from '../domain/app/evaluation.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import type { JobRecord } from '../domain/jobs/types.js';
-import type { EvaluationJobEvent } from '../domain/evaluation/results.js';
 import { serverStream, type CallContext, type StreamWriter, type TransportDeps } from './call.js';
 import { evaluationEventToWire } from './evaluation-wire.js';
 import { followJob } from './follow.js';
@@ -55,7 +54,7 @@ export function decodeVerifyRequest(req: EvaluateVerificationRequest__Output): V
 async function stream(jobs: JobManager, job: JobRecord, detach: boolean, out: StreamWriter<EvaluationEvent>, ctx: CallContext): Promise<void> {
   await out.write({ accepted: { jobId: job.id, resumed: false } });
   await followJob(jobs, job.id, { detach, signal: ctx.signal }, async (event) => {
-    if (event.channel === 'evaluation') await out.write(evaluationEventToWire(event.payload as EvaluationJobEvent));
+    if (event.channel === 'evaluation') await out.write(evaluationEventToWire(event.payload));
   });
 }
 

@@ -9,6 +9,7 @@ import type { GenerationApp, GenerateInput, IdentitySource } from '../domain/app
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
+import { faceSampleToWire, generateEventToWire } from './generation-wire.js';
 import { enumOf } from './bounds.js';
 
 export function decodeGenerateRequest(req: GenerateRequest__Output): GenerateInput {
@@ -74,10 +75,10 @@ export function generationHandlers(deps: TransportDeps, app: GenerationApp, jobs
       const accepted = new Promise<void>((resolve) => (markAccepted = resolve));
       let jobId = '';
       const job = await app.start(input, {
-        sink: async (payload) => {
+        sink: async (sample) => {
           await accepted;
           try {
-            await out.write(payload as GenerateEvent);
+            await out.write({ sample: faceSampleToWire(sample) });
           } catch {
             // The stream went away: the job goes on (detach) or is being cancelled by followJob.
             jobs.detach(jobId);
@@ -89,7 +90,7 @@ export function generationHandlers(deps: TransportDeps, app: GenerationApp, jobs
       await out.write({ accepted: { jobId: job.id, resumed: job.attached === true } });
       markAccepted();
       await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
-        if (event.channel === 'generate') await out.write(event.payload as GenerateEvent);
+        if (event.channel === 'generate') await out.write(generateEventToWire(event.payload));
       });
     }),
   };

@@ -10,6 +10,7 @@ import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.j
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
+import { packEventToWire } from './packing-wire.js';
 import { Bounds, DEFAULT_BOUNDS, enumOf, MAX_EVERY, type RequestBounds } from './bounds.js';
 
 const CHUNK_BYTES = 1024 * 1024;
@@ -77,9 +78,9 @@ export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobM
       let result: PackEvent | undefined;
       await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
         if (event.channel !== 'pack') return;
-        const payload = event.payload as PackEvent;
-        if (payload.result) result = payload;
-        else await out.write(payload);
+        const wire = packEventToWire(event.payload);
+        if (wire.result) result = wire;
+        else await out.write(wire);
       });
       if (!result) return;
       if (req.streamEmbeddings) {

@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { Admission, type Ticket } from './admission.js';
 import { EventLog } from './event-log.js';
 import { formatBytes } from './memory.js';
-import { TERMINAL_STATES, type JobContext, type JobEvent, type JobKind, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
+import { TERMINAL_STATES, type JobContext, type JobEvent, type JobEventBody, type JobKind, type JobLivePayload, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
 
 /** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
 export class ShutdownError extends UnavailableError {
@@ -30,7 +30,7 @@ export type { JobContext, JobRunner, StartOptions } from './types.js';
 interface Running {
   controller: AbortController;
   done: Promise<void>;
-  sink?: (payload: unknown) => Promise<void>;
+  sink?: (payload: JobLivePayload) => Promise<void>;
 }
 
 export interface JobManagerOptions {
@@ -266,7 +266,8 @@ export class JobManager {
       resumes: record.resumes,
       signal: controller.signal,
       log,
-      emit: (channel, payload) => this.log.emit(record.id, channel, payload),
+      // A generic channel and its payload type belong together (JobContext.emit's signature).
+      emit: (channel, payload) => this.log.emit(record.id, { channel, payload } as JobEventBody),
       setProgress: (fraction) => {
         record.progress = Math.max(0, Math.min(1, fraction));
         const now = Date.now();
@@ -328,7 +329,7 @@ export class JobManager {
   }
 
   /** Gives a running job that has no live consumer a new one (a stream that attached to it). */
-  attach(id: string, sink: (payload: unknown) => Promise<void>): boolean {
+  attach(id: string, sink: (payload: JobLivePayload) => Promise<void>): boolean {
     const run = this.running.get(id);
     if (!run || run.sink) return false;
     run.sink = sink;
@@ -347,7 +348,7 @@ export class JobManager {
     await this.persist({ ...record, state, updatedAtMs });
     record.state = state;
     record.updatedAtMs = updatedAtMs;
-    await this.log.append(record.id, 'job', { ...record });
+    await this.log.append(record.id, { channel: 'job', payload: { ...record } });
   }
 
   private async persist(record: JobRecord): Promise<void> {
@@ -356,5 +357,5 @@ export class JobManager {
 }
 
 function isTerminalEvent(event: JobEvent): boolean {
-  return event.channel === 'job' && TERMINAL_STATES.has((event.payload as JobRecord).state);
+  return event.channel === 'job' && TERMINAL_STATES.has(event.payload.state);
 }
