@@ -14,7 +14,7 @@ import { estimatePack } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { FileGuard } from '../safe-files.js';
 import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
-import { normalizeRows } from '../packing/objective.js';
+import { normalizeRows } from '../../util/vec.js';
 import type { PackResultInfo } from '../packing/events.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
 
@@ -232,7 +232,5 @@ function describeGallery(req: PackJobRequest): unknown {
 
 /** A normalised copy (the gallery file itself stays as the user wrote it). */
 function normalizedCopy(data: Float32Array, rows: number, dim: number): Float32Array {
-  const out = data.slice(0, rows * dim);
-  normalizeRows(out, rows, dim);
-  return out;
+  return normalizeRows(data.slice(0, rows * dim), rows, dim, 'e0');
 }

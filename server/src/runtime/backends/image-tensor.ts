@@ -69,17 +69,6 @@ export function batchToInput(batch: FaceBatch, start: number, n: number, spec: I
   return out;
 }
 
-/** L2-normalises each `dim`-long row in place. */
-export function l2NormalizeRows(data: Float32Array, dim: number): Float32Array {
-  for (let r = 0; r * dim < data.length; r++) {
-    let s = 0;
-    for (let i = r * dim; i < (r + 1) * dim; i++) s += (data[i] ?? 0) ** 2;
-    const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
-    for (let i = r * dim; i < (r + 1) * dim; i++) data[i] = (data[i] ?? 0) * inv;
-  }
-  return data;
-}
-
 /** Validates a FaceBatch's geometry; throws InvalidArgumentError naming `field`. */
 export function checkFaceBatch(batch: FaceBatch, field = 'batch'): void {
   if (!Number.isInteger(batch.count) || batch.count < 0) throw new InvalidArgumentError({ field: `${field}.count`, description: 'must be a non-negative integer' });

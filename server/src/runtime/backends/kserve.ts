@@ -20,7 +20,8 @@ import {
 import type { HyperfaceError } from '../../errors.js';
 import type { KServeOptions, ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
-import { batchToInput, checkFaceBatch, l2NormalizeRows } from './image-tensor.js';
+import { batchToInput, checkFaceBatch } from './image-tensor.js';
+import { normalizeRows } from '../../util/vec.js';
 
 export type KServeDatatype = 'FP32' | 'FP64' | 'INT32' | 'INT64' | 'UINT8' | 'INT8' | 'BOOL' | 'FP16' | 'BYTES';
 
@@ -238,7 +239,7 @@ class KServeRecognizer implements Recognizer {
       }
       out.set(values, start * this.info.dim);
     }
-    return options?.raw ? out : l2NormalizeRows(out, this.info.dim);
+    return options?.raw ? out : normalizeRows(out, out.length / this.info.dim, this.info.dim);
   }
 
   dispose(): Promise<void> {
