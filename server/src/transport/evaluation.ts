@@ -3,7 +3,6 @@ import type { EvaluationServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/
 import type { EvaluateVerificationRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EvaluateVerificationRequest';
 import type { EvaluateDatasetRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EvaluateDatasetRequest';
 import type { EvaluationEvent } from '@hyperface/sdk/gen/hyperface/v1/EvaluationEvent';
-import { fromTensor } from '@hyperface/sdk/tensor';
 import { InvalidArgumentError } from '../errors.js';
 import type { EvaluationApp, VerifyInput } from '../domain/app/evaluation.js';
 import type { JobManager } from '../domain/jobs/manager.js';
@@ -11,7 +10,7 @@ import type { JobRecord } from '../domain/jobs/types.js';
 import { serverStream, type CallContext, type StreamWriter, type TransportDeps } from './call.js';
 import { evaluationEventToWire } from './evaluation-wire.js';
 import { followJob } from './follow.js';
-import { Bounds, DEFAULT_BOUNDS, MAX_FOLDS } from './bounds.js';
+import { Bounds, DEFAULT_BOUNDS, matrixFromWire, MAX_FOLDS } from './bounds.js';
 
 export function decodeVerifyRequest(req: EvaluateVerificationRequest__Output): VerifyInput {
   new Bounds().check('folds', req.folds, MAX_FOLDS).done();
@@ -27,14 +26,9 @@ export function decodeVerifyRequest(req: EvaluateVerificationRequest__Output): V
       source = { kind: 'npy', embeddingsPath: req.npy?.embeddingsPath ?? '', issamePath: req.npy?.issamePath ?? '' };
       break;
     case 'embeddings': {
-      let t;
-      try {
-        t = fromTensor(req.embeddings?.embeddings, 2);
-      } catch (error) {
-        throw new InvalidArgumentError({ field: 'embeddings.embeddings', description: (error as Error).message });
-      }
+      const t = matrixFromWire(req.embeddings?.embeddings, 'embeddings.embeddings');
       for (const v of t.data) if (!Number.isFinite(v)) throw new InvalidArgumentError({ field: 'embeddings.embeddings', description: 'contains NaN or infinite values' });
-      source = { kind: 'embeddings', embeddings: t.data, dim: t.shape[1]!, issame: req.embeddings?.issame ?? [] };
+      source = { kind: 'embeddings', embeddings: t.data, dim: t.dim, issame: req.embeddings?.issame ?? [] };
       break;
     }
     default:
