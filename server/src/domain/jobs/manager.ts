@@ -15,8 +15,9 @@ import type { Logger } from '../../logging.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { Admission, type Ticket } from './admission.js';
 import { EventLog } from './event-log.js';
+import { createJobContext } from './context.js';
 import { formatBytes } from './memory.js';
-import { TERMINAL_STATES, type JobContext, type JobEvent, type JobEventBody, type JobKind, type JobLivePayload, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
+import { TERMINAL_STATES, type JobEvent, type JobKind, type JobLivePayload, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
 
 /** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
 export class ShutdownError extends UnavailableError {
@@ -258,38 +259,14 @@ export class JobManager {
     const controller = new AbortController();
     const log = this.options.log.child({ job: record.id, kind: record.kind });
     const entry: Running = { controller, done: Promise.resolve(), sink: options.sink };
-    let lastProgressWrite = 0;
-    const ctx: JobContext = {
-      id: record.id,
+    const ctx = createJobContext(record, {
       dir: this.dirOf(record.id),
-      request: record.request,
-      resumes: record.resumes,
       signal: controller.signal,
       log,
-      // A generic channel and its payload type belong together (JobContext.emit's signature).
-      emit: (channel, payload) => this.log.emit(record.id, { channel, payload } as JobEventBody),
-      setProgress: (fraction) => {
-        record.progress = Math.max(0, Math.min(1, fraction));
-        const now = Date.now();
-        if (now - lastProgressWrite > 1000) {
-          lastProgressWrite = now;
-          record.updatedAtMs = now;
-          this.persist(record).catch((e: unknown) => log.warn('progress write failed', { error: e as Error }));
-        }
-      },
-      loadCheckpoint: async () => {
-        try {
-          return new Uint8Array(await readFile(join(this.dirOf(record.id), 'checkpoint.bin')));
-        } catch {
-          return null;
-        }
-      },
-      saveCheckpoint: (bytes) => writeFileAtomic(join(this.dirOf(record.id), 'checkpoint.bin'), bytes),
-      deliver: async (payload) => {
-        const sink = entry.sink;
-        if (sink) await sink(payload);
-      },
-    };
+      events: this.log,
+      persist: (r) => this.persist(r),
+      sink: () => entry.sink,
+    });
     this.running.set(record.id, entry);
     entry.done = (async () => {
       try {

@@ -8,7 +8,7 @@ import { onnxModelBytes } from '../convert/index.js';
 import { resolveModelFile } from '../models/config.js';
 import type { ExecutionProviderName, ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
-import { batchToInput, checkFaceBatch } from './image-tensor.js';
+import { batchToInput, checkFaceBatch, recognizerInfo } from './image-tensor.js';
 import { normalizeRows } from '../../util/vec.js';
 
 /** Execution providers this onnxruntime-node build can use (cuda only when its libraries are bundled). */
@@ -95,18 +95,7 @@ class OnnxRecognizer implements Recognizer {
     inputs: TensorSpecInfo[],
     outputs: TensorSpecInfo[],
   ) {
-    this.info = {
-      name: entry.name,
-      kind: 'recognizer',
-      backend: 'onnx',
-      provider,
-      inputs,
-      outputs,
-      dim,
-      imageSize: entry.input.size,
-      state: 'ready',
-      ...(entry.description !== undefined ? { description: entry.description } : {}),
-    };
+    this.info = recognizerInfo(entry, { backend: 'onnx', provider, dim, inputs, outputs });
   }
 
   async embed(batch: FaceBatch, options?: CallOptions): Promise<Float32Array> {
