@@ -959,7 +959,9 @@ export const HYPERFACE_V1 = {
         "PACK_MODE_UNSPECIFIED": 0,
         "PACK_MODE_FAST": 1,
         "PACK_MODE_PAPER": 2,
-        "PACK_MODE_STOCHASTIC": 3
+        "PACK_MODE_STOCHASTIC": 3,
+        "PACK_MODE_RANDOM": 4,
+        "PACK_MODE_RANDOM_GALLERY": 5
        }
       },
       "PackInit": {

@@ -33,6 +33,22 @@ export function parseOrUsage<T>(parseFn: () => T): T {
 
 export { parseArgs };
 
+type CommandConfig<O extends Options> = { args: string[]; strict: true; allowPositionals: boolean; options: typeof COMMON_OPTIONS & O };
+
+/**
+ * A command's flags (strict, plus COMMON_OPTIONS) with usage errors; undefined after printing
+ * `usage` for --help (the command then exits 0).
+ */
+export function parseCommand<O extends Options>(argv: string[], usage: string, options: O, allowPositionals = false): ReturnType<typeof parseArgs<CommandConfig<O>>> | undefined {
+  const config: CommandConfig<O> = { args: argv, strict: true, allowPositionals, options: { ...COMMON_OPTIONS, ...options } };
+  const parsed = parseOrUsage(() => parseArgs(config));
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(usage + '\n');
+    return undefined;
+  }
+  return parsed;
+}
+
 /** The proto type a numeric flag goes into: its value must fit, or it would wrap silently on the wire. */
 export type IntField = 'uint32' | 'uint64';
 const INT_MAX: Record<IntField, number> = { uint32: 0xffff_ffff, uint64: Number.MAX_SAFE_INTEGER };

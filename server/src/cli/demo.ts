@@ -5,31 +5,22 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { collectPack, writeNpy } from '@hyperface/sdk';
-import { COMMON_OPTIONS, connect, intOption, numberOption, parseArgs, parseOrUsage, printJson, Progress, say, UsageError } from './common.js';
+import { connect, intOption, numberOption, parseCommand, printJson, Progress, say, UsageError } from './common.js';
 
 export const DEMO_USAGE = `hyperface demo --out DIR [--identities 24] [--images-per-identity 4] [--gallery-size 200]
   [--pack-seconds 20] [--seed 0] [--address HOST:PORT] [--json]`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseOrUsage(() =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...COMMON_OPTIONS,
-        out: { type: 'string' },
-        identities: { type: 'string' },
-        'images-per-identity': { type: 'string' },
-        'gallery-size': { type: 'string' },
-        'pack-seconds': { type: 'string' },
-        seed: { type: 'string' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(DEMO_USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommand(argv, DEMO_USAGE, {
+    out: { type: 'string' },
+    identities: { type: 'string' },
+    'images-per-identity': { type: 'string' },
+    'gallery-size': { type: 'string' },
+    'pack-seconds': { type: 'string' },
+    seed: { type: 'string' },
+  });
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values.out) throw new UsageError('--out DIR is required');
   const out = resolve(values.out);
   const identities = intOption(values.identities, 'identities', 24)!;

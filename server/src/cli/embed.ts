@@ -1,32 +1,22 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { encodeNpyFloat32, fromTensor, type EmbedRequest } from '@hyperface/sdk';
-import { COMMON_OPTIONS, connect, parseArgs, parseOrUsage, printJson, say, UsageError } from './common.js';
+import { connect, parseCommand, printJson, say, UsageError } from './common.js';
 
 export const EMBED_USAGE = `hyperface embed [--recognizer NAME] [--largest-face] [--aligned] [--flip] --out FILE.npy IMAGE...
   Writes one row per detected face (one per image with --largest-face or --aligned) and FILE.json
   with the source file and face box of every row.`;
 
 export async function embedCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOrUsage(() =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...COMMON_OPTIONS,
-        recognizer: { type: 'string' },
-        'largest-face': { type: 'boolean', default: false },
-        aligned: { type: 'boolean', default: false },
-        flip: { type: 'boolean', default: false },
-        out: { type: 'string' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(EMBED_USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommand(argv, EMBED_USAGE, {
+    recognizer: { type: 'string' },
+    'largest-face': { type: 'boolean', default: false },
+    aligned: { type: 'boolean', default: false },
+    flip: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  }, true);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (!values.out) throw new UsageError('--out FILE.npy is required');
   if (positionals.length === 0) throw new UsageError('give at least one IMAGE');
   const files = positionals.map((p) => resolve(p));

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeNpy, decodeNpyMatrix, toTensor, type EvaluateVerificationRequest, type EvaluationEvent__Output, type HyperfaceClient } from '@hyperface/sdk';
-import { COMMON_OPTIONS, connect, intOption, parseArgs, parseOrUsage, printJson, Progress, say, UsageError } from './common.js';
+import { connect, intOption, parseCommand, printJson, Progress, say, UsageError } from './common.js';
 
 export const EVAL_USAGE = `hyperface eval verify (--bin FILE.bin | --pairs pairs.txt --images DIR | --embeddings E.npy --issame L.npy)
     [--recognizer NAME] [--no-flip] [--detect] [--folds 10] [--name NAME] [--report DIR] [--json]
@@ -34,30 +34,21 @@ async function ready(client: HyperfaceClient): Promise<void> {
 }
 
 async function verify(argv: string[]): Promise<number> {
-  const { values } = parseOrUsage(() =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...COMMON_OPTIONS,
-        bin: { type: 'string' },
-        pairs: { type: 'string' },
-        images: { type: 'string' },
-        embeddings: { type: 'string' },
-        issame: { type: 'string' },
-        recognizer: { type: 'string' },
-        'no-flip': { type: 'boolean', default: false },
-        detect: { type: 'boolean', default: false },
-        folds: { type: 'string' },
-        name: { type: 'string' },
-        report: { type: 'string' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(EVAL_USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommand(argv, EVAL_USAGE, {
+    bin: { type: 'string' },
+    pairs: { type: 'string' },
+    images: { type: 'string' },
+    embeddings: { type: 'string' },
+    issame: { type: 'string' },
+    recognizer: { type: 'string' },
+    'no-flip': { type: 'boolean', default: false },
+    detect: { type: 'boolean', default: false },
+    folds: { type: 'string' },
+    name: { type: 'string' },
+    report: { type: 'string' },
+  });
+  if (!parsed) return 0;
+  const { values } = parsed;
   const request: EvaluateVerificationRequest = {
     recognizer: values.recognizer ?? '',
     noFlip: values['no-flip'],
@@ -99,28 +90,18 @@ async function verify(argv: string[]): Promise<number> {
 }
 
 async function dataset(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOrUsage(() =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...COMMON_OPTIONS,
-        recognizer: { type: 'string' },
-        judge: { type: 'string' },
-        compare: { type: 'string' },
-        'max-identities': { type: 'string' },
-        'max-samples': { type: 'string' },
-        pairs: { type: 'string' },
-        seed: { type: 'string' },
-        report: { type: 'string' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(EVAL_USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommand(argv, EVAL_USAGE, {
+    recognizer: { type: 'string' },
+    judge: { type: 'string' },
+    compare: { type: 'string' },
+    'max-identities': { type: 'string' },
+    'max-samples': { type: 'string' },
+    pairs: { type: 'string' },
+    seed: { type: 'string' },
+    report: { type: 'string' },
+  }, true);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const [dir] = positionals;
   if (!dir) throw new UsageError('give the dataset DIR');
   // Numbers are checked before anything is started or contacted.

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeNpyMatrix, toTensor, type GenerateRequest } from '@hyperface/sdk';
-import { COMMON_OPTIONS, connect, intOption, numberOption, parseArgs, parseOrUsage, printJson, Progress, say, UsageError } from './common.js';
+import { connect, intOption, numberOption, parseCommand, printJson, Progress, say, UsageError } from './common.js';
 
 export const GENERATE_USAGE = `hyperface generate (--embeddings FILE.npy | --pack-job ID) --images-per-identity K --out DIR
   [--format imagefolder|recordio] [--image-format png|jpeg] [--seed S] [--generator NAME]
@@ -16,37 +16,28 @@ export const GENERATE_USAGE = `hyperface generate (--embeddings FILE.npy | --pac
 const INLINE_LIMIT = 3 * 1024 * 1024;
 
 export async function generateCommand(argv: string[]): Promise<number> {
-  const { values } = parseOrUsage(() =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...COMMON_OPTIONS,
-        embeddings: { type: 'string' },
-        'pack-job': { type: 'string' },
-        'images-per-identity': { type: 'string' },
-        out: { type: 'string' },
-        format: { type: 'string', default: 'imagefolder' },
-        'image-format': { type: 'string', default: 'png' },
-        seed: { type: 'string' },
-        generator: { type: 'string' },
-        beta: { type: 'string' },
-        pose: { type: 'string' },
-        color: { type: 'string' },
-        background: { type: 'string' },
-        accessories: { type: 'string' },
-        recognizer: { type: 'string' },
-        'min-cosine': { type: 'string' },
-        'max-retries': { type: 'string' },
-        'identity-offset': { type: 'string' },
-        'identity-count': { type: 'string' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(GENERATE_USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommand(argv, GENERATE_USAGE, {
+    embeddings: { type: 'string' },
+    'pack-job': { type: 'string' },
+    'images-per-identity': { type: 'string' },
+    out: { type: 'string' },
+    format: { type: 'string', default: 'imagefolder' },
+    'image-format': { type: 'string', default: 'png' },
+    seed: { type: 'string' },
+    generator: { type: 'string' },
+    beta: { type: 'string' },
+    pose: { type: 'string' },
+    color: { type: 'string' },
+    background: { type: 'string' },
+    accessories: { type: 'string' },
+    recognizer: { type: 'string' },
+    'min-cosine': { type: 'string' },
+    'max-retries': { type: 'string' },
+    'identity-offset': { type: 'string' },
+    'identity-count': { type: 'string' },
+  });
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values.out) throw new UsageError('--out DIR is required');
   if (!values.embeddings && !values['pack-job']) throw new UsageError('--embeddings FILE.npy or --pack-job ID is required');
   const k = intOption(values['images-per-identity'], 'images-per-identity');

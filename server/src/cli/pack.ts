@@ -2,7 +2,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { collectPack, writeNpy, type PackRequest } from '@hyperface/sdk';
-import { COMMON_OPTIONS, connect, intOption, numberOption, parseArgs, parseOrUsage, printJson, Progress, say, UsageError } from './common.js';
+import { connect, intOption, numberOption, parseCommand, printJson, Progress, say, UsageError } from './common.js';
 
 export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer NAME) --out FILE.npy
   [--gallery none|builtin|FILE.npy|IMAGE_DIR] [--mode fast|paper|stochastic|random|random-gallery] [--init gallery|random]
@@ -10,7 +10,7 @@ export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer
   [--device cpu|gpu] [--checkpoint-every K] [--address HOST:PORT] [--data-dir DIR] [--json]`;
 
 export async function packCommand(argv: string[]): Promise<number> {
-  const { values } = parseOrUsage(() => parseArgs({ args: argv, strict: true, options: { ...COMMON_OPTIONS,
+  const parsed = parseCommand(argv, PACK_USAGE, {
     identities: { type: 'string' },
     dim: { type: 'string' },
     recognizer: { type: 'string' },
@@ -26,11 +26,9 @@ export async function packCommand(argv: string[]): Promise<number> {
     device: { type: 'string' },
     'checkpoint-every': { type: 'string' },
     out: { type: 'string' },
-  } }));
-  if (values.help) {
-    process.stdout.write(PACK_USAGE + '\n');
-    return 0;
-  }
+  });
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values.out) throw new UsageError('--out FILE.npy is required');
   if (!values.identities) throw new UsageError('--identities N is required');
   const request: PackRequest = {

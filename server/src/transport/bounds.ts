@@ -1,5 +1,6 @@
 // Bounds on every count a request controls, checked while decoding (before any job, file or model
 // is touched): a uint32 field set to 4294967295 must not become 4 billion iterations of work.
+import { fromTensor } from '@hyperface/sdk/tensor';
 import { InvalidArgumentError, type FieldViolation } from '../errors.js';
 
 export interface RequestBounds {
@@ -41,4 +42,14 @@ export class Bounds {
 export function enumOf<K extends string, V>(value: unknown, map: Record<K, V>, field: string): V {
   if (typeof value === 'string' && Object.prototype.hasOwnProperty.call(map, value)) return map[value as K];
   throw new InvalidArgumentError({ field, description: `unknown value ${String(value).slice(0, 40)}; expected one of ${Object.keys(map).join(', ')}` });
+}
+
+/** A rank-2 wire tensor as a row-major matrix; a malformed one is INVALID_ARGUMENT naming `field`. */
+export function matrixFromWire(tensor: Parameters<typeof fromTensor>[0], field: string): { data: Float32Array; rows: number; dim: number } {
+  try {
+    const t = fromTensor(tensor, 2);
+    return { data: t.data, rows: t.shape[0]!, dim: t.shape[1]! };
+  } catch (error) {
+    throw new InvalidArgumentError({ field, description: (error as Error).message });
+  }
 }

@@ -3,16 +3,14 @@ import type { EvaluationServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/
 import type { EvaluateVerificationRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EvaluateVerificationRequest';
 import type { EvaluateDatasetRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EvaluateDatasetRequest';
 import type { EvaluationEvent } from '@hyperface/sdk/gen/hyperface/v1/EvaluationEvent';
-import { fromTensor } from '@hyperface/sdk/tensor';
 import { InvalidArgumentError } from '../errors.js';
 import type { EvaluationApp, VerifyInput } from '../domain/app/evaluation.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import type { JobRecord } from '../domain/jobs/types.js';
-import type { EvaluationJobEvent } from '../domain/evaluation/results.js';
 import { serverStream, type CallContext, type StreamWriter, type TransportDeps } from './call.js';
 import { evaluationEventToWire } from './evaluation-wire.js';
 import { followJob } from './follow.js';
-import { Bounds, DEFAULT_BOUNDS, MAX_FOLDS } from './bounds.js';
+import { Bounds, DEFAULT_BOUNDS, matrixFromWire, MAX_FOLDS } from './bounds.js';
 
 export function decodeVerifyRequest(req: EvaluateVerificationRequest__Output): VerifyInput {
   new Bounds().check('folds', req.folds, MAX_FOLDS).done();
@@ -28,14 +26,9 @@ export function decodeVerifyRequest(req: EvaluateVerificationRequest__Output): V
       source = { kind: 'npy', embeddingsPath: req.npy?.embeddingsPath ?? '', issamePath: req.npy?.issamePath ?? '' };
       break;
     case 'embeddings': {
-      let t;
-      try {
-        t = fromTensor(req.embeddings?.embeddings, 2);
-      } catch (error) {
-        throw new InvalidArgumentError({ field: 'embeddings.embeddings', description: (error as Error).message });
-      }
+      const t = matrixFromWire(req.embeddings?.embeddings, 'embeddings.embeddings');
       for (const v of t.data) if (!Number.isFinite(v)) throw new InvalidArgumentError({ field: 'embeddings.embeddings', description: 'contains NaN or infinite values' });
-      source = { kind: 'embeddings', embeddings: t.data, dim: t.shape[1]!, issame: req.embeddings?.issame ?? [] };
+      source = { kind: 'embeddings', embeddings: t.data, dim: t.dim, issame: req.embeddings?.issame ?? [] };
       break;
     }
     default:
@@ -55,7 +48,7 @@ export function decodeVerifyRequest(req: EvaluateVerificationRequest__Output): V
 async function stream(jobs: JobManager, job: JobRecord, detach: boolean, out: StreamWriter<EvaluationEvent>, ctx: CallContext): Promise<void> {
   await out.write({ accepted: { jobId: job.id, resumed: false } });
   await followJob(jobs, job.id, { detach, signal: ctx.signal }, async (event) => {
-    if (event.channel === 'evaluation') await out.write(evaluationEventToWire(event.payload as EvaluationJobEvent));
+    if (event.channel === 'evaluation') await out.write(evaluationEventToWire(event.payload));
   });
 }
 

@@ -1,10 +1,16 @@
 // Streams a job's log to the caller that started it. When that caller cancels (or its deadline
 // passes) the job is cancelled too, unless it asked to `detach`; a daemon shutdown leaves the job
 // resumable.
-import { abortError, CancelledError, DeadlineExceededError, type HyperfaceError } from '../errors.js';
+import { abortError, CancelledError, DeadlineExceededError, HyperfaceError, type ErrorCode } from '../errors.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import type { JobEvent, JobRecord } from '../domain/jobs/types.js';
-import { terminalError } from './jobs.js';
+
+/** The error a finished job's stream ends with, or undefined when it succeeded. */
+export function terminalError(job: JobRecord): HyperfaceError | undefined {
+  if (job.state === 'failed') return new HyperfaceError((job.errorCode as ErrorCode | undefined) ?? 'INTERNAL', job.error ?? 'job failed');
+  if (job.state === 'cancelled') return new CancelledError(`job ${job.id} was cancelled`);
+  return undefined;
+}
 
 export async function followJob(jobs: JobManager, id: string, options: { detach: boolean; signal: AbortSignal }, onEvent: (event: JobEvent) => Promise<void>): Promise<void> {
   const onAbort = (): void => {
@@ -18,7 +24,7 @@ export async function followJob(jobs: JobManager, id: string, options: { detach:
   try {
     let last: JobRecord | undefined;
     for await (const event of jobs.watch(id, 0, options.signal)) {
-      if (event.channel === 'job') last = event.payload as JobRecord;
+      if (event.channel === 'job') last = event.payload;
       else await onEvent(event);
     }
     if (options.signal.aborted) throw abortError(options.signal);

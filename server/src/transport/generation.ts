@@ -3,13 +3,13 @@
 import type { GenerationServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/GenerationService';
 import type { GenerateRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/GenerateRequest';
 import type { GenerateEvent } from '@hyperface/sdk/gen/hyperface/v1/GenerateEvent';
-import { fromTensor } from '@hyperface/sdk/tensor';
 import { InvalidArgumentError } from '../errors.js';
 import type { GenerationApp, GenerateInput, IdentitySource } from '../domain/app/generation.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
-import { enumOf } from './bounds.js';
+import { faceSampleToWire, generateEventToWire } from './generation-wire.js';
+import { enumOf, matrixFromWire } from './bounds.js';
 
 export function decodeGenerateRequest(req: GenerateRequest__Output): GenerateInput {
   let identities: IdentitySource;
@@ -20,16 +20,9 @@ export function decodeGenerateRequest(req: GenerateRequest__Output): GenerateInp
     case 'packJobId':
       identities = { kind: 'pack_job', jobId: req.packJobId ?? '' };
       break;
-    case 'embeddings': {
-      let t;
-      try {
-        t = fromTensor(req.embeddings, 2);
-      } catch (error) {
-        throw new InvalidArgumentError({ field: 'embeddings', description: (error as Error).message });
-      }
-      identities = { kind: 'inline', data: t.data, rows: t.shape[0]!, dim: t.shape[1]! };
+    case 'embeddings':
+      identities = { kind: 'inline', ...matrixFromWire(req.embeddings, 'embeddings') };
       break;
-    }
     default:
       throw new InvalidArgumentError({ field: 'identities', description: 'set one of embeddings_path, pack_job_id or embeddings' });
   }
@@ -74,10 +67,10 @@ export function generationHandlers(deps: TransportDeps, app: GenerationApp, jobs
       const accepted = new Promise<void>((resolve) => (markAccepted = resolve));
       let jobId = '';
       const job = await app.start(input, {
-        sink: async (payload) => {
+        sink: async (sample) => {
           await accepted;
           try {
-            await out.write(payload as GenerateEvent);
+            await out.write({ sample: faceSampleToWire(sample) });
           } catch {
             // The stream went away: the job goes on (detach) or is being cancelled by followJob.
             jobs.detach(jobId);
@@ -89,7 +82,7 @@ export function generationHandlers(deps: TransportDeps, app: GenerationApp, jobs
       await out.write({ accepted: { jobId: job.id, resumed: job.attached === true } });
       markAccepted();
       await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
-        if (event.channel === 'generate') await out.write(event.payload as GenerateEvent);
+        if (event.channel === 'generate') await out.write(generateEventToWire(event.payload));
       });
     }),
   };

@@ -4,13 +4,13 @@ import type { PackingServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/Pac
 import type { PackRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/PackRequest';
 import type { PackEvent } from '@hyperface/sdk/gen/hyperface/v1/PackEvent';
 import { decodeNpyMatrix } from '@hyperface/sdk/npy';
-import { fromTensor, toTensor } from '@hyperface/sdk/tensor';
-import { InvalidArgumentError } from '../errors.js';
+import { toTensor } from '@hyperface/sdk/tensor';
 import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
-import { Bounds, DEFAULT_BOUNDS, enumOf, MAX_EVERY, type RequestBounds } from './bounds.js';
+import { packEventToWire } from './packing-wire.js';
+import { Bounds, DEFAULT_BOUNDS, enumOf, matrixFromWire, MAX_EVERY, type RequestBounds } from './bounds.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -38,16 +38,9 @@ export function decodePackRequest(req: PackRequest__Output, bounds: RequestBound
     case 'builtinSize':
       gallery = { kind: 'builtin', size: g.builtinSize ?? 0 };
       break;
-    case 'embeddings': {
-      let t;
-      try {
-        t = fromTensor(g.embeddings, 2);
-      } catch (error) {
-        throw new InvalidArgumentError({ field: 'gallery.embeddings', description: (error as Error).message });
-      }
-      gallery = { kind: 'inline', data: t.data, rows: t.shape[0]!, dim: t.shape[1]! };
+    case 'embeddings':
+      gallery = { kind: 'inline', ...matrixFromWire(g.embeddings, 'gallery.embeddings') };
       break;
-    }
     default:
       gallery = undefined;
   }
@@ -77,9 +70,9 @@ export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobM
       let result: PackEvent | undefined;
       await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
         if (event.channel !== 'pack') return;
-        const payload = event.payload as PackEvent;
-        if (payload.result) result = payload;
-        else await out.write(payload);
+        const wire = packEventToWire(event.payload);
+        if (wire.result) result = wire;
+        else await out.write(wire);
       });
       if (!result) return;
       if (req.streamEmbeddings) {

@@ -17,6 +17,7 @@ import type { PathPolicy } from '../paths.js';
 import { FileGuard, isInside } from '../safe-files.js';
 import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
 import { busyError, checkDatasetTarget, liveHolder, openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
+import type { FaceSampleInfo, GenerateSummaryInfo } from '../generation/events.js';
 import type { RawImageData } from '../../runtime/models/types.js';
 
 export type IdentitySource =
@@ -64,19 +65,6 @@ export interface GenerationDepsApp {
   files: FileGuard;
   /** Counts faces produced (metrics). */
   onFace?: (generator: string) => void;
-}
-
-/** A FaceSample as the wire wants it (camelCase, proto-loader shape). */
-export interface FaceSamplePayload {
-  identity: number;
-  sample: number;
-  seed: number;
-  image?: { encoded?: Uint8Array; raw?: { height: number; width: number; channels: number; data: Uint8Array } };
-  embedding?: { shape: number[]; data: Uint8Array };
-  cosine: number;
-  attempts: number;
-  belowThreshold: boolean;
-  file: string;
 }
 
 export class GenerationApp {
@@ -235,18 +223,18 @@ export class GenerationApp {
           cosineCount += 1;
         }
         if (!req.skipImages) {
-          const payload: FaceSamplePayload = {
+          const sample: FaceSampleInfo = {
             identity: s.identity,
             sample: s.sample,
             seed: s.seed,
-            image: req.format === 'raw' ? { raw: { height: image.height, width: image.width, channels: 3, data: image.data } } : { encoded },
+            image: req.format === 'raw' || !encoded ? { kind: 'raw', image } : { kind: 'encoded', bytes: encoded },
             cosine: s.cosine,
             attempts: s.attempts,
             belowThreshold: s.belowThreshold,
             file,
           };
-          if (s.embedding) payload.embedding = { shape: [1, s.embedding.length], data: new Uint8Array(s.embedding.buffer, s.embedding.byteOffset, s.embedding.byteLength) };
-          await ctx.deliver({ sample: payload });
+          if (s.embedding) sample.embedding = s.embedding;
+          await ctx.deliver(sample);
         }
         await emitProgress(false);
       }
@@ -254,7 +242,7 @@ export class GenerationApp {
       await writer?.close();
     }
     await emitProgress(true);
-    const summary = {
+    const summary: GenerateSummaryInfo = {
       jobId: ctx.id,
       samples: done,
       identities: identities.rows,

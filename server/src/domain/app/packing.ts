@@ -1,6 +1,6 @@
 // The packing application service: resolves the gallery and dimension, validates parameters
 // (withPackDefaults/validatePackParams), runs the optimiser as a persisted job, writes the result
-// (.npy + JSON sidecar) and emits PackEvent-shaped events to the job log.
+// (.npy + JSON sidecar) and emits its progress and result (packing/events.ts) to the job log.
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +14,8 @@ import { estimatePack } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { FileGuard } from '../safe-files.js';
 import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
-import { normalizeRows } from '../packing/objective.js';
+import { normalizeRows } from '../../util/vec.js';
+import type { PackResultInfo } from '../packing/events.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
 
 export type GallerySpec =
@@ -172,7 +173,7 @@ export class PackingApp {
       await writeFileAtomic(outNpy, npy);
       await writeFileAtomic(outSidecar, JSON.stringify(sidecar, null, 2) + '\n');
     }
-    const result = {
+    const result: PackResultInfo = {
       jobId: ctx.id,
       shape: [outcome.identities, outcome.dim],
       metrics: outcome.metrics,
@@ -231,7 +232,5 @@ function describeGallery(req: PackJobRequest): unknown {
 
 /** A normalised copy (the gallery file itself stays as the user wrote it). */
 function normalizedCopy(data: Float32Array, rows: number, dim: number): Float32Array {
-  const out = data.slice(0, rows * dim);
-  normalizeRows(out, rows, dim);
-  return out;
+  return normalizeRows(data.slice(0, rows * dim), rows, dim, 'e0');
 }

@@ -1,72 +1,15 @@
 // A small, safe Python pickle VM: only the opcodes and globals that insightface-style `.bin`
-// benchmark files use (lists/tuples of bytes and bools, numpy bool/int arrays and scalars), and a
-// protocol-4 writer for (list[bytes], list[bool]). Anything else is rejected with a clear error:
-// pickles can execute code, so there is no generic `find_class`.
+// benchmark files use (lists/tuples of bytes and bools, numpy bool/int arrays and scalars).
+// Anything else is rejected with a clear error: pickles can execute code, so there is no generic
+// `find_class`. The values live in pickle-values.ts, the writer in pickle-write.ts. This file stays
+// over ~350 lines for a reason: unpickle() is one opcode switch over one stack, memo and mark
+// list; cutting the switch apart would spread the VM's state across modules.
 
 import { BufferSource, type ByteSource } from './byte-source.js';
+import { BytesRef, NdArray, NpDtype, PickleError, PyDict, PyGlobal, PyTuple, ndarrayValues, type PyValue } from './pickle-values.js';
 
-export class PickleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PickleError';
-  }
-}
-
-/** A bytes payload left in the source (lazy mode), to be read later with `source.readAt`. */
-export class BytesRef {
-  constructor(
-    readonly offset: number,
-    readonly length: number,
-  ) {}
-}
-
-export class PyTuple {
-  constructor(readonly items: PyValue[]) {}
-}
-
-export class PyDict {
-  readonly entries: Array<[PyValue, PyValue]> = [];
-}
-
-export class PyGlobal {
-  constructor(
-    readonly module: string,
-    readonly name: string,
-  ) {}
-  get qualified(): string {
-    return `${this.module}.${this.name}`;
-  }
-}
-
-export class NpDtype {
-  /** numpy type string without byte order, e.g. 'b1', 'u1', 'i8', 'f4'. */
-  constructor(
-    public code: string,
-    public endian = '<',
-  ) {}
-}
-
-export class NdArray {
-  dtype = new NpDtype('b1');
-  shape: number[] = [];
-  /** Raw little-endian element bytes (C order). */
-  raw: Uint8Array = new Uint8Array(0);
-}
-
-export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | BytesRef
-  | PyValue[]
-  | PyTuple
-  | PyDict
-  | PyGlobal
-  | NpDtype
-  | NdArray;
+export * from './pickle-values.js';
+export * from './pickle-write.js';
 
 const MARK = Symbol('mark');
 type StackItem = PyValue | typeof MARK;
@@ -481,122 +424,4 @@ export async function unpickle(source: ByteSource | Uint8Array, options: Unpickl
         );
     }
   }
-}
-
-/** The elements of a numpy array as JS numbers / booleans (bool, int and float dtypes). */
-export function ndarrayValues(arr: NdArray): Array<number | boolean> {
-  const { code } = arr.dtype;
-  const raw = arr.raw;
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const width = Number(code.slice(1)) || 1;
-  const count = arr.shape.reduce((a, b) => a * b, 1);
-  if (raw.length < count * width) throw new PickleError(`numpy array data too short for shape ${JSON.stringify(arr.shape)}`);
-  const out: Array<number | boolean> = [];
-  for (let i = 0; i < count; i++) {
-    const o = i * width;
-    switch (code) {
-      case 'b1':
-      case '?':
-        out.push(raw[o] !== 0);
-        break;
-      case 'u1':
-        out.push(raw[o]!);
-        break;
-      case 'i1':
-        out.push(view.getInt8(o));
-        break;
-      case 'i2':
-        out.push(view.getInt16(o, true));
-        break;
-      case 'u2':
-        out.push(view.getUint16(o, true));
-        break;
-      case 'i4':
-        out.push(view.getInt32(o, true));
-        break;
-      case 'u4':
-        out.push(view.getUint32(o, true));
-        break;
-      case 'i8':
-      case 'u8':
-        out.push(Number(code === 'i8' ? view.getBigInt64(o, true) : view.getBigUint64(o, true)));
-        break;
-      case 'f4':
-        out.push(view.getFloat32(o, true));
-        break;
-      case 'f8':
-        out.push(view.getFloat64(o, true));
-        break;
-      default:
-        throw new PickleError(`unsupported numpy dtype ${code}`);
-    }
-  }
-  return out;
-}
-
-// ---- writer -----------------------------------------------------------------------------------
-
-/** Opcode bytes for one Python `bytes` object (protocol >= 3). */
-export function pickleBytesOp(data: Uint8Array): Uint8Array {
-  const n = data.length;
-  let head: Uint8Array;
-  if (n < 256) head = Uint8Array.of(0x43, n);
-  else if (n <= 0xffffffff) {
-    head = new Uint8Array(5);
-    head[0] = 0x42;
-    new DataView(head.buffer).setUint32(1, n, true);
-  } else {
-    head = new Uint8Array(9);
-    head[0] = 0x8e;
-    new DataView(head.buffer).setBigUint64(1, BigInt(n), true);
-  }
-  const out = new Uint8Array(head.length + n);
-  out.set(head, 0);
-  out.set(data, head.length);
-  return out;
-}
-
-export const PICKLE = {
-  PROTO4: Uint8Array.of(0x80, 4),
-  EMPTY_LIST: 0x5d,
-  MARK: 0x28,
-  APPENDS: 0x65,
-  NEWTRUE: 0x88,
-  NEWFALSE: 0x89,
-  TUPLE2: 0x86,
-  STOP: 0x2e,
-} as const;
-
-/** Pickles (list[bytes], list[bool]) at protocol 4, all in memory (for small payloads and tests). */
-export function pickleBinPayload(images: readonly Uint8Array[], issame: readonly boolean[]): Uint8Array {
-  const parts: Uint8Array[] = [PICKLE.PROTO4, Uint8Array.of(PICKLE.EMPTY_LIST)];
-  for (let i = 0; i < images.length; i += 1000) {
-    parts.push(Uint8Array.of(PICKLE.MARK));
-    for (const img of images.slice(i, i + 1000)) parts.push(pickleBytesOp(img));
-    parts.push(Uint8Array.of(PICKLE.APPENDS));
-  }
-  parts.push(boolListOps(issame));
-  parts.push(Uint8Array.of(PICKLE.TUPLE2, PICKLE.STOP));
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-/** EMPTY_LIST + batched APPENDS of NEWTRUE/NEWFALSE. */
-export function boolListOps(values: readonly boolean[]): Uint8Array {
-  const batches = Math.ceil(values.length / 1000);
-  const out = new Uint8Array(1 + values.length + 2 * batches);
-  let o = 0;
-  out[o++] = PICKLE.EMPTY_LIST;
-  for (let i = 0; i < values.length; i += 1000) {
-    out[o++] = PICKLE.MARK;
-    for (const v of values.slice(i, i + 1000)) out[o++] = v ? PICKLE.NEWTRUE : PICKLE.NEWFALSE;
-    out[o++] = PICKLE.APPENDS;
-  }
-  return out;
 }

@@ -87,8 +87,9 @@ for (const [pairs, dim, folds, noise, flip] of [
 
 void test('calculate_roc mean TPR/FPR curves match the oracle', async () => {
   const { emb, issame } = randomPairs(600, 8, 7, 1.2);
-  const { calculateRoc, l2normalizeRows, pairSquaredDistances } = await import('./protocol.js');
-  const dist = pairSquaredDistances(l2normalizeRows(emb, 1200, 8), 600, 8);
+  const { calculateRoc, pairSquaredDistances } = await import('./protocol.js');
+  const { normalizedRows64 } = await import('../../util/vec.js');
+  const dist = pairSquaredDistances(normalizedRows64(emb, 1200, 8), 600, 8);
   const roc = calculateRoc(thresholdGrid(0.01), dist, issame, 10);
   const py = oracle(emb, issame, 8, 10);
   for (let i = 0; i < 400; i++) {

@@ -7,6 +7,7 @@
 
 import { InvalidArgumentError } from '../../errors.js';
 import { kfoldTestRanges, permuted, stratifiedOrder } from './folds.js';
+import { normalizedRows64 } from '../../util/vec.js';
 
 export { kfoldTestRanges, stratifiedOrder } from './folds.js';
 
@@ -16,27 +17,11 @@ export const DEFAULT_FARS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1] as const;
 
 type Floats = Float32Array | Float64Array | readonly number[];
 
-/** L2-normalises each row (float64 result). Zero rows stay zero. */
-export function l2normalizeRows(data: Floats, rows: number, dim: number): Float64Array {
-  const out = new Float64Array(rows * dim);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) {
-      const v = data[r * dim + j]!;
-      s += v * v;
-    }
-    const n = Math.sqrt(s);
-    const inv = n > 0 ? 1 / n : 0;
-    for (let j = 0; j < dim; j++) out[r * dim + j] = data[r * dim + j]! * inv;
-  }
-  return out;
-}
-
 /** Flip test-time augmentation as insightface does it: embedding(image) + embedding(mirror), then L2-normalised. */
 export function fuseFlip(plain: Floats, flipped: Floats, rows: number, dim: number): Float64Array {
   const sum = new Float64Array(rows * dim);
   for (let i = 0; i < rows * dim; i++) sum[i] = plain[i]! + flipped[i]!;
-  return l2normalizeRows(sum, rows, dim);
+  return normalizedRows64(sum, rows, dim);
 }
 
 /** Squared L2 distance between rows 2p and 2p+1 of already-normalised embeddings. */
@@ -351,7 +336,7 @@ export function evaluatePairs(
   if (embeddings.length !== rows * dim) {
     throw new InvalidArgumentError({ field: 'embeddings', description: `expected ${rows} x ${dim} values for ${issame.length} pairs, got ${embeddings.length}` });
   }
-  const normalized = options.flipped ? fuseFlip(embeddings, options.flipped, rows, dim) : l2normalizeRows(embeddings, rows, dim);
+  const normalized = options.flipped ? fuseFlip(embeddings, options.flipped, rows, dim) : normalizedRows64(embeddings, rows, dim);
   const distances = pairSquaredDistances(normalized, issame.length, dim);
   // Class-sorted pairs (LFW View 1) would leave every contiguous fold with one class: stratify.
   const order = stratifiedOrder(issame, options.folds ?? DEFAULT_FOLDS);

@@ -5,6 +5,7 @@
 
 import { equalErrorRate, mean, rocCurve, type RocPoint } from './protocol.js';
 import { Rng } from '../../util/rng.js';
+import { dot, normalizedRows64 } from '../../util/vec.js';
 
 export interface Histogram {
   min: number;
@@ -134,23 +135,6 @@ export interface QualityOptions {
   pairSample?: PairSample;
 }
 
-function normalizeRows(x: Float32Array | Float64Array, rows: number, dim: number): Float64Array {
-  const out = new Float64Array(rows * dim);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += x[r * dim + j]! ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let j = 0; j < dim; j++) out[r * dim + j] = x[r * dim + j]! * inv;
-  }
-  return out;
-}
-
-function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, dim: number): number {
-  let s = 0;
-  for (let j = 0; j < dim; j++) s += a[ao + j]! * b[bo + j]!;
-  return s;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
@@ -206,7 +190,7 @@ function nearestCentroids(cents: Float64Array, C: number, dim: number, k: number
 export function datasetQuality(input: EmbeddedSamples, options: QualityOptions = {}): QualityStats {
   const { dim } = input;
   const rows = input.identity.length;
-  const emb = normalizeRows(input.embeddings, rows, dim);
+  const emb = normalizedRows64(input.embeddings, rows, dim);
   // Group rows by identity (ascending identity).
   const groups = new Map<number, number[]>();
   for (let i = 0; i < rows; i++) {
@@ -238,7 +222,7 @@ export function datasetQuality(input: EmbeddedSamples, options: QualityOptions =
     const g = groups.get(id)!;
     let ref: Float64Array | undefined;
     const r0 = refs[c];
-    if (source === 'reference' && r0 && r0.length === dim) ref = normalizeRows(Float64Array.from(r0), 1, dim);
+    if (source === 'reference' && r0 && r0.length === dim) ref = normalizedRows64(Float64Array.from(r0), 1, dim);
     for (const r of g) {
       if (g.length >= 2) {
         let num = 0;
@@ -263,7 +247,7 @@ export function datasetQuality(input: EmbeddedSamples, options: QualityOptions =
   const targets = new Float64Array(C * dim);
   ids.forEach((_, c) => {
     const r0 = refs[c];
-    if (source === 'reference' && r0 && r0.length === dim) targets.set(normalizeRows(Float64Array.from(r0), 1, dim), c * dim);
+    if (source === 'reference' && r0 && r0.length === dim) targets.set(normalizedRows64(Float64Array.from(r0), 1, dim), c * dim);
     else targets.set(cents.subarray(c * dim, (c + 1) * dim), c * dim);
   });
   const { candidates, nearestId } = nearestCentroids(cents, C, dim, IMPOSTOR_CANDIDATES);

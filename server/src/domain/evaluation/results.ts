@@ -3,20 +3,11 @@
 import type { RocPoint, VerificationMetrics } from './protocol.js';
 import type { QualityStats } from './quality.js';
 
-/** A verification benchmark's result: required keys first. */
-export interface VerificationResult {
+/** A verification benchmark's result (verificationResult() sets the key order: required keys first). */
+export interface VerificationResult
+  extends Pick<VerificationMetrics, 'accuracy_mean' | 'accuracy_std' | 'best_threshold' | 'eer' | 'auc' | 'tar_at_far' | 'pairs' | 'folds' | 'fold_accuracies' | 'val_std'> {
   name: string;
-  accuracy_mean: number;
-  accuracy_std: number;
-  best_threshold: number;
-  eer: number;
-  auc: number;
-  tar_at_far: Record<string, number>;
-  pairs: number;
-  folds: number;
-  fold_accuracies: number[];
   val_at_far_1e_3: number;
-  val_std: number;
   recognizer: string | null;
   flip: boolean;
   source: string;

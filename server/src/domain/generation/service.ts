@@ -4,6 +4,7 @@
 import { InvalidArgumentError, throwIfAborted } from '../../errors.js';
 import type { Generator, RawImageData, Recognizer, RenderItem } from '../../runtime/models/types.js';
 import { type GenerateParams, identityRange, sampleSeed } from './params.js';
+import { dot, normalizeRows } from '../../util/vec.js';
 
 /** What the service needs from the model repository (structural: any repository with these works). */
 export interface GenerationModels {
@@ -50,12 +51,7 @@ interface Pending {
 }
 
 function unitRow(m: GenerateParams['identities'], row: number): Float32Array {
-  const x = m.data.slice(row * m.dim, (row + 1) * m.dim);
-  let s = 0;
-  for (const v of x) s += v * v;
-  const n = Math.sqrt(s);
-  if (n > 0) for (let i = 0; i < x.length; i++) x[i] = (x[i] ?? 0) / n;
-  return x;
+  return normalizeRows(m.data.slice(row * m.dim, (row + 1) * m.dim), 1, m.dim);
 }
 
 /** Stacks same-sized square RGB renders into one uint8 HWC batch. */
@@ -70,12 +66,6 @@ export function stackImages(images: RawImageData[]): { data: Uint8Array; size: n
     data.set(img.data.subarray(0, per), i * per);
   });
   return { data, size };
-}
-
-function dot(a: Float32Array, aOff: number, b: Float32Array, d: number): number {
-  let s = 0;
-  for (let k = 0; k < d; k++) s += (a[aOff + k] ?? 0) * (b[k] ?? 0);
-  return s;
 }
 
 /**
@@ -157,7 +147,7 @@ export async function* generateSamples(params: GenerateParams, deps: GenerationD
       if (embeddings) {
         embedding = embeddings.slice(i * d, (i + 1) * d);
         const ref = (await identityOf(p.identity)).reference;
-        cosine = ref ? dot(embeddings, i * d, ref, d) : 0;
+        cosine = ref ? dot(embeddings, i * d, ref, 0, d) : 0;
         scored = ref !== undefined;
       }
       if (!p.best || cosine > p.best.cosine) p.best = { seed, image, cosine, scored, ...(embedding ? { embedding } : {}) };

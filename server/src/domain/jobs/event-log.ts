@@ -3,7 +3,7 @@
 // chunks (a watcher never holds the whole log, however large it grew).
 import { appendFile, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JobEvent } from './types.js';
+import type { JobEvent, JobEventBody } from './types.js';
 
 /** Progress events of one job closer together than this are coalesced (the latest wins). */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -11,7 +11,7 @@ const CHUNK = 64 * 1024;
 
 interface Throttle {
   lastMs: number;
-  pending?: { channel: JobEvent['channel']; payload: unknown };
+  pending?: JobEventBody;
   timer?: NodeJS.Timeout;
 }
 
@@ -36,24 +36,24 @@ export class EventLog {
    * PROGRESS_INTERVAL_MS goes to the log, the latest of a burst is written when the interval ends
    * or before the next other event, so the final progress is never lost.
    */
-  emit(id: string, channel: JobEvent['channel'], payload: unknown): Promise<void> {
-    if (!isProgress(payload)) return this.append(id, channel, payload);
+  emit(id: string, body: JobEventBody): Promise<void> {
+    if (!isProgress(body.payload)) return this.append(id, body);
     let t = this.throttles.get(id);
     if (!t) this.throttles.set(id, (t = { lastMs: 0 }));
     const now = Date.now();
     if (!t.pending && now - t.lastMs >= PROGRESS_INTERVAL_MS) {
       t.lastMs = now;
-      return this.write(id, channel, payload);
+      return this.write(id, body);
     }
-    t.pending = { channel, payload };
+    t.pending = body;
     t.timer ??= setTimeout(() => void this.flush(id).catch(() => undefined), Math.max(0, t.lastMs + PROGRESS_INTERVAL_MS - now));
     return Promise.resolve();
   }
 
   /** Appends an event now (after any pending progress event of the job). */
-  async append(id: string, channel: JobEvent['channel'], payload: unknown): Promise<void> {
+  async append(id: string, body: JobEventBody): Promise<void> {
     await this.flush(id);
-    await this.write(id, channel, payload);
+    await this.write(id, body);
   }
 
   /** Writes the pending progress event, if any, and forgets the job's throttle (call when it ends). */
@@ -67,7 +67,7 @@ export class EventLog {
     if (forget) this.throttles.delete(id);
     if (pending) {
       t.lastMs = Date.now();
-      await this.write(id, pending.channel, pending.payload);
+      await this.write(id, pending);
     }
   }
 
@@ -100,10 +100,10 @@ export class EventLog {
     }
   }
 
-  private async write(id: string, channel: JobEvent['channel'], payload: unknown): Promise<void> {
+  private async write(id: string, body: JobEventBody): Promise<void> {
     const seq = this.seqs.get(id) ?? 0;
     this.seqs.set(id, seq + 1);
-    const event: JobEvent = { seq, channel, payload };
+    const event: JobEvent = { seq, ...body };
     const previous = this.appends.get(id) ?? Promise.resolve();
     const write = previous.then(() => appendFile(join(this.dirOf(id), 'events.jsonl'), JSON.stringify(event) + '\n'));
     this.appends.set(id, write.catch(() => undefined));

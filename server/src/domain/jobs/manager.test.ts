@@ -6,6 +6,12 @@ import { join } from 'node:path';
 import { createLogger } from '../../logging.js';
 import { JobManager } from './manager.js';
 import type { JobEvent } from './types.js';
+import type { PackProgressInfo } from '../packing/index.js';
+import type { GenerateProgressInfo } from '../generation/events.js';
+
+const metrics = { minAngleDeg: 0, meanNnAngleDeg: 0, maxCosine: 0, meanGalleryDistance: 0, loss: 0, packingLoss: 0, galleryLoss: 0 };
+const packProgress = (iteration: number): PackProgressInfo => ({ iteration, iterations: 5, metrics, bestMinAngleDeg: 0, elapsedSeconds: 0, etaSeconds: -1, phase: '' });
+const generateProgress = (done: number): GenerateProgressInfo => ({ done, total: 2, elapsedSeconds: 0, etaSeconds: -1, facesPerSecond: 0, skipped: 0 });
 
 function manager(dataDir = mkdtempSync(join(tmpdir(), 'jobs-'))): JobManager {
   return new JobManager({ dataDir, maxConcurrentJobs: 2, log: createLogger('silent') });
@@ -21,7 +27,7 @@ test('a job runs, its events are replayed in order (progress throttled, the last
   const jobs = manager();
   await jobs.open();
   jobs.register('pack', async (ctx) => {
-    for (let i = 0; i < 5; i++) await ctx.emit('pack', { progress: { iteration: i } });
+    for (let i = 0; i < 5; i++) await ctx.emit('pack', { progress: packProgress(i) });
     return { ok: true };
   });
   const job = await jobs.start('pack', { n: 1 });
@@ -31,8 +37,9 @@ test('a job runs, its events are replayed in order (progress throttled, the last
   const events = await collect(jobs.watch(job.id));
   assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i), 'sequence numbers are contiguous');
   // A burst of progress events is throttled in time: the first goes out, the last is kept.
-  assert.deepEqual(events.filter((e) => e.channel === 'pack').map((e) => (e.payload as { progress: { iteration: number } }).progress.iteration), [0, 4]);
-  assert.equal((events.at(-1)!.payload as { state: string }).state, 'succeeded');
+  assert.deepEqual(events.flatMap((e) => (e.channel === 'pack' && 'progress' in e.payload ? [e.payload.progress.iteration] : [])), [0, 4]);
+  const last = events.at(-1)!;
+  assert.equal(last.channel === 'job' && last.payload.state, 'succeeded');
   const tail = await collect(jobs.watch(job.id, events.length - 2));
   assert.equal(tail.length, 2, 'from_seq skips what the caller has seen');
 });
@@ -43,9 +50,9 @@ test('a watcher attached while the job runs sees every later event live', async 
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   jobs.register('generate', async (ctx) => {
-    await ctx.emit('generate', { progress: { done: 1 } });
+    await ctx.emit('generate', { progress: generateProgress(1) });
     await gate;
-    await ctx.emit('generate', { progress: { done: 2 } });
+    await ctx.emit('generate', { progress: generateProgress(2) });
     return {};
   });
   const job = await jobs.start('generate', {});
@@ -53,7 +60,7 @@ test('a watcher attached while the job runs sees every later event live', async 
   setTimeout(release, 20);
   const events = await watching;
   assert.deepEqual(
-    events.filter((e) => e.channel === 'generate').map((e) => (e.payload as { progress: { done: number } }).progress.done),
+    events.flatMap((e) => (e.channel === 'generate' && 'progress' in e.payload ? [e.payload.progress.done] : [])),
     [1, 2],
   );
 });

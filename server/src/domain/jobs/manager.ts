@@ -15,8 +15,9 @@ import type { Logger } from '../../logging.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { Admission, type Ticket } from './admission.js';
 import { EventLog } from './event-log.js';
+import { createJobContext } from './context.js';
 import { formatBytes } from './memory.js';
-import { TERMINAL_STATES, type JobContext, type JobEvent, type JobKind, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
+import { TERMINAL_STATES, type JobEvent, type JobKind, type JobLivePayload, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
 
 /** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
 export class ShutdownError extends UnavailableError {
@@ -30,7 +31,7 @@ export type { JobContext, JobRunner, StartOptions } from './types.js';
 interface Running {
   controller: AbortController;
   done: Promise<void>;
-  sink?: (payload: unknown) => Promise<void>;
+  sink?: (payload: JobLivePayload) => Promise<void>;
 }
 
 export interface JobManagerOptions {
@@ -258,37 +259,14 @@ export class JobManager {
     const controller = new AbortController();
     const log = this.options.log.child({ job: record.id, kind: record.kind });
     const entry: Running = { controller, done: Promise.resolve(), sink: options.sink };
-    let lastProgressWrite = 0;
-    const ctx: JobContext = {
-      id: record.id,
+    const ctx = createJobContext(record, {
       dir: this.dirOf(record.id),
-      request: record.request,
-      resumes: record.resumes,
       signal: controller.signal,
       log,
-      emit: (channel, payload) => this.log.emit(record.id, channel, payload),
-      setProgress: (fraction) => {
-        record.progress = Math.max(0, Math.min(1, fraction));
-        const now = Date.now();
-        if (now - lastProgressWrite > 1000) {
-          lastProgressWrite = now;
-          record.updatedAtMs = now;
-          this.persist(record).catch((e: unknown) => log.warn('progress write failed', { error: e as Error }));
-        }
-      },
-      loadCheckpoint: async () => {
-        try {
-          return new Uint8Array(await readFile(join(this.dirOf(record.id), 'checkpoint.bin')));
-        } catch {
-          return null;
-        }
-      },
-      saveCheckpoint: (bytes) => writeFileAtomic(join(this.dirOf(record.id), 'checkpoint.bin'), bytes),
-      deliver: async (payload) => {
-        const sink = entry.sink;
-        if (sink) await sink(payload);
-      },
-    };
+      events: this.log,
+      persist: (r) => this.persist(r),
+      sink: () => entry.sink,
+    });
     this.running.set(record.id, entry);
     entry.done = (async () => {
       try {
@@ -328,7 +306,7 @@ export class JobManager {
   }
 
   /** Gives a running job that has no live consumer a new one (a stream that attached to it). */
-  attach(id: string, sink: (payload: unknown) => Promise<void>): boolean {
+  attach(id: string, sink: (payload: JobLivePayload) => Promise<void>): boolean {
     const run = this.running.get(id);
     if (!run || run.sink) return false;
     run.sink = sink;
@@ -347,7 +325,7 @@ export class JobManager {
     await this.persist({ ...record, state, updatedAtMs });
     record.state = state;
     record.updatedAtMs = updatedAtMs;
-    await this.log.append(record.id, 'job', { ...record });
+    await this.log.append(record.id, { channel: 'job', payload: { ...record } });
   }
 
   private async persist(record: JobRecord): Promise<void> {
@@ -356,5 +334,5 @@ export class JobManager {
 }
 
 function isTerminalEvent(event: JobEvent): boolean {
-  return event.channel === 'job' && TERMINAL_STATES.has((event.payload as JobRecord).state);
+  return event.channel === 'job' && TERMINAL_STATES.has(event.payload.state);
 }

@@ -1,5 +1,8 @@
 import type { Logger } from '../../logging.js';
 import type { MemoryEstimate } from './memory.js';
+import type { PackJobEvent } from '../packing/events.js';
+import type { FaceSampleInfo, GenerateJobEvent } from '../generation/events.js';
+import type { EvaluationJobEvent } from '../evaluation/results.js';
 
 export type JobKind = 'pack' | 'generate' | 'evaluate_verification' | 'evaluate_dataset';
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -33,16 +36,23 @@ export interface JobRecord {
   result?: unknown;
 }
 
-/**
- * One entry of a job's event log. `channel` says which event family `payload` belongs to:
- * 'job' = a state change (payload = JobRecord); 'pack' | 'generate' | 'evaluation' = an event of
- * that family, shaped like the proto message of the same name in camelCase (e.g. `{ progress: {...} }`).
- */
-export interface JobEvent {
-  seq: number;
-  channel: 'job' | 'pack' | 'generate' | 'evaluation';
-  payload: unknown;
+/** Each channel of a job's event log and the domain type of its payloads ('job' = a state change). */
+export interface JobPayloads {
+  job: JobRecord;
+  pack: PackJobEvent;
+  generate: GenerateJobEvent;
+  evaluation: EvaluationJobEvent;
 }
+export type JobChannel = keyof JobPayloads;
+
+/** What a job emits: a channel and its payload (checking `channel` narrows `payload`). */
+export type JobEventBody = { [C in JobChannel]: { channel: C; payload: JobPayloads[C] } }[JobChannel];
+
+/** One entry of a job's event log. Transport alone maps the payloads to the wire. */
+export type JobEvent = JobEventBody & { seq: number };
+
+/** What a job hands live (unpersisted) to the stream that started it. */
+export type JobLivePayload = FaceSampleInfo;
 
 export interface JobContext {
   readonly id: string;
@@ -53,7 +63,7 @@ export interface JobContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   /** Appends an event to the persisted log and tells watchers (progress events are throttled in time, the last one kept). */
-  emit(channel: JobEvent['channel'], payload: unknown): Promise<void>;
+  emit<C extends JobChannel>(channel: C, payload: JobPayloads[C]): Promise<void>;
   /** Updates the persisted fraction done (throttled). */
   setProgress(fraction: number): void;
   loadCheckpoint(): Promise<Uint8Array | null>;
@@ -62,14 +72,14 @@ export interface JobContext {
    * Live, unpersisted delivery with backpressure to the stream that started the job (e.g. face
    * images). Resolves when the consumer has room; a no-op when nobody is attached.
    */
-  deliver(payload: unknown): Promise<void>;
+  deliver(payload: JobLivePayload): Promise<void>;
 }
 
 export type JobRunner = (ctx: JobContext) => Promise<unknown>;
 
 export interface StartOptions {
   /** Live consumer for ctx.deliver (the stream that started the job). */
-  sink?: (payload: unknown) => Promise<void>;
+  sink?: (payload: JobLivePayload) => Promise<void>;
   /** Runs once the job folder exists, before the record is first persisted; returns the request to store. */
   prepare?: (dir: string) => Promise<unknown>;
   /** Estimated peak memory (memory.ts): admitted only within limits.memoryBudgetBytes. */

@@ -3,6 +3,9 @@
 //   loss(X) = (1/N) Σ_i max_{j≠i} cos(x_i, x_j)  +  α · (1/N) Σ_i (1 − max_g cos(x_i, g))
 // The points are normalised inside the objective (x̂ = x/|x|, as F.normalize does), so the gradient
 // with respect to x is tangent to the sphere at x̂.
+import { dot, normalizeRows as normalizeRowsOf } from '../../util/vec.js';
+
+export { dot };
 
 export interface PackMetricsInfo {
   minAngleDeg: number;
@@ -18,35 +21,9 @@ const DEG = 180 / Math.PI;
 export const clampCos = (c: number): number => (c > 1 ? 1 : c < -1 ? -1 : c);
 export const angleDeg = (cos: number): number => Math.acos(clampCos(cos)) * DEG;
 
-/** Normalises every row in place (zero rows become e_0). */
+/** Normalises every row in place; zero rows become e_0 (every point must lie on the sphere). */
 export function normalizeRows(x: Float32Array, n: number, d: number): void {
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    let s = 0;
-    for (let c = 0; c < d; c++) s += x[o + c]! * x[o + c]!;
-    if (s === 0) {
-      x[o] = 1;
-      continue;
-    }
-    const inv = 1 / Math.sqrt(s);
-    for (let c = 0; c < d; c++) x[o + c]! *= inv;
-  }
-}
-
-export function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, d: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let c = 0;
-  for (; c + 3 < d; c += 4) {
-    s0 += a[ao + c]! * b[bo + c]!;
-    s1 += a[ao + c + 1]! * b[bo + c + 1]!;
-    s2 += a[ao + c + 2]! * b[bo + c + 2]!;
-    s3 += a[ao + c + 3]! * b[bo + c + 3]!;
-  }
-  for (; c < d; c++) s0 += a[ao + c]! * b[bo + c]!;
-  return s0 + s1 + s2 + s3;
+  normalizeRowsOf(x, n, d, 'e0');
 }
 
 /** Removes from each row of g its component along the (unit) row of x: g_i ← g_i − (g_i·x_i) x_i. */

@@ -2,8 +2,8 @@
 // NCHW/NHWC) in plain JS — shared by the onnx and kserve-v2 backends.
 
 import { InvalidArgumentError } from '../../errors.js';
-import type { InputSpec } from '../models/config.js';
-import type { FaceBatch } from '../models/types.js';
+import type { InputSpec, ModelConfigEntry } from '../models/config.js';
+import type { FaceBatch, ModelInfo, TensorSpecInfo } from '../models/types.js';
 
 /**
  * Bilinear resize of one uint8 HWC RGB image (square `from` → square `to`) with half-pixel centres
@@ -69,17 +69,6 @@ export function batchToInput(batch: FaceBatch, start: number, n: number, spec: I
   return out;
 }
 
-/** L2-normalises each `dim`-long row in place. */
-export function l2NormalizeRows(data: Float32Array, dim: number): Float32Array {
-  for (let r = 0; r * dim < data.length; r++) {
-    let s = 0;
-    for (let i = r * dim; i < (r + 1) * dim; i++) s += (data[i] ?? 0) ** 2;
-    const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
-    for (let i = r * dim; i < (r + 1) * dim; i++) data[i] = (data[i] ?? 0) * inv;
-  }
-  return data;
-}
-
 /** Validates a FaceBatch's geometry; throws InvalidArgumentError naming `field`. */
 export function checkFaceBatch(batch: FaceBatch, field = 'batch'): void {
   if (!Number.isInteger(batch.count) || batch.count < 0) throw new InvalidArgumentError({ field: `${field}.count`, description: 'must be a non-negative integer' });
@@ -88,4 +77,21 @@ export function checkFaceBatch(batch: FaceBatch, field = 'batch'): void {
   if (batch.data.length !== want) {
     throw new InvalidArgumentError({ field: `${field}.data`, description: `expected ${want} bytes (${batch.count} x ${batch.size}x${batch.size}x3 RGB), got ${batch.data.length}` });
   }
+}
+
+/** A ready recognizer's ModelInfo (the entry's name, input size and description, else `description`). */
+export function recognizerInfo(
+  entry: ModelConfigEntry,
+  runtime: { backend: string; provider: string; dim: number; inputs: TensorSpecInfo[]; outputs: TensorSpecInfo[] },
+  description?: string,
+): ModelInfo {
+  const text = entry.description ?? description;
+  return {
+    name: entry.name,
+    kind: 'recognizer',
+    ...runtime,
+    imageSize: entry.input.size,
+    state: 'ready',
+    ...(text !== undefined ? { description: text } : {}),
+  };
 }

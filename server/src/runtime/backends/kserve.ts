@@ -20,7 +20,8 @@ import {
 import type { HyperfaceError } from '../../errors.js';
 import type { KServeOptions, ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
-import { batchToInput, checkFaceBatch, l2NormalizeRows } from './image-tensor.js';
+import { batchToInput, checkFaceBatch, recognizerInfo } from './image-tensor.js';
+import { normalizeRows } from '../../util/vec.js';
 
 export type KServeDatatype = 'FP32' | 'FP64' | 'INT32' | 'INT64' | 'UINT8' | 'INT8' | 'BOOL' | 'FP16' | 'BYTES';
 
@@ -200,18 +201,7 @@ class KServeRecognizer implements Recognizer {
     inputs: TensorSpecInfo[],
     outputs: TensorSpecInfo[],
   ) {
-    this.info = {
-      name: entry.name,
-      kind: 'recognizer',
-      backend: 'kserve-v2',
-      provider: 'remote',
-      inputs,
-      outputs,
-      dim,
-      imageSize: entry.input.size,
-      state: 'ready',
-      description: entry.description ?? `KServe v2 model ${opts.modelName} at ${opts.url}`,
-    };
+    this.info = recognizerInfo(entry, { backend: 'kserve-v2', provider: 'remote', dim, inputs, outputs }, `KServe v2 model ${opts.modelName} at ${opts.url}`);
   }
 
   async embed(batch: FaceBatch, options?: CallOptions): Promise<Float32Array> {
@@ -238,7 +228,7 @@ class KServeRecognizer implements Recognizer {
       }
       out.set(values, start * this.info.dim);
     }
-    return options?.raw ? out : l2NormalizeRows(out, this.info.dim);
+    return options?.raw ? out : normalizeRows(out, out.length / this.info.dim, this.info.dim);
   }
 
   dispose(): Promise<void> {

@@ -8,7 +8,8 @@ import { onnxModelBytes } from '../convert/index.js';
 import { resolveModelFile } from '../models/config.js';
 import type { ExecutionProviderName, ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
-import { batchToInput, checkFaceBatch, l2NormalizeRows } from './image-tensor.js';
+import { batchToInput, checkFaceBatch, recognizerInfo } from './image-tensor.js';
+import { normalizeRows } from '../../util/vec.js';
 
 /** Execution providers this onnxruntime-node build can use (cuda only when its libraries are bundled). */
 export function availableProviders(): ExecutionProviderName[] {
@@ -94,18 +95,7 @@ class OnnxRecognizer implements Recognizer {
     inputs: TensorSpecInfo[],
     outputs: TensorSpecInfo[],
   ) {
-    this.info = {
-      name: entry.name,
-      kind: 'recognizer',
-      backend: 'onnx',
-      provider,
-      inputs,
-      outputs,
-      dim,
-      imageSize: entry.input.size,
-      state: 'ready',
-      ...(entry.description !== undefined ? { description: entry.description } : {}),
-    };
+    this.info = recognizerInfo(entry, { backend: 'onnx', provider, dim, inputs, outputs });
   }
 
   async embed(batch: FaceBatch, options?: CallOptions): Promise<Float32Array> {
@@ -142,7 +132,7 @@ class OnnxRecognizer implements Recognizer {
       out.set(values.subarray(0, n * dim), start * dim);
       y.dispose();
     }
-    return options?.raw ? out : l2NormalizeRows(out, dim);
+    return options?.raw ? out : normalizeRows(out, out.length / dim, dim);
   }
 
   async dispose(): Promise<void> {

@@ -2,12 +2,12 @@
 // loaded from local files with a custom IOHandler and run on the wasm backend (GPU work runs on
 // onnxruntime: see the onnx backend).
 
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FailedPreconditionError, throwIfAborted } from '../../errors.js';
 import { checkFaceBatch } from './image-tensor.js';
+import { readJsonFile, readShards } from '../convert/tfjs-weights.js';
 import { resolveModelFile } from '../models/config.js';
 import type { ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
@@ -48,41 +48,18 @@ interface WeightsManifestGroup {
 
 async function readWeights(manifest: WeightsManifestGroup[], dir: string, file: string): Promise<{ specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer }> {
   const buffers: Buffer[] = [];
-  for (const group of manifest) {
-    for (const p of group.paths) {
-      const path = join(dir, p);
-      try {
-        buffers.push(await readFile(path));
-      } catch (error) {
-        throw new FailedPreconditionError(`model file ${file}: cannot read weight shard ${path}: ${(error as Error).message}`, { cause: error });
-      }
-    }
-  }
+  for (const group of manifest) buffers.push(await readShards(group.paths, dir, file));
   const all = Buffer.concat(buffers);
   const data = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   const specs = manifest.flatMap((g) => g.weights);
   return { specs, data };
 }
 
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new FailedPreconditionError(`model file ${file}: cannot read: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new FailedPreconditionError(`model file ${file}: not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 /** An IOHandler that reads a tfjs_graph_model model.json and its weight shards from disk. */
 export function fileGraphModelHandler(file: string): tf.io.IOHandler {
   return {
     load: async (): Promise<tf.io.ModelArtifacts> => {
-      const json = (await readJson(file)) as Record<string, unknown>;
+      const json = (await readJsonFile(file)) as Record<string, unknown>;
       if (typeof json !== 'object' || json === null || json.modelTopology === undefined || !Array.isArray(json.weightsManifest)) {
         throw new FailedPreconditionError(`model file ${file}: not a tfjs graph model (needs modelTopology and weightsManifest)`);
       }
@@ -168,7 +145,7 @@ interface FaceApiModule {
 }
 
 async function loadFaceApi(entry: ModelConfigEntry, file: string): Promise<LoadedTfjs> {
-  const json = await readJson(file);
+  const json = await readJsonFile(file);
   if (!Array.isArray(json)) throw new FailedPreconditionError(`model file ${file}: not a face-api weights manifest (expected a JSON array of weight groups)`);
   const { specs, data } = await readWeights(json as WeightsManifestGroup[], dirname(file), file);
   let weightMap: tf.NamedTensorMap;

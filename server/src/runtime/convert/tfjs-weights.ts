@@ -44,21 +44,26 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
+/** One weight group's shards (paths relative to `dir`), concatenated. */
+export async function readShards(paths: string[], dir: string, file: string): Promise<Buffer> {
+  const shards: Buffer[] = [];
+  for (const p of paths) {
+    const path = join(dir, p);
+    try {
+      shards.push(await readFile(path));
+    } catch (error) {
+      throw new FailedPreconditionError(`model file ${file}: cannot read weight shard ${path}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return Buffer.concat(shards);
+}
+
 /** Loads every weight of `manifest` (paths relative to the manifest file's folder) by name. */
 export async function readWeights(manifest: WeightGroup[], file: string): Promise<Map<string, ConstTensor>> {
   const dir = dirname(file);
   const out = new Map<string, ConstTensor>();
   for (const group of manifest) {
-    const shards: Buffer[] = [];
-    for (const p of group.paths) {
-      const path = join(dir, p);
-      try {
-        shards.push(await readFile(path));
-      } catch (error) {
-        throw new FailedPreconditionError(`model file ${file}: cannot read weight shard ${path}: ${(error as Error).message}`, { cause: error });
-      }
-    }
-    const buf = Buffer.concat(shards);
+    const buf = await readShards(group.paths, dir, file);
     let off = 0;
     for (const w of group.weights) {
       const n = w.shape.reduce((a, b) => a * b, 1);

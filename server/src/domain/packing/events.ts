@@ -1,0 +1,19 @@
+// What a pack job emits on its `pack` channel (domain types; transport/packing-wire.ts maps them to
+// the wire). The field names are those the job log has always persisted, so older logs read back.
+import type { PackMetricsInfo } from './objective.js';
+import type { PackOutcome, PackProgressInfo } from './run.js';
+
+export interface PackResultInfo {
+  jobId: string;
+  /** [identities, dim] */
+  shape: [number, number];
+  metrics: PackMetricsInfo;
+  iterationsRun: number;
+  elapsedSeconds: number;
+  stopReason: PackOutcome['stopReason'];
+  npyPath: string;
+  sidecarPath: string;
+  provider: string;
+}
+
+export type PackJobEvent = { progress: PackProgressInfo } | { result: PackResultInfo };
