@@ -74,8 +74,19 @@ export function ranges(n: number, block: number): [number, number][] {
   return out;
 }
 
-/** Nearest other row of every row of x [N, D]: cosines [N, 1] and indices [N, 1] (int64). */
-function nearest(g: Graph, blocks: [number, number][], xb: string[], topk: boolean): { cos: string; idx: string } {
+/**
+ * The candidates of every row block from the Gram blocks X_I·X_Jᵀ (I ≤ J), each computed once: `rows`
+ * reduces a block along its rows (block I's candidates among J), `cols` along its columns (block J's
+ * candidates among I, by symmetry: ≈ half the FLOPs of X·Xᵀ); both return [value, index] shaped
+ * [rows of that side, ·] with indices local to the other block. Only one Gram block is alive at a time.
+ */
+export function symmetricCandidates(
+  g: Graph,
+  blocks: [number, number][],
+  xb: string[],
+  rows: (gram: string, width: number) => [string, string],
+  cols: (gram: string, width: number, height: number) => [string, string],
+): { candV: string[][]; candI: string[][] } {
   const nb = blocks.length;
   const candV: string[][] = blocks.map(() => []);
   const candI: string[][] = blocks.map(() => []);
@@ -85,39 +96,62 @@ function nearest(g: Graph, blocks: [number, number][], xb: string[], topk: boole
       const [loI, hiI] = blocks[I]!;
       const [loJ, hiJ] = blocks[J]!;
       const a = chain.after(xb[I]!);
+      // the self inner product gets −4 on diagonal blocks: never a candidate
       const gram = I === J ? g.one('Gemm', [a, xb[J]!, diagonal(g, hiI - loI)], { transB: 1 }) : g.one('Gemm', [a, xb[J]!], { transB: 1 });
-      // rows of block I see columns of block J
-      const [rv, ri] = blockMax(g, gram, 1, topk);
+      const [rv, ri] = rows(gram, hiJ - loJ);
       candV[I]!.push(rv);
       candI[I]!.push(loJ ? g.one('Add', [ri, g.ints([loJ])]) : ri);
       if (I === J) {
         chain.done([rv]);
         continue;
       }
-      // and, by symmetry, rows of block J see columns of block I
-      const col = g.ints([hiJ - loJ, 1]);
-      const [cv, cix] = blockMax(g, gram, 0, topk);
+      const [cv, ci] = cols(gram, hiJ - loJ, hiI - loI);
       chain.done([rv, cv]);
-      candV[J]!.push(g.one('Reshape', [cv, col]));
-      const ci = g.one('Reshape', [cix, col]);
+      candV[J]!.push(cv);
       candI[J]!.push(loI ? g.one('Add', [ci, g.ints([loI])]) : ci);
     }
   }
-  const cos: string[] = [];
-  const idx: string[] = [];
-  for (let J = 0; J < nb; J++) {
-    if (nb === 1) {
-      cos.push(candV[0]![0]!);
-      idx.push(candI[0]![0]!);
+  return { candV, candI };
+}
+
+/** Per row block, the best of its candidates (`pick` chooses along axis 1 and returns [values, positions]). */
+export function mergeCandidates(g: Graph, candV: string[][], candI: string[][], pick: (v: string) => [string, string]): { vals: string[]; idxs: string[] } {
+  const vals: string[] = [];
+  const idxs: string[] = [];
+  for (let J = 0; J < candV.length; J++) {
+    if (candV.length === 1) {
+      vals.push(candV[0]![0]!);
+      idxs.push(candI[0]![0]!);
       continue;
     }
     const v = g.one('Concat', candV[J]!, { axis: 1 });
     const ix = g.one('Concat', candI[J]!, { axis: 1 });
-    const sel = g.one('ArgMax', [v], { axis: 1, keepdims: 1 });
-    cos.push(g.one('GatherElements', [v, sel], { axis: 1 }));
-    idx.push(g.one('GatherElements', [ix, sel], { axis: 1 }));
+    const [bv, pos] = pick(v);
+    vals.push(bv);
+    idxs.push(g.one('GatherElements', [ix, pos], { axis: 1 }));
   }
-  return nb === 1 ? { cos: cos[0]!, idx: idx[0]! } : { cos: g.one('Concat', cos, { axis: 0 }), idx: g.one('Concat', idx, { axis: 0 }) };
+  return { vals, idxs };
+}
+
+/** Nearest other row of every row of x [N, D]: cosines [N, 1] and indices [N, 1] (int64). */
+function nearest(g: Graph, blocks: [number, number][], xb: string[], topk: boolean): { cos: string; idx: string } {
+  const { candV, candI } = symmetricCandidates(
+    g,
+    blocks,
+    xb,
+    (gram) => blockMax(g, gram, 1, topk),
+    (gram, width) => {
+      const col = g.ints([width, 1]);
+      const [cv, cix] = blockMax(g, gram, 0, topk);
+      return [g.one('Reshape', [cv, col]), g.one('Reshape', [cix, col])];
+    },
+  );
+  // ArgMax + GatherElements rather than TopK: the WebGPU EP has kernels for these
+  const { vals, idxs } = mergeCandidates(g, candV, candI, (v) => {
+    const sel = g.one('ArgMax', [v], { axis: 1, keepdims: 1 });
+    return [g.one('GatherElements', [v, sel], { axis: 1 }), sel];
+  });
+  return vals.length === 1 ? { cos: vals[0]!, idx: idxs[0]! } : { cos: g.one('Concat', vals, { axis: 0 }), idx: g.one('Concat', idxs, { axis: 0 }) };
 }
 
 /**
