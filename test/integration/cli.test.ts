@@ -32,6 +32,10 @@ test('hyperface demo: pack → generate → evaluate on the embedded models, the
   assert.equal(q.identities, 6);
   assert.equal(q.samples, 12);
   assert.ok(existsSync(join(out, 'report2', 'report.html')));
+  // Generate copied the pack's sidecar next to the dataset's identities.npy, so evaluation checked
+  // the recorded recognizer instead of matching the references by width alone.
+  assert.equal((JSON.parse(readFileSync(join(out, 'dataset', 'identities.json'), 'utf8')) as { recognizer: string }).recognizer, 'faceres');
+  assert.equal(q.reference_note, undefined, `reference note: ${String(q.reference_note)}`);
 });
 
 test('hyperface pack --dim: pure geometry, a .npy NumPy reads with unit rows, and a JSON sidecar', async () => {

@@ -159,9 +159,29 @@ export class GenerationApp {
 
   /** Identities from a request's .npy (confined to the data root) or from a job folder (the daemon's own). */
   private async readMatrix(path: string, signal?: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }> {
-    const own = isInside(resolve(this.deps.jobs.dirOf('')), resolve(path));
-    const m = await readNpyMatrix(own ? OWN_FILES : this.deps.paths.files, path, 'embeddings_path', signal);
+    const m = await readNpyMatrix(this.guardFor(path), path, 'embeddings_path', signal);
     return { data: m.data, rows: m.rows, dim: m.cols };
+  }
+
+  private guardFor(path: string): FileGuard {
+    return isInside(resolve(this.deps.jobs.dirOf('')), resolve(path)) ? OWN_FILES : this.deps.paths.files;
+  }
+
+  /**
+   * The identities' sidecar (`<file>.json`, as Pack writes it), copied next to the dataset's
+   * identities.npy so that evaluation can check which recognizer's space they live in.
+   */
+  private async copySidecar(identitiesPath: string, outputDir: string, signal: AbortSignal): Promise<void> {
+    if (!identitiesPath) return;
+    const from = identitiesPath.replace(/\.npy$/i, '') + '.json';
+    let text: string;
+    try {
+      text = (await this.guardFor(from).read(from, { maxBytes: 1 << 20, field: 'embeddings_path', signal })).toString('utf8');
+      JSON.parse(text);
+    } catch {
+      return; // no (readable) sidecar: evaluation matches references by width and says so
+    }
+    await writeFileAtomic(join(outputDir, 'identities.json'), text);
   }
 
   readonly run = async (ctx: JobContext): Promise<unknown> => {
@@ -203,7 +223,10 @@ export class GenerationApp {
       if (writer && req.outputDir) {
         // The reference embeddings next to the images, for dataset-quality evaluation.
         const refs = join(req.outputDir, 'identities.npy');
-        if (!existsSync(refs)) await writeFileAtomic(refs, encodeNpyFloat32(identities.data, identities.rows, identities.dim));
+        if (!existsSync(refs)) {
+          await this.copySidecar(req.identitiesPath, req.outputDir, ctx.signal);
+          await writeFileAtomic(refs, encodeNpyFloat32(identities.data, identities.rows, identities.dim));
+        }
       }
       const ext = req.format === 'jpeg' ? 'jpg' : 'png';
       for await (const s of generateSamples(params, { models: this.deps.models(), skip }, { signal: ctx.signal, batchSize: this.deps.generateAhead })) {

@@ -10,7 +10,7 @@ import { MANIFEST_FILE } from './manifest.js';
 
 export const RECORDIO_FILES = { rec: 'train.rec', idx: 'train.idx', property: 'property' } as const;
 /** Every fixed name a writer (or the generation job) creates in a dataset folder. */
-export const DATASET_FILES = [MANIFEST_FILE, LEASE_FILE, RECORDIO_FILES.rec, RECORDIO_FILES.idx, RECORDIO_FILES.property, 'identities.npy'] as const;
+export const DATASET_FILES = [MANIFEST_FILE, LEASE_FILE, RECORDIO_FILES.rec, RECORDIO_FILES.idx, RECORDIO_FILES.property, 'identities.npy', 'identities.json'] as const;
 
 const sizeOf = async (path: string): Promise<number | undefined> => (await lstat(path).catch(() => undefined))?.size;
 
