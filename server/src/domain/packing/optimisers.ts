@@ -1,11 +1,11 @@
-// The three optimisers behind one interface. Each iteration is split into evaluate() (the
+// The paper and stochastic optimisers, and what all three (fast: fast-optimiser.ts) share, behind one interface. Each iteration is split into evaluate() (the
 // blockwise neighbour search for the current iterate; metrics of that iterate) and update() (the
 // O(N·D) step in JS), so the driver can keep the best iterate before it moves. All state needed to
 // continue lives in saveState()/the constructor's `restore`, so a resumed run is bit-identical.
 import { type ComputeEngine } from '../../runtime/compute/engine.js';
-import { SMALL_PROBLEM, type PackParams } from './params.js';
+import { type PackParams } from './params.js';
 import { type Rng } from '../../util/rng.js';
-import { dot, metricsFrom, packingGradient, projectTangent, normalizeRows, type PackMetricsInfo } from './objective.js';
+import { dot, metricsFrom, packingGradient, normalizeRows, type PackMetricsInfo } from './objective.js';
 import { type PackStateArrays } from './checkpoint.js';
 
 export interface OptimiserContext {
@@ -57,7 +57,7 @@ const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPS = 1e-8;
 
-function adamRows(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, d: number, t: number, lr: number, rows: Iterable<number>): void {
+export function adamRows(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, d: number, t: number, lr: number, rows: Iterable<number>): void {
   const c1 = 1 - BETA1 ** t;
   const c2 = 1 - BETA2 ** t;
   const a = lr / c1;
@@ -84,7 +84,7 @@ function adamState(ctx: OptimiserContext, restore?: PackStateArrays): { m: Float
 }
 
 /** dir_i −= w·x_j and dir_j −= w·x_i (rows at offsets oi ≠ oj); unrolled by 4: ≈ 1.5–2× faster in V8, same result. */
-function axpyPair(dir: Float32Array, x: Float32Array, oi: number, oj: number, d: number, w: number): void {
+export function axpyPair(dir: Float32Array, x: Float32Array, oi: number, oj: number, d: number, w: number): void {
   let q = 0;
   for (; q + 3 < d; q += 4) {
     dir[oi + q]! -= w * x[oj + q]!;
@@ -102,7 +102,7 @@ function axpyPair(dir: Float32Array, x: Float32Array, oi: number, oj: number, d:
   }
 }
 
-function* range(n: number): Iterable<number> {
+export function* range(n: number): Iterable<number> {
   for (let i = 0; i < n; i++) yield i;
 }
 
@@ -199,226 +199,3 @@ export class StochasticOptimiser implements Optimiser {
     return { arrays: { m: this.m, v: this.v }, scalars: {} };
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Fast mode: smoothed maximum over candidate pairs with an annealed temperature.
-//  * Candidates: every point's K nearest others, refreshed by the blockwise engine every R steps
-//    (between refreshes JS evaluates only the N·K candidate pairs: O(N·K·D)).
-//  * Weights w_ij = exp((c_ij − c_max)/τ_t): at a large τ every close pair repels (an energy warm
-//    start that spreads the points); as τ anneals geometrically the weight concentrates on the
-//    closest pairs (the max-min objective itself); the last steps polish the active pairs.
-//  * Riemannian step: the repulsion is projected on each tangent space, scaled so the most pushed
-//    point moves η_t radians (η_t anneals too), then retracted by normalisation.
-//  * Gallery: each point is pulled towards its nearest gallery row with strength α × the mean
-//    repulsion, so α keeps the meaning "1 = as important as packing".
-
-/** Fraction of a cycle spent at the warm-start temperature. */
-const WARM = 0.35;
-/** τ_end/τ_start and η_end/η_start over a cycle. */
-const TAU_END = 1e-3;
-const ETA_END = 2e-3;
-/** Warm-start temperature (× the initial spread of nearest-neighbour cosines) per restart cycle:
- * broad energies find the symmetric basins (24-cell), sharp ones the irregular optima (N = 7, D = 3). */
-const TAU_SCALES = [4, 1, 1, 2];
-/** Riesz s-energy warm start (s = 1) instead of the broad exponential one, per restart cycle: the
- * 24-cell's basin is much wider under it, while the cross-polytopes prefer the exponential. */
-const RIESZ_CYCLE = [false, true, false, false];
-/** Steps per restart cycle for small pure-geometry problems. */
-export const FAST_CYCLE = 300;
-/** Adam learning-rate decay over the fast schedule (large N). */
-const ADAM_LR_END = 0.01;
-
-export class FastOptimiser implements Optimiser {
-  private cand: Int32Array;
-  private galleryNn: Int32Array | null;
-  private pi = new Int32Array(0);
-  private pj = new Int32Array(0);
-  private pc = new Float32Array(0);
-  private readonly k: number;
-  private readonly refreshEvery: number;
-  private readonly scalars: Record<string, number>;
-  private readonly dir: Float32Array;
-  private cmax = 1;
-  private adam: { m: Float32Array; v: Float32Array } | null = null;
-  private adamT = 0;
-  /** Steps per annealing cycle; small pure-geometry problems restart from fresh random points each cycle. */
-  private readonly cycleLength: number;
-
-  constructor(
-    private readonly ctx: OptimiserContext,
-    restore?: { arrays: PackStateArrays; scalars: Record<string, number> },
-  ) {
-    const { n, d } = ctx;
-    // large N: fresh short lists beat long stale ones (N = 10k, D = 512, 90 steps: K = 8 refreshed
-    // every 2 steps 85.07°, K = 16 every 6 84.41°; the symmetric NN graph keeps refreshes cheap)
-    this.k = Math.min(n - 1, n <= 4096 ? 24 : 8);
-    this.refreshEvery = this.k === n - 1 ? Number.POSITIVE_INFINITY : n <= 2048 || n > 4096 ? 2 : 6;
-    const c = restore?.arrays.cand;
-    this.cand = c instanceof Int32Array ? c : new Int32Array(0);
-    const g = restore?.arrays.galleryNn;
-    this.galleryNn = g instanceof Int32Array ? g : null;
-    this.scalars = { ...(restore?.scalars ?? {}) };
-    this.dir = new Float32Array(n * d);
-    const T = ctx.params.iterations;
-    const restarts = n <= SMALL_PROBLEM && !ctx.gallery ? Math.max(1, Math.floor(T / FAST_CYCLE)) : 1;
-    this.cycleLength = Math.ceil(T / restarts);
-    if (this.cand.length) this.buildPairs();
-    if (n > SMALL_PROBLEM) {
-      const m = restore?.arrays.m;
-      const v = restore?.arrays.v;
-      this.adam = { m: m instanceof Float32Array ? m : new Float32Array(n * d), v: v instanceof Float32Array ? v : new Float32Array(n * d) };
-      this.adamT = restore?.scalars.adamT ?? 0;
-    }
-  }
-
-  private buildPairs(): void {
-    const { n } = this.ctx;
-    const k = this.k;
-    const pi: number[] = [];
-    const pj: number[] = [];
-    for (let i = 0; i < n; i++) {
-      for (let a = 0; a < k; a++) {
-        const j = this.cand[i * k + a]!;
-        if (j < i) {
-          // keep (i, j) with j < i only when i is not already in j's list (that pair is kept there)
-          let dup = false;
-          for (let b = 0; b < k; b++) if (this.cand[j * k + b] === i) dup = true;
-          if (dup) continue;
-        }
-        pi.push(i);
-        pj.push(j);
-      }
-    }
-    this.pi = Int32Array.from(pi);
-    this.pj = Int32Array.from(pj);
-    this.pc = new Float32Array(pi.length);
-  }
-
-  /** Schedule position in [0, 1] within the current cycle (or of the wall-clock budget, if further). */
-  private fraction(iteration: number): number {
-    const f = (iteration % this.cycleLength) / Math.max(1, this.cycleLength - 1);
-    return Math.min(1, this.cycleLength === this.ctx.params.iterations ? Math.max(f, this.ctx.timeFraction()) : f);
-  }
-
-  private isRefresh(iteration: number): boolean {
-    if (!this.cand.length) return true;
-    return Number.isFinite(this.refreshEvery) && iteration % this.refreshEvery === 0;
-  }
-
-  async evaluate(iteration: number): Promise<Evaluation> {
-    const { x, n, d, compute, gallery, galleryRows, signal, params } = this.ctx;
-    const cycleStep = iteration % this.cycleLength;
-    if (cycleStep === 0 && iteration > 0) {
-      // restart: fresh uniform points and a fresh schedule (the best iterate so far is kept by the driver)
-      for (let c = 0; c < n * d; c++) x[c] = this.ctx.rng.normal();
-      normalizeRows(x, n, d);
-      delete this.scalars.tau0;
-    }
-    let exact = !Number.isFinite(this.refreshEvery) && this.cand.length > 0;
-    if (this.isRefresh(iteration)) {
-      this.cand = (await compute.nearestNeighbours(x, n, d, this.k, signal)).index;
-      if (gallery) this.galleryNn = (await compute.nearestGallery(x, n, gallery, galleryRows, d, signal)).index;
-      this.buildPairs();
-      exact = true;
-    }
-    // cosines of the candidate pairs, each point's nearest candidate
-    const nnCos = new Float32Array(n).fill(-1);
-    let cmax = -1;
-    for (let p = 0; p < this.pi.length; p++) {
-      const i = this.pi[p]!;
-      const j = this.pj[p]!;
-      const c = dot(x, i * d, x, j * d, d);
-      this.pc[p] = c;
-      if (c > nnCos[i]!) nnCos[i] = c;
-      if (c > nnCos[j]!) nnCos[j] = c;
-      if (c > cmax) cmax = c;
-    }
-    this.cmax = cmax;
-    let gcos: Float32Array | null = null;
-    if (gallery && this.galleryNn) {
-      gcos = new Float32Array(n);
-      for (let i = 0; i < n; i++) gcos[i] = dot(x, i * d, gallery, this.galleryNn[i]! * d, d);
-    }
-    if (this.scalars.tau0 === undefined) {
-      let mean = 0;
-      for (let i = 0; i < n; i++) mean += nnCos[i]!;
-      mean /= n;
-      const spread = Math.max(1e-3, cmax - mean);
-      this.scalars.tau0 = spread / 2;
-      // step: at most half the gap between the mean nearest-neighbour angle and the minimum angle
-      // (keeps the candidate lists valid between refreshes), capped by 10 × learning_rate
-      const gap = Math.acos(Math.min(1, mean)) - Math.acos(Math.min(1, cmax));
-      this.scalars.eta0 = Math.min(10 * params.learningRate, Math.max(0.005, 0.5 * gap));
-    }
-    const frac = this.fraction(iteration);
-    const phase = frac < 0.3 ? 'warm-start' : frac < 0.85 ? 'anneal' : 'polish';
-    return { metrics: metricsFrom(nnCos, gcos, params.alpha), exact, phase };
-  }
-
-  update(iteration: number): void {
-    const { x, n, d, gallery, params } = this.ctx;
-    const frac = this.fraction(iteration);
-    // warm start: τ held at τ0 (a smooth energy, spreads the points); then τ and η anneal together
-    const hold = WARM;
-    const a = frac < hold ? 0 : (frac - hold) / (1 - hold);
-    const cycle = Math.floor(iteration / this.cycleLength);
-    const tau = this.scalars.tau0! * TAU_SCALES[cycle % TAU_SCALES.length]! * Math.pow(TAU_END, a);
-    const eta = this.scalars.eta0! * Math.pow(ETA_END, frac);
-    const dir = this.dir;
-    dir.fill(0);
-    const riesz = RIESZ_CYCLE[cycle % RIESZ_CYCLE.length] && frac < WARM ? 1 : 0;
-    const cut = riesz > 0 ? -2 : this.cmax - 30 * tau;
-    for (let p = 0; p < this.pi.length; p++) {
-      const c = this.pc[p]!;
-      if (c < cut) continue;
-      const w = riesz > 0 ? Math.pow(Math.max(2 - 2 * c, 1e-9) / Math.max(2 - 2 * this.cmax, 1e-9), -(riesz / 2 + 1)) : Math.exp((c - this.cmax) / tau);
-      axpyPair(dir, x, this.pi[p]! * d, this.pj[p]! * d, d, w);
-    }
-    projectTangent(dir, x, n, d);
-    let maxNorm = 0;
-    let meanNorm = 0;
-    for (let i = 0; i < n; i++) {
-      const s = Math.sqrt(dot(dir, i * d, dir, i * d, d));
-      meanNorm += s;
-      if (s > maxNorm) maxNorm = s;
-    }
-    meanNorm /= n;
-    if (gallery && this.galleryNn && params.alpha > 0) {
-      const pull = params.alpha * Math.max(meanNorm, 1e-12);
-      for (let i = 0; i < n; i++) {
-        const oi = i * d;
-        const og = this.galleryNn[i]! * d;
-        const gx = dot(gallery, og, x, oi, d);
-        let t2 = 0;
-        for (let q = 0; q < d; q++) t2 += (gallery[og + q]! - gx * x[oi + q]!) ** 2;
-        const inv = t2 > 1e-20 ? pull / Math.sqrt(t2) : 0;
-        for (let q = 0; q < d; q++) dir[oi + q]! += inv * (gallery[og + q]! - gx * x[oi + q]!);
-      }
-      maxNorm = 0;
-      for (let i = 0; i < n; i++) maxNorm = Math.max(maxNorm, Math.sqrt(dot(dir, i * d, dir, i * d, d)));
-    }
-    if (maxNorm <= 0) return;
-    if (this.adam) {
-      // large N: Riemannian Adam on the tempered objective (per-coordinate normalisation moves the
-      // whole crowd, not only the worst pair), learning rate annealed with the temperature
-      this.adamT++;
-      for (let c = 0; c < n * d; c++) dir[c] = -dir[c]!;
-      adamRows(x, dir, this.adam.m, this.adam.v, d, this.adamT, params.learningRate * Math.pow(ADAM_LR_END, frac), range(n));
-    } else {
-      const s = eta / maxNorm;
-      for (let c = 0; c < n * d; c++) x[c]! += s * dir[c]!;
-    }
-    normalizeRows(x, n, d);
-  }
-
-  saveState() {
-    const arrays: PackStateArrays = { cand: this.cand };
-    if (this.adam) {
-      arrays.m = this.adam.m;
-      arrays.v = this.adam.v;
-    }
-    if (this.galleryNn) arrays.galleryNn = this.galleryNn;
-    return { arrays, scalars: { ...this.scalars, adamT: this.adamT } };
-  }
-}
-

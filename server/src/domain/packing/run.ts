@@ -9,12 +9,12 @@ import { FusedPaperOptimiser } from './fused.js';
 import {
   exactEvaluation,
   type Evaluation,
-  FastOptimiser,
   PaperOptimiser,
   StochasticOptimiser,
   type Optimiser,
   type OptimiserContext,
 } from './optimisers.js';
+import { FastOptimiser } from './fast-optimiser.js';
 import { isBaselineMode, validatePackParams, type PackParams } from './params.js';
 import { Rng } from '../../util/rng.js';
 
