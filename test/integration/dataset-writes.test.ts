@@ -8,16 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, 
 import { join } from 'node:path';
 import { encodeNpyFloat32, toTensor, type GenerateRequest, type HyperfaceError } from '@hyperface/sdk';
 import { CLI, spawnDaemon, startTestDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+import { lcgIdentities } from '../helpers/calls.js';
 
-function identities(n: number, dim: number, seed: number): Float32Array {
-  const x = new Float32Array(n * dim);
-  let s = seed >>> 0;
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 32 - 0.5;
-  }
-  return x;
-}
 
 /** mulberry32: the kill points are random but reproducible. */
 function rng(seed: number): () => number {
@@ -45,7 +37,7 @@ test('600 samples, three kill -9/restart cycles at random points, the same gener
   const root = tempDir('hf-root-');
   const jobsDir = tempDir('hf-jobs-');
   const npy = join(root, 'ids.npy');
-  writeFileSync(npy, encodeNpyFloat32(identities(60, DIM, 5), 60, DIM));
+  writeFileSync(npy, encodeNpyFloat32(lcgIdentities(60, DIM, 5), 60, DIM));
   const out = join(root, 'ds');
   const args = (addr: string): string[] => [CLI, 'generate', '--address', addr, '--embeddings', npy, '--images-per-identity', '10', '--seed', '5', '--out', out, '--json', '--quiet'];
   const serve = async (): Promise<ChildDaemon> => {
@@ -118,7 +110,7 @@ test('Generate on a folder another job writes: an identical request attaches to 
   const t = await startTestDaemon({ dataRoot: root });
   try {
     const request = (seed: number): GenerateRequest => ({
-      embeddings: toTensor(identities(300, DIM, 9), [300, DIM]),
+      embeddings: toTensor(lcgIdentities(300, DIM, 9), [300, DIM]),
       imagesPerIdentity: 10,
       seed,
       outputDir: 'busy',
@@ -165,7 +157,7 @@ test('Generate never writes through a symlink in its output folder: the file or 
   const t = await startTestDaemon({ dataRoot: root });
   try {
     const request = (outputDir: string, datasetFormat: GenerateRequest['datasetFormat']): GenerateRequest => ({
-      embeddings: toTensor(identities(2, DIM, 4), [2, DIM]),
+      embeddings: toTensor(lcgIdentities(2, DIM, 4), [2, DIM]),
       imagesPerIdentity: 2,
       outputDir,
       datasetFormat,
@@ -204,7 +196,7 @@ test('Generate into an existing dataset that has no manifest (insightface train.
   const t = await startTestDaemon({ dataRoot: root });
   try {
     const request = (outputDir: string, datasetFormat: GenerateRequest['datasetFormat'], seed: number): GenerateRequest => ({
-      embeddings: toTensor(identities(2, DIM, 6), [2, DIM]),
+      embeddings: toTensor(lcgIdentities(2, DIM, 6), [2, DIM]),
       imagesPerIdentity: 3,
       seed,
       outputDir,
@@ -258,7 +250,7 @@ test('a bad output path is refused when the request arrives, before any job runs
       ['pack outside the root', pack(join(outside, 'out.npy')), /^PERMISSION_DENIED /],
     ];
     const gen = (outputDir: string, datasetFormat: GenerateRequest['datasetFormat']): Promise<string> =>
-      codeOf(t.client.generate({ embeddings: toTensor(identities(2, DIM, 4), [2, DIM]), imagesPerIdentity: 2, outputDir, datasetFormat, skipImages: true }));
+      codeOf(t.client.generate({ embeddings: toTensor(lcgIdentities(2, DIM, 4), [2, DIM]), imagesPerIdentity: 2, outputDir, datasetFormat, skipImages: true }));
     cases.push(['generate into a file', gen('afile', 'DATASET_FORMAT_IMAGEFOLDER'), /^INVALID_ARGUMENT /]);
     cases.push(['generate under a file', gen('afile/ds', 'DATASET_FORMAT_IMAGEFOLDER'), /^INVALID_ARGUMENT /]);
     cases.push(['generate with a linked train.rec', gen('gen-evil', 'DATASET_FORMAT_RECORDIO'), /^PERMISSION_DENIED /]);

@@ -5,8 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { HyperfaceError } from '@hyperface/sdk';
 import { spawnDaemon, type ChildDaemon } from '../helpers/daemon.js';
+import { codeOf } from '../helpers/calls.js';
 import { binCountBomb, corruptRecordIO, devZeroLink, fifo, hostileRoot, imageFolder, lfwPairs, link, npy, npyShapeBomb, openFds, recordIOCountBomb, type HostileRoot } from '../helpers/hostile.js';
 
 let d: ChildDaemon;
@@ -14,15 +14,6 @@ let h: HostileRoot;
 const MAX_PAIRS = 50;
 const MAX_SAMPLES = 40;
 
-async function codeOf(it: AsyncIterable<unknown> | Promise<unknown>): Promise<string> {
-  try {
-    if (Symbol.asyncIterator in it) for await (const _ of it) void _;
-    else await it;
-    return 'OK';
-  } catch (error) {
-    return (error as HyperfaceError).code;
-  }
-}
 
 async function messageOf(it: AsyncIterable<unknown>): Promise<string> {
   try {

@@ -7,8 +7,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HyperfaceClient, toTensor, type HyperfaceError, type GenerateRequest } from '@hyperface/sdk';
+import { HyperfaceClient, toTensor, type GenerateRequest } from '@hyperface/sdk';
 import { CLI, spawnDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+import { codeOf, lcgIdentities } from '../helpers/calls.js';
 
 const run = promisify(execFile);
 let d: ChildDaemon;
@@ -19,15 +20,6 @@ function rssMiB(pid: number): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
-function identities(n: number, dim: number, seed: number): Float32Array {
-  const x = new Float32Array(n * dim);
-  let s = seed >>> 0;
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 32 - 0.5;
-  }
-  return x;
-}
 
 const DIM = 1024;
 
@@ -43,7 +35,7 @@ after(async () => {
 });
 
 test('32 concurrent Generate streams for ~30 s: no errors, RSS stays flat', async () => {
-  const request = (i: number): GenerateRequest => ({ embeddings: toTensor(identities(2, DIM, i), [2, DIM]), imagesPerIdentity: 3, seed: i, format: 'IMAGE_FORMAT_RAW' });
+  const request = (i: number): GenerateRequest => ({ embeddings: toTensor(lcgIdentities(2, DIM, i), [2, DIM]), imagesPerIdentity: 3, seed: i, format: 'IMAGE_FORMAT_RAW' });
   const deadline = Date.now() + 30_000;
   const samples: number[] = [];
   let firstRss = 0;
@@ -75,7 +67,7 @@ test('a slow consumer (one message a second) does not make the daemon buffer fac
   let read = 0;
   let jobId = '';
   // 200 identities x 50 faces at 256 px raw would be ~1.9 GB if the daemon rendered ahead freely.
-  for await (const ev of client.generate({ embeddings: toTensor(identities(200, DIM, 7), [200, DIM]), imagesPerIdentity: 50, format: 'IMAGE_FORMAT_RAW', imageSize: 256 })) {
+  for await (const ev of client.generate({ embeddings: toTensor(lcgIdentities(200, DIM, 7), [200, DIM]), imagesPerIdentity: 50, format: 'IMAGE_FORMAT_RAW', imageSize: 256 })) {
     if (ev.accepted) jobId = ev.accepted.jobId;
     if (ev.sample) read += 1;
     if (read >= 6) break;
@@ -93,7 +85,7 @@ test('cancelling a stream releases the server-side job within 1 s', async () => 
   const controller = new AbortController();
   let jobId = '';
   await assert.rejects(async () => {
-    for await (const ev of client.generate({ embeddings: toTensor(identities(500, DIM, 3), [500, DIM]), imagesPerIdentity: 20 }, { signal: controller.signal })) {
+    for await (const ev of client.generate({ embeddings: toTensor(lcgIdentities(500, DIM, 3), [500, DIM]), imagesPerIdentity: 20 }, { signal: controller.signal })) {
       if (ev.accepted) jobId = ev.accepted.jobId;
       if (ev.sample?.sample === 2) controller.abort();
     }
@@ -114,7 +106,7 @@ test('kill -9 in the middle of `hyperface generate --address`, restart, re-run: 
   const npy = join(dir, 'ids.npy');
   const { encodeNpyFloat32 } = await import('@hyperface/sdk');
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(npy, encodeNpyFloat32(identities(6, DIM, 11), 6, DIM));
+  writeFileSync(npy, encodeNpyFloat32(lcgIdentities(6, DIM, 11), 6, DIM));
   const args = (addr: string, out: string): string[] => [CLI, 'generate', '--address', addr, '--embeddings', npy, '--images-per-identity', '5', '--seed', '3', '--out', out, '--json'];
 
   // Uninterrupted reference on the shared daemon.
@@ -163,15 +155,6 @@ test('kill -9 in the middle of `hyperface generate --address`, restart, re-run: 
 
 test('fuzz: malformed, empty, huge, NaN, wrong-dimension and undecodable inputs get their status; the daemon keeps serving', async () => {
   const c = new HyperfaceClient({ address: d.address, retry: { maxAttempts: 1 } });
-  const codeOf = async (it: AsyncIterable<unknown> | Promise<unknown>): Promise<string> => {
-    try {
-      if (Symbol.asyncIterator in it) for await (const _ of it) void _;
-      else await it;
-      return 'OK';
-    } catch (error) {
-      return (error as HyperfaceError).code;
-    }
-  };
   const nan = toTensor(new Float32Array(2 * DIM).fill(Number.NaN), [2, DIM]);
   const cases: [string, AsyncIterable<unknown> | Promise<unknown>, string[]][] = [
     ['pack empty', c.pack({}), ['INVALID_ARGUMENT']],
@@ -187,8 +170,8 @@ test('fuzz: malformed, empty, huge, NaN, wrong-dimension and undecodable inputs 
     ['generate wrong dim', c.generate({ embeddings: toTensor(new Float32Array(12).fill(1), [4, 3]), imagesPerIdentity: 1 }), ['INVALID_ARGUMENT']],
     ['generate truncated tensor', c.generate({ embeddings: { shape: [4, 3], data: Buffer.alloc(7) }, imagesPerIdentity: 1 }), ['INVALID_ARGUMENT']],
     ['generate bad pack job', c.generate({ packJobId: 'nope', imagesPerIdentity: 1 }), ['NOT_FOUND']],
-    ['generate K too big', c.generate({ embeddings: toTensor(identities(1, DIM, 1), [1, DIM]), imagesPerIdentity: 1_000_000 }), ['INVALID_ARGUMENT']],
-    ['generate jpeg quality', c.generate({ embeddings: toTensor(identities(1, DIM, 1), [1, DIM]), imagesPerIdentity: 1, jpegQuality: 1000 }), ['INVALID_ARGUMENT']],
+    ['generate K too big', c.generate({ embeddings: toTensor(lcgIdentities(1, DIM, 1), [1, DIM]), imagesPerIdentity: 1_000_000 }), ['INVALID_ARGUMENT']],
+    ['generate jpeg quality', c.generate({ embeddings: toTensor(lcgIdentities(1, DIM, 1), [1, DIM]), imagesPerIdentity: 1, jpegQuality: 1000 }), ['INVALID_ARGUMENT']],
     ['verify empty', c.evaluateVerification({}), ['INVALID_ARGUMENT']],
     ['verify missing bin', c.evaluateVerification({ binPath: '/nonexistent.bin' }), ['NOT_FOUND', 'INVALID_ARGUMENT']],
     ['verify odd rows', c.evaluateVerification({ embeddings: { embeddings: toTensor(new Float32Array(9), [3, 3]), issame: [true] } }), ['INVALID_ARGUMENT']],
