@@ -10,10 +10,19 @@
 The gRPC stubs (hyperface.v1.*_pb2) are generated from proto/ when the package is built.
 """
 
-from .client import HyperfaceClient, PackOutcome, face_image, numpy_to_tensor, tensor_to_numpy
+import os
+
+# DataLoader workers are forked from the training process (Linux's default start method). gRPC
+# channels work in a forked child only with gRPC's fork support, which gRPC reads when it starts
+# (its first channel), not when it is imported: turn it on here, unless the user decided otherwise.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "true")
+
+from .client import HyperfaceClient, PackOutcome, face_image, numpy_to_tensor, tensor_to_numpy  # noqa: E402
+from .retry import RetryPolicy  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["HyperfaceClient", "HyperfaceStream", "HAVE_TORCH", "PackOutcome", "face_image", "numpy_to_tensor", "tensor_to_numpy"]
+__all__ = ["HyperfaceClient", "HyperfaceStream", "StreamLoader", "HAVE_TORCH", "PackOutcome", "RetryPolicy",
+           "face_image", "numpy_to_tensor", "tensor_to_numpy"]
 
 
 def __getattr__(name):
@@ -22,4 +31,8 @@ def __getattr__(name):
         from . import dataset
 
         return getattr(dataset, name)
+    if name == "StreamLoader":
+        from . import loader
+
+        return loader.StreamLoader
     raise AttributeError(f"module 'hyperface' has no attribute {name!r}")

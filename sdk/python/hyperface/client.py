@@ -21,6 +21,8 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 import grpc
 import numpy as np
 
+from .retry import RetryPolicy, call_stream, call_unary
+
 from hyperface.v1 import common_pb2 as common
 from hyperface.v1 import evaluation_pb2 as evaluation
 from hyperface.v1 import evaluation_pb2_grpc
@@ -42,6 +44,7 @@ except ImportError:  # the stubs built with this package from grpc-health-check'
 
 __all__ = [
     "HyperfaceClient",
+    "RetryPolicy",
     "PackOutcome",
     "tensor_to_numpy",
     "numpy_to_tensor",
@@ -54,6 +57,27 @@ __all__ = [
     "packing",
     "recognition",
 ]
+
+# The process that opened this package's first channel, and whether gRPC fork support was on then
+# (hyperface/__init__.py turns it on before gRPC starts): a forked child can open channels only then.
+_GRPC_STARTED_IN: Optional[int] = None
+_FORK_SUPPORT_AT_START = False
+
+
+def _fork_support_env() -> bool:
+    return os.environ.get("GRPC_ENABLE_FORK_SUPPORT", "").strip().lower() in ("1", "true", "yes")
+
+
+def _check_fork() -> None:
+    global _GRPC_STARTED_IN, _FORK_SUPPORT_AT_START
+    if _GRPC_STARTED_IN is None:
+        _GRPC_STARTED_IN, _FORK_SUPPORT_AT_START = os.getpid(), _fork_support_env()
+    elif _GRPC_STARTED_IN != os.getpid() and not _FORK_SUPPORT_AT_START:
+        raise RuntimeError(
+            "gRPC was started in the parent process before this process was forked, without gRPC fork support "
+            "(GRPC_ENABLE_FORK_SUPPORT was set to false): channels cannot work here. Leave GRPC_ENABLE_FORK_SUPPORT "
+            "unset (hyperface turns it on when imported first), or use DataLoader(multiprocessing_context='spawn').")
+
 
 # Raw 112x112 RGB faces are ~37 KiB; a few MiB of headroom covers 512x512 raw and TensorChunks.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -91,10 +115,19 @@ class HyperfaceClient:
 
     Server streams are returned as Python iterators over the raw proto events; cancel one with
     `.cancel()` on the call object (see `generate_call`) or by dropping the iterator.
+
+    RESOURCE_EXHAUSTED with a server retry delay (`grpc-retry-pushback-ms`) is retried after that
+    delay while the call's `timeout` allows (without one, for up to `retry.max_wait` seconds): unary
+    calls, and streams that failed before their first message (`hyperface.retry`). A client belongs
+    to the process that made it: a forked child (DataLoader worker) opens its own.
     """
 
-    def __init__(self, address: str, token: Optional[str] = None, options: Sequence[tuple] = ()):
+    def __init__(self, address: str, token: Optional[str] = None, options: Sequence[tuple] = (),
+                 retry: Optional[RetryPolicy] = None):
+        _check_fork()
         self.address = address
+        self.pid = os.getpid()
+        self.retry = retry or RetryPolicy()
         opts = [
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -119,6 +152,15 @@ class HyperfaceClient:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # -- retries ------------------------------------------------------------------------------
+
+    def _unary(self, method, request, timeout: Optional[float]):
+        return call_unary(self.retry, timeout, lambda left: method(request, timeout=left, metadata=self._metadata))
+
+    def _stream(self, method, request, timeout: Optional[float]) -> Iterator:
+        """A server stream's messages; retried while none has arrived (see the class docstring)."""
+        return call_stream(self.retry, timeout, lambda left: method(request, timeout=left, metadata=self._metadata))
+
     # -- models -------------------------------------------------------------------------------
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -126,14 +168,15 @@ class HyperfaceClient:
 
     def health(self, service: str = "", timeout: Optional[float] = 10.0) -> str:
         """grpc.health.v1.Health/Check: 'SERVING', 'NOT_SERVING', 'UNKNOWN' or 'SERVICE_UNKNOWN'."""
-        res = self.health_stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout, metadata=self._metadata)
+        req = health_pb2.HealthCheckRequest(service=service)
+        res = self._unary(self.health_stub.Check, req, timeout)
         return health_pb2.HealthCheckResponse.ServingStatus.Name(res.status)
 
     def list_models(self, kind: int = 0, timeout: Optional[float] = 30.0) -> list:
-        return list(self.models.ListModels(models.ListModelsRequest(kind=kind), timeout=timeout, metadata=self._metadata).models)
+        return list(self._unary(self.models.ListModels, models.ListModelsRequest(kind=kind), timeout).models)
 
     def get_model(self, name: str, timeout: Optional[float] = 30.0) -> "models.ModelInfo":
-        return self.models.GetModel(models.GetModelRequest(name=name), timeout=timeout, metadata=self._metadata)
+        return self._unary(self.models.GetModel, models.GetModelRequest(name=name), timeout)
 
     def default_model(self, kind: int) -> Optional["models.ModelInfo"]:
         for m in self.list_models(kind):
@@ -176,7 +219,7 @@ class HyperfaceClient:
             req.gallery.npy_path = gallery_npy_path
         job_id = ""
         rows: Optional[np.ndarray] = None
-        for event in self.packing.Pack(req, timeout=timeout, metadata=self._metadata):
+        for event in self._stream(self.packing.Pack, req, timeout):
             which = event.WhichOneof("event")
             if which == "accepted":
                 job_id = event.accepted.job_id
@@ -225,16 +268,16 @@ class HyperfaceClient:
         return req
 
     def generate_call(self, request: "generation.GenerateRequest", timeout: Optional[float] = None):
-        """The raw Generate call: an iterator of GenerateEvent that also has .cancel()."""
+        """The raw Generate call: an iterator of GenerateEvent that also has .cancel() (not retried)."""
         return self.generation.Generate(request, timeout=timeout, metadata=self._metadata)
 
     def generate(self, timeout: Optional[float] = None, on_summary: Optional[Callable] = None,
                  on_progress: Optional[Callable] = None, **kwargs) -> Iterator["generation.FaceSample"]:
         """Yields FaceSamples as they arrive (in (identity, sample) order). Pulling lazily is the
         backpressure: the daemon renders at most `limits.generateAhead` faces ahead of this loop."""
-        call = self.generate_call(self.generate_request(**kwargs), timeout=timeout)
+        events = self._stream(self.generation.Generate, self.generate_request(**kwargs), timeout)
         try:
-            for event in call:
+            for event in events:
                 which = event.WhichOneof("event")
                 if which == "sample":
                     yield event.sample
@@ -243,13 +286,14 @@ class HyperfaceClient:
                 elif which == "progress" and on_progress:
                     on_progress(event.progress)
         finally:
-            call.cancel()  # no-op when the stream already finished
+            events.close()  # cancels the call when the consumer stopped early
 
     # -- recognition --------------------------------------------------------------------------
 
     def embed(self, images: Iterable, recognizer: str = "", aligned: bool = True, flip: bool = False,
               timeout: Optional[float] = 120.0) -> np.ndarray:
-        """Embeds aligned face crops (encoded bytes or uint8 [H, W, 3] arrays): float32 [N, D]."""
+        """Embeds aligned face crops (encoded bytes or uint8 [H, W, 3] arrays): float32 [N, D].
+        A list or tuple of images is retried on RESOURCE_EXHAUSTED (an iterator cannot be replayed)."""
         def requests():
             for i, img in enumerate(images):
                 if isinstance(img, np.ndarray):
@@ -262,7 +306,11 @@ class HyperfaceClient:
                                                largest_face=True, flip=flip)
 
         rows = []
-        for resp in self.recognition.Embed(requests(), timeout=timeout, metadata=self._metadata):
+        if isinstance(images, (list, tuple)):
+            responses = call_stream(self.retry, timeout, lambda left: self.recognition.Embed(requests(), timeout=left, metadata=self._metadata))
+        else:
+            responses = self.recognition.Embed(requests(), timeout=timeout, metadata=self._metadata)
+        for resp in responses:
             if resp.HasField("error") and resp.error.code:
                 raise RuntimeError(f"embed item {resp.index}: {resp.error.code} {resp.error.message}")
             rows.append(tensor_to_numpy(resp.faces[0].embedding).reshape(-1))
@@ -285,7 +333,7 @@ class HyperfaceClient:
             req.embeddings.issame.extend(bool(x) for x in issame)
         else:
             raise ValueError("give bin_path, or embeddings and issame")
-        for event in self.evaluation.EvaluateVerification(req, timeout=timeout, metadata=self._metadata):
+        for event in self._stream(self.evaluation.EvaluateVerification, req, timeout):
             which = event.WhichOneof("event")
             if which == "verification":
                 return event.verification
