@@ -229,15 +229,19 @@ class HyperfaceStream(_Base):
         self._seen = int(state["samples"])
         self._resume = {"epoch": self.epoch, "samples": self._seen, "num_workers": int(state.get("num_workers", 0))}
 
-    def _start_offset(self, plan: sharding.Plan, worker: int, workers: int) -> int:
-        """Samples this worker already delivered in a resumed epoch (0 when not resuming)."""
+    def _part(self, plan: sharding.Plan, worker: int, workers: int) -> Tuple[int, int]:
+        """[a, b) positions of the rank sequence this worker yields in this iteration (resumed or not)."""
         r = self._resume
         if not r or r["epoch"] != self.epoch or r["samples"] == 0:
-            return 0
+            return plan.worker_samples(worker)
         if max(1, r["num_workers"]) != workers:
             raise ValueError(f"the saved position was taken with num_workers={r['num_workers']}, the DataLoader has "
                              f"{0 if workers == 1 else workers}: resume with the same number of workers")
-        return sharding.worker_offsets(plan, min(r["samples"], plan.samples))[worker]
+        taken, roles = sharding.resume_assignment(plan, min(r["samples"], plan.samples))
+        if worker >= len(roles):
+            return 0, 0
+        a, b = plan.worker_samples(roles[worker])
+        return a + taken[roles[worker]], b
 
     # -- iteration ------------------------------------------------------------------------------
 
@@ -254,13 +258,18 @@ class HyperfaceStream(_Base):
                 image_size=self.image_size, generator=self.generator, identity_offset=first, identity_count=count,
                 variation=self.variation)
             try:
+                got = 0
                 for sample in samples:
+                    got += 1
                     if skip:
                         skip -= 1
                         continue
                     yield self._decode(sample)
                     left -= 1
                     if left == 0:
+                        if got == count * k:
+                            for _ in samples:  # only the summary is left: read it
+                                pass
                         return
             finally:
                 samples.close()  # cancels a call whose remaining faces are not needed
@@ -293,7 +302,8 @@ class HyperfaceStream(_Base):
             lo, hi = max(a - j * c, 0), min(b - j * c, len(chunk))
             for i in order[lo:hi]:
                 yield chunk[i]
-        raw.close()
+        for _ in raw:  # ends the last call (reading its summary) or cancels it
+            raise RuntimeError("the stream had more faces than planned")
 
     def _batch(self, images: list, labels: list):
         x = np.stack(images)
@@ -306,8 +316,7 @@ class HyperfaceStream(_Base):
         worker, workers = _worker()
         rank, _ = self.distributed()
         plan = self.plan(workers)
-        a, b = plan.worker_samples(worker)
-        a += self._start_offset(plan, worker, workers)
+        a, b = self._part(plan, worker, workers)
         in_process = not (HAVE_TORCH and torch.utils.data.get_worker_info() is not None)
         if in_process:
             self._seen = a

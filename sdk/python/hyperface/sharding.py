@@ -122,16 +122,18 @@ def runs(identities: Sequence[int]) -> Iterator[Tuple[int, int]]:
         i = j
 
 
-def worker_offsets(plan: Plan, consumed: int) -> List[int]:
-    """Samples each worker has delivered once `consumed` samples of the epoch reached the loop.
+def resume_assignment(plan: Plan, consumed: int) -> Tuple[List[int], List[int]]:
+    """Where each worker stands once `consumed` samples of the epoch reached the loop, and who goes next.
 
     DataLoader (in order) takes one batch from each worker in turn and skips exhausted workers,
-    so the first `consumed` samples are a prefix of that round-robin. `consumed` must fall on a
-    batch boundary (it does when it counts whole batches the loop received)."""
+    so the first `consumed` samples are a prefix of that round-robin. Returns the samples each
+    worker delivered, and the workers that still have batches in the order the round-robin
+    continues: a restarted DataLoader, which starts again at its worker 0, gives its worker i the
+    part of `roles[i]` so that the batches come in the same order as without the restart.
+    `consumed` must fall on a batch boundary (it does when it counts whole batches)."""
     sizes = [plan.worker_batch_sizes(w) for w in range(plan.num_workers)]
-    taken = [0] * plan.num_workers
-    left = consumed
-    r = 0
+    taken, batches = [0] * plan.num_workers, [0] * plan.num_workers
+    left, nxt, r = consumed, 0, 0
     while left > 0:
         progressed = False
         for w, mine in enumerate(sizes):
@@ -139,9 +141,16 @@ def worker_offsets(plan: Plan, consumed: int) -> List[int]:
                 if mine[r] > left:
                     raise ValueError(f"position {consumed} is not on a batch boundary")
                 taken[w] += mine[r]
+                batches[w] += 1
                 left -= mine[r]
-                progressed = True
+                progressed, nxt = True, (w + 1) % plan.num_workers
         if not progressed:
             raise ValueError(f"position {consumed} is past the end of the epoch ({plan.samples} samples)")
         r += 1
-    return taken
+    cycle = [(nxt + i) % plan.num_workers for i in range(plan.num_workers)]
+    return taken, [w for w in cycle if batches[w] < len(sizes[w])]
+
+
+def worker_offsets(plan: Plan, consumed: int) -> List[int]:
+    """Samples each worker has delivered once `consumed` samples reached the loop (`resume_assignment`)."""
+    return resume_assignment(plan, consumed)[0]
