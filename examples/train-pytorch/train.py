@@ -2,16 +2,21 @@
 """Train a compact face-recognition backbone on synthetic faces streamed from the daemon.
 
     daemon:   node server/bin/hyperface.js serve --listen 127.0.0.1:50051 --data-dir ./hf-data
-    train:    /usr/bin/python3 examples/train-pytorch/train.py --address 127.0.0.1:50051 --out runs/tiny
+    train:    .venv/bin/python examples/train-pytorch/train.py --address 127.0.0.1:50051 --out runs/tiny
+    DDP:      .venv/bin/python -m torch.distributed.run --standalone --nproc_per_node 2 \
+                  examples/train-pytorch/train.py --address 127.0.0.1:50051 --out runs/ddp
 
 1. PackingService.Pack: N identities in the daemon's default recognizer space (HyperFace packing
    with a builtin gallery), or reuse a finished pack job (--pack-job).
 2. GenerationService.Generate (IMAGE_FORMAT_RAW) feeds training directly through
-   the Python SDK's HyperfaceStream (sdk/python): no dataset on disk, memory bounded by gRPC flow control
-   (+ the shuffle buffer). Every epoch renders fresh samples (a new generation seed).
+   the Python SDK's HyperfaceStream (sdk/python) and a DataLoader with --workers processes (StreamLoader):
+   no dataset on disk, memory bounded by gRPC flow control (+ the shuffle buffer). Every epoch renders
+   fresh samples (a new generation seed). Under torchrun each rank streams its own identities (all of an
+   identity's faces on one rank) and gradients are averaged by DistributedDataParallel.
 3. A MobileFaceNet-style CNN (depthwise-separable blocks, global depthwise conv, BN embedding) on
    56x56 (the 112x112 ArcFace crop average-pooled 2x, to fit a laptop CPU) with an ArcFace margin head.
-4. Checkpoints after every epoch (--resume continues), exports the untrained initial backbone and the
+4. Checkpoints after every epoch and every --checkpoint-every steps, with the stream's position:
+   --resume continues mid-epoch without repeating or skipping a face. Exports the untrained initial backbone and the
    trained one to ONNX: input `input` [B, 3, 112, 112] RGB NCHW normalised (x - 127.5) / 127.5,
    output `embedding` [B, D] (L2-normalised).
 
@@ -30,9 +35,11 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.distributed as dist
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel as DDP
 
-from hyperface import HyperfaceClient, HyperfaceStream  # pip install sdk/python (see README.md)
+from hyperface import HyperfaceClient, HyperfaceStream, StreamLoader  # pip install sdk/python (see README.md)
 
 
 # -- backbone ---------------------------------------------------------------------------------
@@ -154,6 +161,14 @@ def log(msg: str) -> None:
     print(f"[train {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def save(path, backbone, head, opt, loader, step, history, pack_job, args) -> None:
+    """Atomic checkpoint: weights, optimiser, and where the stream stands (loader.state_dict())."""
+    torch.save({"backbone": backbone.state_dict(), "head": head.state_dict(), "optimizer": opt.state_dict(),
+                "data": loader.state_dict(), "step": step, "history": history, "pack_job": pack_job, "args": vars(args)},
+               path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--address", default=os.environ.get("HYPERFACE_ADDRESS", "127.0.0.1:50051"))
@@ -178,11 +193,19 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0, help="pack / generation / torch seed")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many optimiser steps (0 = all epochs)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0 = torch's default")
-    ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (mid-epoch too)")
+    ap.add_argument("--workers", type=int, default=2, help="DataLoader worker processes streaming faces (0 = in the training process)")
+    ap.add_argument("--checkpoint-every", type=int, default=0, help="also checkpoint every N steps (0 = after each epoch only)")
     args = ap.parse_args()
 
+    # torchrun sets WORLD_SIZE / RANK: one process per rank, gloo on CPU.
+    ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if ddp:
+        dist.init_process_group("gloo")
+    rank = dist.get_rank() if ddp else 0
+    main_rank = rank == 0
     os.makedirs(args.out, exist_ok=True)
-    torch.manual_seed(args.seed)
+    torch.manual_seed(args.seed)  # the same initial weights on every rank
     np.random.seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -194,7 +217,7 @@ def main() -> int:
     ckpt_path = os.path.join(args.out, "checkpoint.pt")
     state = torch.load(ckpt_path) if args.resume and os.path.exists(ckpt_path) else None
     pack_job = state["pack_job"] if state else args.pack_job
-    if not pack_job:
+    if not pack_job and main_rank:
         t0 = time.time()
         if args.pack_dim > 0:
             packed = hf.pack(identities=args.identities, dim=args.pack_dim, gallery_none=True, seed=args.seed,
@@ -205,19 +228,27 @@ def main() -> int:
         pack_job = packed.job_id
         m = packed.result.metrics
         log(f"packed {list(packed.result.shape)} in {time.time() - t0:.1f}s: min angle {m.min_angle_deg:.1f} deg, job {pack_job}")
+    if ddp:  # rank 0 packed: every rank streams the same pack job
+        shared = [pack_job]
+        dist.broadcast_object_list(shared, src=0)
+        pack_job = shared[0]
 
     # channels_last: several times faster convolutions and batch norms on CPU.
     backbone = TinyFaceNet(dim=args.dim, width=args.width, downscale=args.downscale).to(memory_format=torch.channels_last)
     head = ArcFace(args.dim, args.identities, s=args.scale, m=args.margin)
-    if not state:
+    if not state and main_rank:
         export_onnx(backbone, os.path.join(args.out, "untrained.onnx"))  # the baseline: same init, no training
     params = list(backbone.parameters()) + list(head.parameters())
+    # DDP averages the gradients of both modules; each rank's head sees whole identities of its share.
+    net_backbone = DDP(backbone) if ddp else backbone
+    net_head = DDP(head) if ddp else head
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
 
     ds = HyperfaceStream(hf, pack_job_id=pack_job, num_identities=args.identities,
                          images_per_identity=args.images_per_identity, batch_size=args.batch_size,
                          seed=args.seed + 1, generator=args.generator, shuffle_buffer=args.shuffle_buffer,
                          shuffle_seed=args.seed, fresh_samples=True, drop_last=True)
+    loader = StreamLoader(ds, num_workers=args.workers)  # fork, spawn or forkserver: each worker opens its own channel
     steps_per_epoch = len(ds)
     total_steps = steps_per_epoch * args.epochs
     if args.max_steps:
@@ -235,7 +266,14 @@ def main() -> int:
         backbone.load_state_dict(state["backbone"])
         head.load_state_dict(state["head"])
         opt.load_state_dict(state["optimizer"])
-        start_epoch, step, history = state["epoch"] + 1, state["step"], state["history"]
+        step, history = state["step"], state["history"]
+        if "data" in state:
+            loader.load_state_dict(state["data"])  # the epoch and the faces of it already trained on
+            start_epoch = state["data"]["epoch"]
+            if state["data"]["samples"] >= len(ds) * args.batch_size:  # saved at the end of that epoch
+                start_epoch += 1
+        else:  # a checkpoint from before positions were saved: after its epoch
+            start_epoch = state["epoch"] + 1
         log(f"resumed at epoch {start_epoch}, step {step}")
 
     log(f"training {args.identities} identities x {args.images_per_identity} faces/epoch, {args.epochs} epochs, "
@@ -243,7 +281,7 @@ def main() -> int:
     for epoch in range(start_epoch, args.epochs):
         if args.max_steps and step >= args.max_steps:
             break
-        ds.set_epoch(epoch)
+        ds.set_epoch(epoch)  # keeps a resumed position of this epoch
         backbone.train()
         head.train()
         t0 = time.time()
@@ -251,12 +289,12 @@ def main() -> int:
         loss_sum = acc_sum = 0.0
         n = 0
         t_fetch = time.time()
-        for images, labels in ds:
+        for images, labels in loader:
             wait += time.time() - t_fetch
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             x = to_input(images, flip=True)
-            logits, cos = head(backbone(x), labels)
+            logits, cos = net_head(net_backbone(x), labels)
             loss = F.cross_entropy(logits, labels)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -267,6 +305,8 @@ def main() -> int:
             acc_sum += (cos.argmax(1) == labels).float().mean().item()
             if step % 20 == 0:
                 log(f"epoch {epoch} step {step}/{total_steps} loss {loss_sum / n:.3f} train-acc {acc_sum / n:.3f} lr {lr_at(step):.2e}")
+            if args.checkpoint_every and step % args.checkpoint_every == 0 and main_rank:
+                save(ckpt_path, backbone, head, opt, loader, step, history, pack_job, args)
             if args.max_steps and step >= args.max_steps:
                 break
             t_fetch = time.time()
@@ -276,11 +316,14 @@ def main() -> int:
                   "faces_per_second": round(n * args.batch_size / max(elapsed, 1e-9), 1)}
         history.append(record)
         log(f"epoch {epoch} done: {json.dumps(record)}")
-        torch.save({"backbone": backbone.state_dict(), "head": head.state_dict(), "optimizer": opt.state_dict(),
-                    "epoch": epoch, "step": step, "history": history, "pack_job": pack_job, "args": vars(args)},
-                   ckpt_path + ".tmp")
-        os.replace(ckpt_path + ".tmp", ckpt_path)
+        if main_rank:
+            save(ckpt_path, backbone, head, opt, loader, step, history, pack_job, args)
 
+    if ddp:
+        dist.destroy_process_group()
+    if not main_rank:
+        hf.close()
+        return 0
     export_onnx(backbone, os.path.join(args.out, "model.onnx"))
     summary = {"pack_job": pack_job, "identities": args.identities, "images_per_identity": args.images_per_identity,
                "epochs": args.epochs, "steps": step, "dim": args.dim, "width": args.width, "downscale": args.downscale,
