@@ -111,8 +111,11 @@ def check_plan() -> dict:
 # -- workers -------------------------------------------------------------------------------------
 
 def check_workers(args) -> dict:
-    import torch  # noqa: F401  (imported before any channel: the DataLoader case users write)
+    import torch
     from torch.utils.data import DataLoader
+
+    # What a DataLoader uses when the user names no start method on Linux (the case that failed).
+    assert torch.multiprocessing.get_start_method() == "fork", torch.multiprocessing.get_start_method()
 
     n = 10
     job = pack(args.address, n)
