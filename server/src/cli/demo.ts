@@ -76,6 +76,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     progress.done();
     if (!report) throw new Error('the evaluation ended without a report');
     const quality = JSON.parse(report.json || '{}') as Record<string, unknown>;
+    const num = (v: unknown): string => (typeof v === 'number' ? v.toFixed(3) : 'n/a');
+    log(`      rank-1 (leave-one-out nearest centroid over all ${identities} identities): ${num(quality.rank1)} generating recognizer, ${num(quality.judge_rank1)} judge`);
     const summary = {
       out,
       identities,

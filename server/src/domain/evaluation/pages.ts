@@ -113,6 +113,8 @@ export function renderDatasetHtml(items: ReadonlyArray<{ evaluation: DatasetEval
       row('verification EER', (x) => fmt(x.verification_eer)),
       row(`judge consistency`, (x) => fmt(x.judge_consistency_mean)),
       row(`judge verification EER`, (x) => fmt(x.judge_verification_eer)),
+      row('rank-1 (leave-one-out nearest centroid over all identities)', (x) => fmt(x.rank1)),
+      row('judge rank-1', (x) => fmt(x.judge_rank1)),
       row('outlier identities', (x) => (x.outlier_identities.length ? x.outlier_identities.slice(0, 20).join(', ') : 'none')),
       row('recognizer / judge', (x) => `${x.recognizer ?? 'default'} / ${x.judge_recognizer ?? '–'}`),
     ],

@@ -103,3 +103,23 @@ void test('nearest impostor is on the scale of identity consistency: per sample,
   // Both are sample-level, so consistency minus separation is a margin (positive for these clusters).
   assert.ok(withRefs.identity_consistency_mean > withRefs.nearest_impostor_mean);
 });
+
+void test('rank-1: leave-one-out nearest centroid over all identities, exact on a hand-built case, subsampled above its budget', () => {
+  // 2-d: identities 0 and 1 at 0° and 90°, two samples each; identity 0's second sample sits at 80°,
+  // nearer to identity 1's centroid than to its own centroid without it (the first sample, 0°).
+  const at = (deg: number): number[] => [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
+  const emb = Float32Array.from([...at(0), ...at(80), ...at(85), ...at(95), ...at(45)]);
+  const q = datasetQuality({ identity: [0, 0, 1, 1, 2], embeddings: emb, dim: 2 }, { pairs: 10 });
+  // Sample 1 (80°): own LOO centroid 0° (cos 0.17) vs identity 1's centroid 90° (cos 0.98): wrong.
+  // Sample 0 (0°): own 80° (0.17) vs identity 2 at 45° (0.71): wrong. Samples 2, 3: right.
+  // Identity 2 has one sample: not scored.
+  assert.equal(q.rank1_samples, 4);
+  assert.equal(q.rank1, 0.5);
+  const big = clusters(40, 4, 16, 0.3, 2);
+  const full = datasetQuality({ identity: big.identity, embeddings: big.emb, dim: 16 }, { pairs: 100 });
+  assert.equal(full.rank1_samples, 160);
+  assert.equal(full.rank1, 1);
+  const sub = datasetQuality({ identity: big.identity, embeddings: big.emb, dim: 16 }, { pairs: 100, rank1Budget: 40 * 50 });
+  assert.equal(sub.rank1_samples, 50);
+  assert.equal(sub.rank1, 1);
+});

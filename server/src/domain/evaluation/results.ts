@@ -60,6 +60,9 @@ export interface DatasetStats {
   judge_consistency_mean: number | null;
   verification_eer: number;
   judge_verification_eer: number | null;
+  /** Leave-one-out nearest-centroid rank-1 over all identities, under the recognizer and the judge. */
+  rank1: number;
+  judge_rank1: number | null;
   outlier_identities: number[];
   reference_source: QualityStats['reference_source'];
   /** Why reference embeddings were not used, when a file was there. */
@@ -96,6 +99,8 @@ export function datasetStats(g: QualityStats, j: QualityStats | undefined, meta:
     judge_consistency_mean: j ? j.centroid_consistency_mean : null,
     verification_eer: g.verification_eer,
     judge_verification_eer: j ? j.verification_eer : null,
+    rank1: g.rank1,
+    judge_rank1: j ? j.rank1 : null,
     outlier_identities: g.outlier_identities,
     reference_source: g.reference_source,
     ...(meta.referenceNote ? { reference_note: meta.referenceNote } : {}),

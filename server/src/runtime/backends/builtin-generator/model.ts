@@ -5,6 +5,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../../../util/rng.js';
 import { CATEGORICAL, CATEGORICAL_SIZES, NUMERIC, NUMERIC_COUNT, type FaceParams } from './params.js';
+import { type BankManifest, bankParams, type IdentityBank, loadBank, nearestBankEntry } from './bank.js';
 
 export const MODEL_FORMAT = 'hyperface-builtin-generator/1';
 
@@ -26,6 +27,8 @@ export interface ModelManifest {
   weightsFile: string;
   /** How identities are decoded from the outputs; absent = argmax / mean (format 1 models). */
   decoding?: Decoding;
+  /** The identity bank (bank.ts); when present it decodes identities instead of the MLP. */
+  bank?: BankManifest;
   /** How the weights were made and what they measured (informational). */
   training?: Record<string, unknown>;
 }
@@ -55,6 +58,8 @@ export interface MlpWeights {
   inputStd: Float32Array;
   layers: { w: Float32Array; b: Float32Array; inDim: number; outDim: number }[];
   decoding?: Decoding;
+  /** When present, identities are decoded by the bank (nearest rendered identity), not the MLP. */
+  bank?: IdentityBank;
 }
 
 export const OUTPUT_DIM = NUMERIC_COUNT + CATEGORICAL_SIZES.reduce((a, b) => a + b, 0);
@@ -162,6 +167,7 @@ export function decodeOutputs(raw: Float64Array, decoding?: Decoding, noise?: Fl
 
 /** The identity parameters of a clean identity embedding (decoded as the weights say). */
 export function predictParams(weights: MlpWeights, x: Float32Array): FaceParams {
+  if (weights.bank) return bankParams(weights.bank, nearestBankEntry(weights.bank, x));
   const raw = mlpForward(weights, x);
   const d = weights.decoding;
   return d ? decodeOutputs(raw, d, identityNoise(weights, x, d.seed)) : decodeOutputs(raw);
@@ -179,7 +185,7 @@ function manifestTensors(w: MlpWeights): { entry: TensorEntry; data: Float32Arra
   return list;
 }
 
-export async function saveModel(dir: string, weights: MlpWeights, meta: { recognizer: string; training?: Record<string, unknown> }): Promise<void> {
+export async function saveModel(dir: string, weights: MlpWeights, meta: { recognizer: string; training?: Record<string, unknown>; bank?: BankManifest }): Promise<void> {
   await mkdir(dir, { recursive: true });
   const tensors = manifestTensors(weights);
   const total = tensors.reduce((a, t) => a + t.data.length, 0);
@@ -201,6 +207,7 @@ export async function saveModel(dir: string, weights: MlpWeights, meta: { recogn
     tensors: tensors.map((t) => t.entry),
     weightsFile: 'weights.bin',
     ...(weights.decoding ? { decoding: weights.decoding } : {}),
+    ...(meta.bank ? { bank: meta.bank } : {}),
     ...(meta.training ? { training: meta.training } : {}),
   };
   await writeFile(join(dir, 'weights.bin'), buf);
@@ -243,6 +250,7 @@ export async function loadModel(dir: string): Promise<{ manifest: ModelManifest;
       inputStd: get('input_std'),
       layers,
       ...(manifest.decoding ? { decoding: manifest.decoding } : {}),
+      ...(manifest.bank ? { bank: await loadBank(dir, manifest.bank) } : {}),
     },
   };
 }
