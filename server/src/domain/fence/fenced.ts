@@ -9,8 +9,10 @@ import type { TaskInput, TaskName, TaskOutput, WorkerReply } from './tasks.js';
 
 /** The fence around one parse (fixed; documented in docs/configuration.md#limits). */
 export const PARSE_FENCE = {
-  /** V8 old-generation heap of a parse worker, MiB. */
+  /** Most V8 old-generation heap of a parse worker, MiB. */
   heapMb: 1024,
+  /** Heap per MiB of input: parsing may take this many times the file's size (plus 64 MiB), up to heapMb. */
+  perInputMb: 8,
   /** Wall-clock limit of one parse, ms. */
   timeoutMs: 120_000,
 } as const;
@@ -26,6 +28,11 @@ export interface FenceOptions {
 }
 
 const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
+
+/** The heap a parse of `inputBytes` gets: 64 MiB + 8 × its size, at most PARSE_FENCE.heapMb. */
+export function fenceHeapMb(inputBytes: number): number {
+  return Math.min(PARSE_FENCE.heapMb, 64 + Math.ceil((PARSE_FENCE.perInputMb * inputBytes) / (1 << 20)));
+}
 
 /** A Buffer may be a view into Node's shared pool: copy it unless it owns its ArrayBuffer (which is then transferred). */
 export function ownBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -6,7 +6,7 @@ import type { LfwPairs } from '../datasets/lfw.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { MAX_BYTES } from '../read-limits.js';
 import { clip, type FileGuard } from '../safe-files.js';
-import { fenced, ownBuffer } from './fenced.js';
+import { fenced, fenceHeapMb, ownBuffer, type FenceOptions } from './fenced.js';
 import type { BinScan, ManifestColumns } from './tasks.js';
 
 export interface ReadContext {
@@ -19,7 +19,8 @@ async function bytesOf(path: string, ctx: ReadContext, maxBytes: number): Promis
   return ownBuffer(await ctx.files.read(path, { maxBytes, field: ctx.field, ...(ctx.signal ? { signal: ctx.signal } : {}) }));
 }
 
-const fence = (path: string, ctx: ReadContext): { file: string; field: string; signal?: AbortSignal } => ({ file: path, field: ctx.field, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+/** The fence for parsing `bytes` of `path`: heap scaled to the input (fenceHeapMb). */
+const fence = (path: string, ctx: ReadContext, bytes: number): FenceOptions => ({ file: path, field: ctx.field, heapMb: fenceHeapMb(bytes), ...(ctx.signal ? { signal: ctx.signal } : {}) });
 
 /** Yields to the event loop every `every` iterations of a long main-thread loop. */
 export async function yieldEvery(i: number, every = 20_000): Promise<void> {
@@ -47,7 +48,7 @@ async function rowsOf(c: ManifestColumns): Promise<ManifestRow[]> {
  */
 export async function readManifestFile(path: string, ctx: ReadContext & { strict: boolean }): Promise<ManifestRead> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.text);
-  const c = await fenced('manifest', { bytes }, [bytes], fence(path, ctx));
+  const c = await fenced('manifest', { bytes }, [bytes], fence(path, ctx, bytes.byteLength));
   if (c.longLine && ctx.strict) {
     throw new InvalidArgumentError({ field: ctx.field, description: `${clip(path)} line ${c.longLine.line} is ${c.longLine.bytes} bytes, over the limit of ${MANIFEST_MAX_LINE_BYTES} bytes per manifest line` });
   }
@@ -57,7 +58,7 @@ export async function readManifestFile(path: string, ctx: ReadContext & { strict
 /** train.idx: key → offset; more than `maxLines` lines is INVALID_ARGUMENT. */
 export async function readIdxFile(path: string, ctx: ReadContext & { maxLines: number; tooMany: () => Error }): Promise<Map<number, number>> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.text);
-  const r = await fenced('idx', { bytes, maxLines: ctx.maxLines }, [bytes], fence(path, ctx));
+  const r = await fenced('idx', { bytes, maxLines: ctx.maxLines }, [bytes], fence(path, ctx, bytes.byteLength));
   if (r.lines > ctx.maxLines) throw ctx.tooMany();
   const map = new Map<number, number>();
   for (let i = 0; i < r.keys.length; i++) {
@@ -69,17 +70,17 @@ export async function readIdxFile(path: string, ctx: ReadContext & { maxLines: n
 
 export async function readLfwPairsFile(path: string, ctx: ReadContext & { maxPairs: number }): Promise<LfwPairs> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.text);
-  return fenced('lfw', { bytes, field: ctx.field, maxPairs: ctx.maxPairs }, [bytes], fence(path, ctx));
+  return fenced('lfw', { bytes, field: ctx.field, maxPairs: ctx.maxPairs }, [bytes], fence(path, ctx, bytes.byteLength));
 }
 
 export async function readNpyMatrixFile(path: string, ctx: ReadContext): Promise<{ data: Float32Array; rows: number; cols: number }> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.npy);
-  return fenced('npyMatrix', { bytes }, [bytes], fence(path, ctx));
+  return fenced('npyMatrix', { bytes }, [bytes], fence(path, ctx, bytes.byteLength));
 }
 
 export async function readNpyLabelsFile(path: string, ctx: ReadContext): Promise<boolean[]> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.npy);
-  const u8 = await fenced('npyLabels', { bytes }, [bytes], fence(path, ctx));
+  const u8 = await fenced('npyLabels', { bytes }, [bytes], fence(path, ctx, bytes.byteLength));
   return Array.from(u8, (v) => v !== 0);
 }
 
@@ -93,5 +94,5 @@ export async function scanBinFile(path: string, ctx: ReadContext & { maxPairs: n
     await handle.close();
     throw error;
   }
-  return fenced('bin', { handle, size, field: ctx.field, maxPairs: ctx.maxPairs }, [handle], fence(path, ctx));
+  return fenced('bin', { handle, size, field: ctx.field, maxPairs: ctx.maxPairs }, [handle], fence(path, ctx, size));
 }
