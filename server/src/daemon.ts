@@ -215,6 +215,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         }),
     }));
     health.modelsLoaded(repo);
+    watchdog?.arm();
     jobs.resumeUnfinished(unfinished);
     log.info('ready', { models: repo.list().map((m) => `${m.name}:${m.state}`) });
   })();

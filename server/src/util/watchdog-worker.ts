@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 const { beat, stallMs, markerPath } = workerData as { beat: BigInt64Array; stallMs: number; markerPath: string };
 let jobs: string[] = [];
+let armed = false;
 let deadline: { atMs: number; graceMs: number; marginMs: number } | undefined;
 
 function fire(reason: string): void {
@@ -24,14 +25,15 @@ function fire(reason: string): void {
   process.kill(process.pid, 'SIGKILL');
 }
 
-parentPort?.on('message', (m: { jobs?: string[]; deadlineMs?: number; graceMs?: number; marginMs?: number }) => {
+parentPort?.on('message', (m: { jobs?: string[]; armed?: boolean; deadlineMs?: number; graceMs?: number; marginMs?: number }) => {
   if (m.jobs) jobs = m.jobs;
+  if (m.armed) armed = true;
   if (m.deadlineMs !== undefined) deadline = { atMs: m.deadlineMs, graceMs: m.graceMs ?? 0, marginMs: m.marginMs ?? 0 };
 });
 
 setInterval(() => {
   const now = Date.now();
   const stalled = now - Number(Atomics.load(beat, 0));
-  if (stalled > stallMs) fire(`the main thread did not run for ${stalled} ms (limits.maxLoopBlockMs = ${stallMs})`);
+  if (armed && stalled > stallMs) fire(`the main thread did not run for ${stalled} ms (limits.maxLoopBlockMs = ${stallMs})`);
   else if (deadline && now > deadline.atMs) fire(`shutdown did not finish within shutdown.graceMs (${deadline.graceMs} ms) + ${deadline.marginMs} ms`);
 }, 100);

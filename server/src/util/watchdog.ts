@@ -53,6 +53,12 @@ export class Watchdog {
     this.timer.unref();
   }
 
+  /** Start watching for stalls (after start-up: loading models may hold the main thread for long). */
+  arm(): void {
+    Atomics.store(this.beat, 0, BigInt(Date.now()));
+    this.worker.postMessage({ armed: true });
+  }
+
   /** A shutdown began: the process ends by graceMs + SHUTDOWN_MARGIN_MS whatever the main thread does. */
   shutdownStarted(graceMs: number): void {
     this.worker.postMessage({ deadlineMs: Date.now() + graceMs + SHUTDOWN_MARGIN_MS, graceMs, marginMs: SHUTDOWN_MARGIN_MS });
