@@ -144,6 +144,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     paths,
     models: requireModels,
     maxImagesPerIdentity: config.limits.maxImagesPerIdentity,
+    maxImages: config.limits.maxGenerateImages,
     maxIdentities: config.limits.maxIdentities,
     generateAhead: config.limits.generateAhead,
     files,

@@ -35,6 +35,7 @@ export const SETTINGS = {
   'limits.maxEmbedInFlight': { type: 'int', default: 64, min: 1, doc: 'Embed requests of one stream in flight before the daemon stops reading from it.' },
   'limits.maxEvaluationPairs': { type: 'int', default: 1_000_000, min: 1, doc: 'Most verification pairs a file may hold (.bin, pairs.txt, .npy labels), and the largest EvaluateDataset `pairs`. Larger is INVALID_ARGUMENT.' },
   'limits.maxDatasetSamples': { type: 'int', default: 10_000_000, min: 1, doc: 'Most images a dataset read for evaluation may list (RecordIO header and train.idx, manifest.jsonl, image folders). Larger is INVALID_ARGUMENT.' },
+  'limits.maxGenerateImages': { type: 'int', default: 100_000_000, min: 1, doc: 'Most samples (identities × images_per_identity) one Generate may produce; more is INVALID_ARGUMENT.' },
   'limits.maxLoopBlockMs': { type: 'int', default: 30_000, min: 1000, doc: 'Longest the main thread may be blocked (`hyperface serve`): past it a watchdog thread ends the process, and the jobs then running are FAILED at the next start instead of resumed. A SIGTERM is honoured within shutdown.graceMs + 5 s, or this, whichever comes first.' },
   'limits.maxCallsPerClient': { type: 'int', default: 64, min: 1, doc: 'Concurrent calls per bearer token (per peer address without auth); more get RESOURCE_EXHAUSTED. Reflection (open without a token) counts per token or per peer; only health is exempt.' },
   'recognition.maxBatch': { type: 'int', default: 32, min: 1, max: 1024, doc: 'Dynamic batching: largest recognizer batch.' },
@@ -80,6 +81,7 @@ export interface Config {
     maxEmbedInFlight: number;
     maxCallsPerClient: number;
     maxLoopBlockMs: number;
+    maxGenerateImages: number;
     maxEvaluationPairs: number;
     maxDatasetSamples: number;
   };
