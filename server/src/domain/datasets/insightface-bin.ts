@@ -3,10 +3,10 @@
 // a restricted pickle VM (Python 2 protocol-2 `str`, Python 3 `bytes` at any protocol, numpy bool
 // arrays); written at protocol 4 so `pickle.load(f, encoding='bytes')` reads it back.
 
-import { HyperfaceError, InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { AtomicFileWriter } from '../../util/fs-atomic.js';
 import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
-import { clip, FileGuard } from '../safe-files.js';
+import { FileGuard } from '../safe-files.js';
 import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
 import { scanBinFile } from '../fence/files.js';
 import { BytesRef, NdArray, PyTuple, PICKLE, boolListOps, ndarrayValues, pickleBytesOp, unpickle, type PyValue } from './pickle.js';
@@ -32,7 +32,7 @@ export interface BinReadOptions {
 }
 
 /** Opcodes a .bin of `maxPairs` pairs can need: per image a bytes op and a memo op, per label one, plus batching. */
-function maxOpsFor(maxPairs: number): number {
+export function maxOpsFor(maxPairs: number): number {
   return 6 * maxPairs + 10_000;
 }
 

@@ -4,7 +4,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { decodeNpy, decodeNpyMatrix } from '@hyperface/sdk/npy';
 import { FileSource } from '../datasets/byte-source.js';
-import { binContents } from '../datasets/insightface-bin.js';
+import { binContents, maxOpsFor } from '../datasets/insightface-bin.js';
 import { parseLfwPairs, type LfwPairs } from '../datasets/lfw.js';
 import { MANIFEST_MAX_LINE_BYTES, parseManifestBytes } from '../datasets/manifest.js';
 import { BytesRef, unpickle } from '../datasets/pickle.js';
@@ -78,8 +78,7 @@ function idx({ bytes, maxLines }: TaskInput<'idx'>): TaskOutput<'idx'> {
 async function bin({ handle, size, field, maxPairs }: TaskInput<'bin'>): Promise<BinScan> {
   const src = FileSource.fromHandle(handle, size);
   try {
-    // Opcodes a .bin of maxPairs pairs can need: per image a bytes op and a memo op, per label one, plus batching.
-    const root = await unpickle(src, { lazyBytesThreshold: 256, maxOps: 6 * maxPairs + 10_000 });
+    const root = await unpickle(src, { lazyBytesThreshold: 256, maxOps: maxOpsFor(maxPairs) });
     const { refs, issame } = binContents(root, field, maxPairs);
     const scan: BinScan = { issame: Uint8Array.from(issame, Number), inline: [], offsets: new Float64Array(refs.length).fill(NaN), lengths: new Float64Array(refs.length).fill(NaN) };
     refs.forEach((r, i) => {
