@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { SERVICE_NAMES } from '@hyperface/sdk/proto';
 import type { Config } from './config/schema.js';
@@ -35,6 +36,7 @@ import { Telemetry } from './telemetry.js';
 import type { JobContext, JobRunner } from './domain/jobs/manager.js';
 import type { JobKind } from './domain/jobs/types.js';
 import { Late } from './util/late.js';
+import { LoopDelay, Watchdog, WATCHDOG_MARKER } from './util/watchdog.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 
@@ -54,12 +56,18 @@ export interface Daemon {
 
 export interface DaemonOptions {
   log?: Logger;
+  /** Run the watchdog thread (`hyperface serve`; off for in-process daemons, which share their process). */
+  watchdog?: boolean;
 }
+
+/** Health reports NOT_SERVING while the main thread's event-loop delay passes this (ms). */
+export const HEALTH_LOOP_DELAY_MS = 1000;
 
 export async function startDaemon(config: Config, options: DaemonOptions = {}): Promise<Daemon> {
   const log = options.log ?? createLogger(config.logLevel);
   const shutdownController = new AbortController();
   await mkdir(config.dataDir, { recursive: true });
+  PathPolicy.checkLayout(config.dataRoot, config.dataDir);
   const tokens = TokenSet.load(config.auth.tokens, config.auth.tokenFile);
   const telemetry = Telemetry.create({ otlpEndpoint: config.telemetry.otlpEndpoint, version: VERSION });
 
@@ -77,10 +85,20 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const compute = engines.get;
 
   // --- domain --------------------------------------------------------------------------------
-  const paths = new PathPolicy(config.dataRoot);
+  const paths = new PathPolicy(config.dataRoot, config.dataDir);
   const files = paths.files;
   const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, maxAttempts: config.limits.maxJobAttempts, memoryBudget: resolveMemoryBudget(config.limits.memoryBudgetBytes), log });
-  const unfinished = await jobs.open();
+  // A previous run ended by the watchdog: its running jobs fail now instead of hanging again.
+  const marker = Watchdog.takeMarker(join(config.dataDir, WATCHDOG_MARKER));
+  if (marker) log.error('the previous run was ended by the watchdog', { reason: marker.reason, jobs: marker.jobs });
+  const unfinished = await jobs.open(marker);
+  const watchdog = options.watchdog
+    ? new Watchdog({ stallMs: config.limits.maxLoopBlockMs, markerPath: join(config.dataDir, WATCHDOG_MARKER), runningJobs: () => jobs.list({ state: 'running' }).map((j) => j.id) })
+    : undefined;
+  // Main-thread responsiveness: a metric, and health NOT_SERVING while the loop lags past 1 s.
+  let onLoopWindow: (worstMs: number) => void = () => undefined;
+  const loop = new LoopDelay(1000, (worst) => onLoopWindow(worst));
+  telemetry.gauge('hyperface_event_loop_delay_seconds', 'Main thread event-loop delay over the last second', () => ({ max: loop.worstMs / 1000, p99: loop.p99Ms / 1000 }), 'stat');
   // Models load after the port opens; until then these getters answer UNAVAILABLE.
   const models = new Late<ModelRepository>('models are still loading; retry shortly');
   const recognition = new Late<RecognitionService>('models are still loading; retry shortly');
@@ -126,6 +144,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     paths,
     models: requireModels,
     maxImagesPerIdentity: config.limits.maxImagesPerIdentity,
+    maxImages: config.limits.maxGenerateImages,
     maxIdentities: config.limits.maxIdentities,
     generateAhead: config.limits.generateAhead,
     files,
@@ -164,6 +183,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   };
   for (const name of SERVICE_NAMES) grpc.add(name, services[name]);
   const health = new DaemonHealth(grpc);
+  onLoopWindow = (worst) => health.loopDelay(worst, HEALTH_LOOP_DELAY_MS);
   const port = await grpc.listen(config.listen);
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const metricsPort = config.metrics.listen ? await telemetry.serveMetrics(config.metrics.listen) : 0;
@@ -196,6 +216,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         }),
     }));
     health.modelsLoaded(repo);
+    watchdog?.arm();
     jobs.resumeUnfinished(unfinished);
     log.info('ready', { models: repo.list().map((m) => `${m.name}:${m.state}`) });
   })();
@@ -214,6 +235,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     shutdown: () => {
       stopping ??= (async () => {
         log.info('shutting down');
+        watchdog?.shutdownStarted(config.shutdown.graceMs);
         health.stopping();
         await jobs.shutdown(config.shutdown.graceMs);
         shutdownController.abort(new UnavailableError('the daemon is shutting down'));
@@ -222,6 +244,8 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         await pool.close();
         await engines.release();
         await telemetry.shutdown();
+        loop.stop();
+        await watchdog?.stop();
         log.info('stopped');
       })();
       return stopping;

@@ -99,3 +99,31 @@ test('a config file with many mistakes: `hyperface serve` names every one with i
     assert.ok(failed.stderr.includes(expected), `${expected}\n---\n${failed.stderr}`);
   }
 });
+
+test('relative auth.tokenFile and tls.* paths in a config file resolve against the file, not the cwd', { timeout: 60_000 }, async () => {
+  const dir = tempDir('hf-cfg-rel-');
+  const elsewhere = tempDir('hf-cwd-');
+  mkdirSync(join(dir, 'secrets'));
+  writeFileSync(join(dir, 'secrets', 'tokens.txt'), 'tok-rel-123\n');
+  writeFileSync(join(dir, 'hyperface.yaml'), 'auth:\n  tokenFile: secrets/tokens.txt\ntls:\n  cert: certs/server.pem\n  key: certs/server.key\n');
+  const config = await loadConfig({ file: join(dir, 'hyperface.yaml'), env: {} });
+  assert.equal(config.auth.tokenFile, join(dir, 'secrets', 'tokens.txt'));
+  assert.deepEqual([config.tls.cert, config.tls.key], [join(dir, 'certs', 'server.pem'), join(dir, 'certs', 'server.key')]);
+  // A flag stays relative to the working directory.
+  const flagged = await loadConfig({ file: join(dir, 'hyperface.yaml'), env: {}, overrides: { 'auth.tokenFile': 'mine.txt' } });
+  assert.equal(flagged.auth.tokenFile, 'mine.txt');
+  // Through the daemon, started from another folder: the token in the file next to the config works.
+  writeFileSync(join(dir, 'hyperface.yaml'), 'auth:\n  tokenFile: secrets/tokens.txt\n');
+  const d = await spawnDaemon(['--config', join(dir, 'hyperface.yaml'), '--data-root', elsewhere, '--models-load', 'none'], {}, { cwd: elsewhere });
+  try {
+    const { HyperfaceClient } = await import('@hyperface/sdk');
+    const authed = new HyperfaceClient({ address: d.address, token: 'tok-rel-123' });
+    assert.ok(Array.isArray((await authed.listJobs({}, { timeoutMs: 10_000 })).jobs));
+    authed.close();
+    await assert.rejects(d.client.listJobs({}, { timeoutMs: 10_000 }), /UNAUTHENTICATED|bearer/i);
+  } finally {
+    d.child.kill('SIGKILL');
+    await d.exited;
+    d.client.close();
+  }
+});

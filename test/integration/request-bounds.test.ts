@@ -126,3 +126,23 @@ test('WatchJob streams a large event log from disk: 6 slow watchers of a 40 MB l
     d.client.close();
   }
 });
+
+test('Generate: identities × images_per_identity is bounded (limits.maxGenerateImages), before any job exists', async () => {
+  const t = await startTestDaemon({ 'limits.maxGenerateImages': 10 }, { models: false });
+  try {
+    const embeddings = toTensor(Float32Array.from({ length: 4 * 8 }, (_, i) => Math.sin(i + 1)), [4, 8]);
+    const over = async (request: Parameters<typeof t.client.generate>[0]): Promise<string> => {
+      try {
+        for await (const _ of t.client.generate(request, { timeoutMs: 10_000 })) void _;
+        return 'OK';
+      } catch (error) {
+        return `${(error as HyperfaceError).code} ${(error as Error).message}`;
+      }
+    };
+    assert.match(await over({ embeddings, imagesPerIdentity: 3 }), /^INVALID_ARGUMENT .*4 identities × 3 images = 12 samples, over the limit of 10 \(limits\.maxGenerateImages\)/);
+    assert.match(await over({ embeddings, imagesPerIdentity: 6, identityOffset: 2, identityCount: 2 }), /^INVALID_ARGUMENT .*2 identities × 6 images = 12/);
+    assert.deepEqual((await t.client.listJobs({})).jobs, []);
+  } finally {
+    await t.stop();
+  }
+});

@@ -104,3 +104,32 @@ test('reflection without a token is held to limits.maxCallsPerClient', async () 
     await t.stop();
   }
 });
+
+test('health Watch streams count against limits.maxCallsPerClient; the health check stays open', async () => {
+  const t = await startTestDaemon({ 'limits.maxCallsPerClient': 2 }, { models: false });
+  const client = new grpc.Client(t.address, grpc.credentials.createInsecure());
+  const calls: grpc.ClientReadableStream<Buffer>[] = [];
+  try {
+    // HealthCheckRequest{service: ""} is the empty message.
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () => {
+        const call = client.makeServerStreamRequest('/grpc.health.v1.Health/Watch', () => Buffer.alloc(0), (b: Buffer) => b, Buffer.alloc(0));
+        calls.push(call);
+        return new Promise<string>((resolve) => {
+          call.on('data', () => resolve('watching'));
+          call.on('error', (e: grpc.ServiceError) => resolve(grpc.status[e.code]));
+        });
+      }),
+    );
+    assert.equal(outcomes.filter((o) => o === 'watching').length, 2, outcomes.join());
+    assert.equal(outcomes.filter((o) => o === 'RESOURCE_EXHAUSTED').length, 3, outcomes.join());
+    const check = await new Promise<string>((resolve) => {
+      client.makeUnaryRequest('/grpc.health.v1.Health/Check', () => Buffer.alloc(0), (b: Buffer) => b, Buffer.alloc(0), (e) => resolve(e ? grpc.status[e.code] : 'OK'));
+    });
+    assert.equal(check, 'OK');
+  } finally {
+    for (const c of calls) c.cancel();
+    client.close();
+    await t.stop();
+  }
+});

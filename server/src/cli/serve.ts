@@ -44,7 +44,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { startDaemon } = await import('../daemon.js');
-  const daemon = await startDaemon(config);
+  const daemon = await startDaemon(config, { watchdog: true });
   if (daemon.port === 0) throw new UsageError('could not bind');
   // One line on stdout so scripts (and tests) can read the port chosen for --listen HOST:0.
   process.stdout.write(JSON.stringify({ listening: daemon.address, port: daemon.port, metricsPort: daemon.metricsPort || undefined }) + '\n');

@@ -1,7 +1,7 @@
 // Builds the Config from defaults < YAML file < HYPERFACE_* environment < flags, strictly:
 // an unknown key, env var or value of the wrong type is an error that names it.
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InvalidArgumentError, type FieldViolation } from '../errors.js';
 import { validateModelsConfig } from '../runtime/models/config.js';
@@ -38,6 +38,11 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
     if (doc !== null && doc !== undefined) {
       if (typeof doc !== 'object' || Array.isArray(doc)) throw new InvalidArgumentError({ field: 'config', description: `${options.file} must hold a mapping` });
       entries = flattenFile(doc as Record<string, unknown>, '', values, violations);
+      // Key and token files named in the file are relative to the file, not to where the daemon starts.
+      for (const path of FILE_RELATIVE) {
+        const v = values.get(path);
+        if (typeof v === 'string' && v !== '' && !isAbsolute(v)) values.set(path, resolve(dirname(resolve(options.file)), v));
+      }
     }
   }
 
@@ -72,6 +77,9 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   (config.models as Record<string, unknown>).baseDir = options.file ? dirname(resolve(options.file)) : process.cwd();
   return config as unknown as Config;
 }
+
+/** Settings holding file paths that a config file gives relative to itself (flags and env stay relative to the working directory). */
+const FILE_RELATIVE = ['tls.cert', 'tls.key', 'tls.clientCa', 'auth.tokenFile'];
 
 function modelProblems(config: Record<string, unknown>, entries: unknown[]): FieldViolation[] {
   const models = config.models as { builtin?: unknown } | undefined;

@@ -20,7 +20,7 @@ export interface Leaf {
 export const SETTINGS = {
   listen: { type: 'string', default: '127.0.0.1:50051', doc: 'HOST:PORT to serve gRPC on. Port 0 picks a free port. Binds loopback unless told otherwise.' },
   dataDir: { type: 'string', default: undefined, doc: 'Where jobs (event logs, checkpoints, results) persist. Unset = the per-user state folder `$XDG_STATE_HOME/hyperface` (`~/.local/state/hyperface` when XDG_STATE_HOME is unset or relative). A relative path is relative to the working directory.' },
-  dataRoot: { type: 'string', default: '.', doc: 'Every path a request names (galleries, datasets, outputs) must resolve inside this folder (no `..`, no symlink escape).' },
+  dataRoot: { type: 'string', default: '.', doc: 'Every path a request names (galleries, datasets, outputs) must resolve inside this folder (no `..`, no symlink escape), and never inside dataDir (refused even where dataDir lies in this folder; a dataRoot inside dataDir is refused at start-up).' },
   logLevel: { type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error', 'silent'], doc: 'Structured JSON log level (stderr).' },
   'compute.device': { type: 'enum', default: 'cpu', values: ['cpu', 'gpu'], doc: 'Default device for packing block computations; gpu = onnxruntime WebGPU EP, falling back to cpu.' },
   'limits.maxIdentities': { type: 'int', default: 2_000_000, min: 2, doc: 'Largest N a Pack or Generate request may ask for.' },
@@ -35,7 +35,9 @@ export const SETTINGS = {
   'limits.maxEmbedInFlight': { type: 'int', default: 64, min: 1, doc: 'Embed requests of one stream in flight before the daemon stops reading from it.' },
   'limits.maxEvaluationPairs': { type: 'int', default: 1_000_000, min: 1, doc: 'Most verification pairs a file may hold (.bin, pairs.txt, .npy labels), and the largest EvaluateDataset `pairs`. Larger is INVALID_ARGUMENT.' },
   'limits.maxDatasetSamples': { type: 'int', default: 10_000_000, min: 1, doc: 'Most images a dataset read for evaluation may list (RecordIO header and train.idx, manifest.jsonl, image folders). Larger is INVALID_ARGUMENT.' },
-  'limits.maxCallsPerClient': { type: 'int', default: 64, min: 1, doc: 'Concurrent calls per bearer token (per peer address without auth); more get RESOURCE_EXHAUSTED. Reflection (open without a token) counts per token or per peer; only health is exempt.' },
+  'limits.maxGenerateImages': { type: 'int', default: 100_000_000, min: 1, doc: 'Most samples (identities × images_per_identity) one Generate may produce; more is INVALID_ARGUMENT.' },
+  'limits.maxLoopBlockMs': { type: 'int', default: 30_000, min: 1000, doc: 'Longest the main thread may be blocked (`hyperface serve`): past it a watchdog thread ends the process, and the jobs then running are FAILED at the next start instead of resumed. A SIGTERM is honoured within shutdown.graceMs + 5 s, or this, whichever comes first.' },
+  'limits.maxCallsPerClient': { type: 'int', default: 64, min: 1, doc: 'Concurrent calls per bearer token (per peer address without auth); more get RESOURCE_EXHAUSTED. Reflection (open without a token) counts per token or per peer, and so does a health Watch stream; only the health Check is exempt.' },
   'recognition.maxBatch': { type: 'int', default: 32, min: 1, max: 1024, doc: 'Dynamic batching: largest recognizer batch.' },
   'recognition.maxDelayMs': { type: 'int', default: 5, min: 0, max: 1000, doc: 'Dynamic batching: longest wait for a batch to fill.' },
   'pool.workers': { type: 'int', default: 0, min: 0, max: 256, doc: 'Preprocessing worker threads; 0 = the CPUs this process may use.' },
@@ -78,6 +80,8 @@ export interface Config {
     generateAhead: number;
     maxEmbedInFlight: number;
     maxCallsPerClient: number;
+    maxLoopBlockMs: number;
+    maxGenerateImages: number;
     maxEvaluationPairs: number;
     maxDatasetSamples: number;
   };

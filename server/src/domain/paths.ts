@@ -1,5 +1,6 @@
 // Every path a request names is confined to the configured data root: resolved against it,
-// no `..` escape, no symlink escape (the real path of the deepest existing ancestor is checked).
+// no `..` escape, no symlink escape (the real path of the deepest existing ancestor is checked),
+// and never the daemon's own data dir, wherever that lies (it may sit inside the root).
 import { realpathSync, existsSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { InvalidArgumentError, PermissionDeniedError } from '../errors.js';
@@ -11,10 +12,22 @@ export class PathPolicy {
   /** Reads request-controlled files confined to the same root (real path, regular file, size cap). */
   readonly files: FileGuard;
 
-  constructor(root: string) {
+  /** `stateDir`: the daemon's data dir, never reachable through a request path (see checkLayout). */
+  constructor(root: string, stateDir?: string) {
     this.root = resolve(root);
     this.realRoot = existsSync(this.root) ? realpathSync(this.root) : this.root;
-    this.files = new FileGuard(this.root);
+    this.files = new FileGuard(this.root, stateDir);
+  }
+
+  /**
+   * A data root inside the data dir would make every request path the daemon's own state: refused
+   * at start-up, naming both settings. (A data dir inside the root is fine: it is excluded.)
+   */
+  static checkLayout(root: string, stateDir: string): void {
+    const real = (p: string): string => (existsSync(p) ? realpathSync(p) : resolve(p));
+    const r = real(resolve(root));
+    const s = real(resolve(stateDir));
+    if (inside(s, r)) throw new InvalidArgumentError({ field: 'dataRoot', description: `dataRoot (${r}) lies inside dataDir (${s}), the daemon's own state; choose a dataRoot outside dataDir` });
   }
 
   /** Resolves `p` (relative to the root, or absolute inside it) for the request field `field`. */
@@ -28,6 +41,8 @@ export class PathPolicy {
     while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
     const real = existsSync(probe) ? realpathSync(probe) : probe;
     if (!inside(this.realRoot, real)) throw new PermissionDeniedError(`${field}: ${clip(p)} leaves the data root through a symlink`);
+    this.files.checkNotState(abs, field, p);
+    this.files.checkNotState(real, field, p);
     return abs;
   }
 }

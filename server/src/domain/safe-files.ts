@@ -3,7 +3,7 @@
 // end), or simply huge. Every read here: resolves the real path and checks it against the root,
 // requires a regular file, opens with O_NONBLOCK (so a FIFO swapped in after the check cannot
 // block), caps the size, and reads in chunks that honour an AbortSignal.
-import { constants } from 'node:fs';
+import { constants, realpathSync } from 'node:fs';
 import { access, open, realpath, stat, lstat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, throwIfAborted } from '../errors.js';
@@ -32,7 +32,21 @@ export function isInside(root: string, p: string): boolean {
  */
 export class FileGuard {
   private realRootPromise: Promise<string> | undefined;
-  constructor(readonly root: string | undefined) {}
+  private readonly excluded: string[];
+  /** `state`: the daemon's data dir; no request path may reach it, even where it lies inside the root. */
+  constructor(
+    readonly root: string | undefined,
+    state?: string,
+  ) {
+    this.excluded = state === undefined ? [] : [...new Set([resolve(state), realOrSelf(resolve(state))])];
+  }
+
+  /** PERMISSION_DENIED when `p` (resolved or real, absolute) is the daemon's data dir or inside it. */
+  checkNotState(p: string, field: string, shown: string = p): void {
+    for (const ex of this.excluded) {
+      if (isInside(ex, p)) throw new PermissionDeniedError(`${field}: ${clip(shown)} is inside the daemon's own state (dataDir); requests cannot name it`);
+    }
+  }
 
   private realRoot(): Promise<string> | undefined {
     if (this.root === undefined) return undefined;
@@ -58,6 +72,7 @@ export class FileGuard {
     }
     const root = await this.realRoot();
     if (root !== undefined && !isInside(root, real)) throw new PermissionDeniedError(`${field}: ${clip(path)} resolves outside the data root`);
+    this.checkNotState(real, field, path);
     return real;
   }
 
@@ -123,6 +138,7 @@ export class FileGuard {
     const root = this.root === undefined ? undefined : resolve(this.root);
     const abs = resolve(path);
     if (root !== undefined && !isInside(root, abs)) throw new PermissionDeniedError(`${field}: ${clip(path)} is outside the data root`);
+    this.checkNotState(abs, field, path);
     // Unconfined, or a root of / (the in-process CLI, the user's own rights): only the leaf is checked,
     // as system folders (/tmp on macOS, /home on some systems) may be links.
     const chain: string[] = root === undefined || dirname(root) === root ? [abs] : [];
@@ -198,6 +214,14 @@ function fsError(error: unknown, path: string, field: string): Error {
   if (code === 'EISDIR') return new InvalidArgumentError({ field, description: `${clip(path)} is a folder` });
   if (code === 'ENAMETOOLONG' || code === 'EINVAL') return new InvalidArgumentError({ field, description: `${clip(path)} is not a valid path` });
   return error instanceof Error ? error : new Error(String(error));
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /** Error messages never echo unbounded input. */

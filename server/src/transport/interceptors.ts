@@ -1,6 +1,6 @@
 // Server interceptors: bearer-token auth (grpc.health.v1 and reflection stay open for probes and
 // generic clients), per-token concurrent-call limits (reflection included: open does not mean
-// unlimited; health alone is exempt so probes always get through), and per-RPC metrics + spans.
+// unlimited; the health check alone is exempt so probes always get through), and per-RPC metrics + spans.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
@@ -12,8 +12,8 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 
 /** No token needed. */
 const OPEN_PREFIXES = ['/grpc.health.v1.Health/', '/grpc.reflection.'];
-/** Not counted against limits.maxCallsPerClient. */
-const UNLIMITED_PREFIXES = ['/grpc.health.v1.Health/'];
+/** Not counted against limits.maxCallsPerClient: the health check (a Watch is a stream held open, so it counts). */
+const UNLIMITED_PATHS = ['/grpc.health.v1.Health/Check'];
 
 /** Accepted tokens as SHA-256 digests (plain tokens from config/files are hashed on load). */
 export class TokenSet {
@@ -69,7 +69,7 @@ export function createInterceptors(options: InterceptorOptions): ServerIntercept
     const path = method.path;
     const [, service = '', name = ''] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
     const open = OPEN_PREFIXES.some((p) => path.startsWith(p));
-    const unlimited = UNLIMITED_PREFIXES.some((p) => path.startsWith(p));
+    const unlimited = UNLIMITED_PATHS.includes(path);
     const started = process.hrtime.bigint();
     // One server span per RPC (the role grpc instrumentation plays; ESM loaders make the
     // require-hook instrumentation unreliable, so the interceptor does it).

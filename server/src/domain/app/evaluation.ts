@@ -1,7 +1,9 @@
 // The evaluation application service: runs verification benchmarks and dataset-quality reports as
 // persisted jobs, with progress events and a JSON result + HTML report in the job folder (or the
 // requested report folder).
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fenceHeapMb } from '../fence/fenced.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { JobContext, JobManager } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
@@ -41,6 +43,17 @@ export interface EvaluationAppDeps {
   limits?: Partial<ReadLimits>;
 }
 
+/** Shortest manifest / train.idx line a row can take: bounds the rows a file of a given size can list. */
+const MIN_MANIFEST_LINE = 48;
+const MIN_IDX_LINE = 4;
+
+const sizeOf = (path: string): Promise<number> => stat(path).then((st) => (st.isFile() ? st.size : 0), () => 0);
+
+/** A list read whole: its bytes, and the parse worker's heap for it (up to the fence). */
+function parseCost(bytes: number): { fileBytes: number; parseHeapBytes: number } {
+  return { fileBytes: bytes, parseHeapBytes: bytes > 0 ? fenceHeapMb(bytes) * 1024 * 1024 : 0 };
+}
+
 export class EvaluationApp {
   private readonly limits: ReadLimits;
   constructor(private readonly deps: EvaluationAppDeps) {
@@ -70,7 +83,10 @@ export class EvaluationApp {
     // Inline embeddings are kept as plain arrays in the persisted request.
     const request = { ...input, source: source.kind === 'embeddings' ? { ...source, embeddings: Array.from(source.embeddings) } : source, reportDir };
     const samples = source.kind === 'embeddings' ? source.issame.length * 2 : 0;
-    return this.deps.jobs.start('evaluate_verification', request, { memory: estimateEvaluation({ samples, pairs: samples / 2 }) });
+    const files = source.kind === 'bin' ? [source.path] : source.kind === 'lfw' ? [source.pairsPath] : source.kind === 'npy' ? [source.embeddingsPath, source.issamePath] : [];
+    const bytes = (await Promise.all(files.map(sizeOf))).reduce((a, b) => a + b, 0);
+    // A .bin keeps its images on disk (read one by one); the lists and matrices are read whole.
+    return this.deps.jobs.start('evaluate_verification', request, { memory: estimateEvaluation({ samples, pairs: samples / 2, ...parseCost(source.kind === 'bin' ? 0 : bytes) }) });
   }
 
   async startDataset(input: DatasetInput): Promise<JobRecord> {
@@ -84,8 +100,12 @@ export class EvaluationApp {
       comparePath: input.comparePath ? paths.resolve(input.comparePath, 'compare_path') : undefined,
       reportDir: await this.reportDir(input.reportDir),
     };
-    const samples = input.maxIdentities && input.maxSamplesPerIdentity ? input.maxIdentities * input.maxSamplesPerIdentity : 0;
-    return this.deps.jobs.start('evaluate_dataset', request, { memory: estimateEvaluation({ samples, pairs: input.pairs || 3000 }) });
+    // What the job will read: the rows its manifest / train.idx can list (by their sizes), capped by the request.
+    const [manifest, idx] = await Promise.all([sizeOf(join(request.path, 'manifest.jsonl')), sizeOf(join(request.path, 'train.idx'))]);
+    const listed = Math.min(this.limits.maxSamples, Math.max(Math.ceil(manifest / MIN_MANIFEST_LINE), Math.ceil(idx / MIN_IDX_LINE)));
+    const requested = input.maxIdentities && input.maxSamplesPerIdentity ? input.maxIdentities * input.maxSamplesPerIdentity : Infinity;
+    const samples = Math.min(requested, listed);
+    return this.deps.jobs.start('evaluate_dataset', request, { memory: estimateEvaluation({ samples, pairs: input.pairs || 3000, ...parseCost(manifest + idx) }) });
   }
 
   /** A requested report folder: confined, and never reached through a symlink (checked again before writing). */

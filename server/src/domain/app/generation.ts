@@ -58,6 +58,8 @@ export interface GenerationDepsApp {
   paths: PathPolicy;
   models: () => GenerationModels;
   maxImagesPerIdentity: number;
+  /** limits.maxGenerateImages: identities × images of one request. @default DEFAULT_MAX_GENERATE_IMAGES */
+  maxImages?: number;
   maxIdentities: number;
   /** Samples rendered ahead of the consumer. */
   generateAhead: number;
@@ -95,7 +97,7 @@ export class GenerationApp {
     // Validate now (cheap) so a bad request fails before a job exists.
     const matrix = inline ?? (await this.readMatrix(identitiesPath));
     if (matrix.rows > deps.maxIdentities) throw new InvalidArgumentError({ field: 'embeddings', description: `${matrix.rows} identities exceed limits.maxIdentities (${deps.maxIdentities})` });
-    validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity });
+    validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity, ...(deps.maxImages ? { maxImages: deps.maxImages } : {}) });
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
     // A bad output folder fails the request now, not after the samples have been rendered.
     if (outputDir) await checkDatasetTarget(outputDir, deps.files, 'output_dir');
@@ -187,7 +189,7 @@ export class GenerationApp {
   readonly run = async (ctx: JobContext): Promise<unknown> => {
     const req = ctx.request as GenerateJobRequest;
     const identities = await this.readMatrix(req.identitiesPath, ctx.signal);
-    const params = validateGenerateParams(withGenerateDefaults({ ...req.params, identities }), { maxImagesPerIdentity: this.deps.maxImagesPerIdentity });
+    const params = validateGenerateParams(withGenerateDefaults({ ...req.params, identities }), { maxImagesPerIdentity: this.deps.maxImagesPerIdentity, ...(this.deps.maxImages ? { maxImages: this.deps.maxImages } : {}) });
     const total = planSize(params);
     const started = Date.now();
     let writer: DatasetWriter | undefined;

@@ -3,11 +3,12 @@
 // a restricted pickle VM (Python 2 protocol-2 `str`, Python 3 `bytes` at any protocol, numpy bool
 // arrays); written at protocol 4 so `pickle.load(f, encoding='bytes')` reads it back.
 
-import { HyperfaceError, InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { AtomicFileWriter } from '../../util/fs-atomic.js';
 import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
-import { clip, FileGuard } from '../safe-files.js';
+import { FileGuard } from '../safe-files.js';
 import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
+import { scanBinFile } from '../fence/files.js';
 import { BytesRef, NdArray, PyTuple, PICKLE, boolListOps, ndarrayValues, pickleBytesOp, unpickle, type PyValue } from './pickle.js';
 
 export interface BinBenchmark {
@@ -31,7 +32,7 @@ export interface BinReadOptions {
 }
 
 /** Opcodes a .bin of `maxPairs` pairs can need: per image a bytes op and a memo op, per label one, plus batching. */
-function maxOpsFor(maxPairs: number): number {
+export function maxOpsFor(maxPairs: number): number {
   return 6 * maxPairs + 10_000;
 }
 
@@ -46,7 +47,8 @@ function toBool(v: PyValue, field: string): boolean {
   throw invalid(field, `issame entries must be booleans, got ${v === null ? 'None' : typeof v}`);
 }
 
-async function interpret(root: PyValue, src: ByteSource, field: string, maxPairs: number): Promise<BinBenchmark> {
+/** The images (inline bytes or references into the file) and labels of an unpickled .bin. */
+export function binContents(root: PyValue, field: string, maxPairs: number): { refs: Array<Uint8Array | BytesRef>; issame: boolean[] } {
   const items = root instanceof PyTuple ? root.items : Array.isArray(root) ? root : undefined;
   if (!items || items.length !== 2) throw invalid(field, 'not an insightface .bin (expected a pickled pair (images, issame))');
   const [bins, issameValue] = items as [PyValue, PyValue];
@@ -65,6 +67,16 @@ async function interpret(root: PyValue, src: ByteSource, field: string, maxPairs
   if (refs.length !== 2 * issame.length) {
     throw invalid(field, `${refs.length} images for ${issame.length} pairs (expected exactly 2 images per pair)`);
   }
+  return { refs, issame };
+}
+
+async function interpret(root: PyValue, src: ByteSource, field: string, maxPairs: number): Promise<BinBenchmark> {
+  const { refs, issame } = binContents(root, field, maxPairs);
+  return benchmarkOf(refs, issame, src, field);
+}
+
+/** Lazy access to a .bin's images: inline bytes, or reads at the references' offsets. */
+export function benchmarkOf(refs: ReadonlyArray<Uint8Array | BytesRef>, issame: boolean[], src: ByteSource, field: string): BinBenchmark {
   return {
     count: refs.length,
     issame,
@@ -79,12 +91,16 @@ async function interpret(root: PyValue, src: ByteSource, field: string, maxPairs
   };
 }
 
-/** Opens a `.bin` for streaming: the pickle is scanned once; image bytes stay on disk until asked for. */
+/** Opens a `.bin` for streaming: the pickle is scanned once, in a fenced worker; image bytes stay on disk until asked for. */
 export async function openBin(path: string, options: BinReadOptions = {}): Promise<BinBenchmark> {
   const field = options.field ?? 'bin_path';
   const files = options.files ?? new FileGuard(undefined);
   const maxPairs = options.maxPairs ?? DEFAULT_READ_LIMITS.maxPairs;
-  const handle = await files.openRead(path, { maxBytes: MAX_BYTES.streamed, field, ...(options.signal ? { signal: options.signal } : {}) });
+  const sig = options.signal ? { signal: options.signal } : {};
+  const scan = await scanBinFile(path, { files, field, maxPairs, ...sig });
+  const refs: Array<Uint8Array | BytesRef> = Array.from(scan.offsets, (offset, i) => new BytesRef(offset, scan.lengths[i]!));
+  for (const [i, bytes] of scan.inline) refs[i] = bytes;
+  const handle = await files.openRead(path, { maxBytes: MAX_BYTES.streamed, field, ...sig });
   let src: FileSource;
   try {
     src = FileSource.fromHandle(handle, (await handle.stat()).size, options.signal);
@@ -92,14 +108,7 @@ export async function openBin(path: string, options: BinReadOptions = {}): Promi
     await handle.close();
     throw error;
   }
-  try {
-    const root = await unpickle(src, { lazyBytesThreshold: 256, maxOps: maxOpsFor(maxPairs) });
-    return await interpret(root, src, field, maxPairs);
-  } catch (error) {
-    await src.close();
-    if (error instanceof HyperfaceError) throw error;
-    throw invalid(field, `cannot read ${clip(path)} as an insightface .bin: ${clip((error as Error).message)}`, error);
-  }
+  return benchmarkOf(refs, Array.from(scan.issame, (v) => v !== 0), src, field);
 }
 
 /** Parses an in-memory `.bin`. */

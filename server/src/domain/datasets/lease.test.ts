@@ -74,3 +74,30 @@ void test('reopen reconciles the manifest with the disk: duplicate rows, missing
   // No recognizer scored these: the rows carry no cosine.
   assert.ok(rows.every((r) => !('cosine' in r)));
 });
+
+void test('two daemons taking over one dead lease at the same instant: exactly one wins', async () => {
+  const { spawn } = await import('node:child_process');
+  const leaseJs = new URL('./lease.js', import.meta.url).href;
+  const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+  for (let round = 0; round < 4; round++) {
+    const root = join(base, `race-${round}`);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, LEASE_FILE), JSON.stringify({ holder: 'job-old', fingerprint: '', pid: dead, host: hostname(), instance: 'gone', heartbeatMs: Date.now(), ttlMs: 30_000 }));
+    const startAt = Date.now() + 400;
+    // Each child waits for the same instant, then takes the lease and holds it for a while.
+    const script = (holder: string): string =>
+      `const m = await import(${JSON.stringify(leaseJs)}); while (Date.now() < ${startAt}); ` +
+      `try { const l = await m.acquireLease(${JSON.stringify(root)}, '${holder}', ''); process.stdout.write('won'); await new Promise((r) => setTimeout(r, 600)); await l.release(); } catch (e) { process.stdout.write('lost: ' + e.message); }`;
+    const run = (holder: string): Promise<string> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script(holder)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        child.on('exit', () => resolve(out));
+      });
+    const results = await Promise.all([run('job-a'), run('job-b')]);
+    assert.equal(results.filter((r) => r === 'won').length, 1, `round ${round}: ${results.join(' | ')}`);
+    assert.ok(results.some((r) => r.startsWith('lost: ') && /being written by job job-[ab]/.test(r)), results.join(' | '));
+  }
+});

@@ -69,6 +69,47 @@ export async function liveHolder(root: string, self?: string): Promise<LeaseInfo
   return info && info.holder !== self && leaseIsLive(root, info) ? info : undefined;
 }
 
+class Retry extends Error {}
+
+/** O_EXCL: of two writers racing for a free folder, exactly one creates the lease. */
+async function createExclusive(path: string, text: string): Promise<void> {
+  const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Replaces a dead (or our own, or junk) lease. Two writers (two daemons) may both see it dead at
+ * once: only the one that creates the takeover lock (O_EXCL) replaces it, after reading the lease
+ * again under that lock; the other retries and finds the winner live. A lock left by a writer
+ * that died mid-takeover is removed once it is older than LEASE_TTL_MS.
+ */
+async function takeOver(root: string, holder: string, info: () => LeaseInfo): Promise<void> {
+  const path = join(root, LEASE_FILE);
+  const lock = `${path}.takeover`;
+  try {
+    await createExclusive(lock, JSON.stringify({ holder, instance: INSTANCE }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const st = await lstat(lock).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > LEASE_TTL_MS) await unlink(lock).catch(() => undefined);
+    throw new Retry();
+  }
+  try {
+    const again = await readLease(root);
+    if (again && again.holder !== holder && leaseIsLive(root, again)) throw busyError(root, again);
+    // Rename never follows a symlink planted in the lease's place.
+    await writeFileAtomic(path, JSON.stringify(info()));
+    held.set(root, holder);
+  } finally {
+    await unlink(lock).catch(() => undefined);
+  }
+}
+
 export interface Lease {
   readonly holder: string;
   release(): Promise<void>;
@@ -90,26 +131,18 @@ export async function acquireLease(root: string, holder: string, fingerprint: st
   for (let attempt = 0; ; attempt++) {
     const current = await readLease(root);
     if (current && current.holder !== holder && leaseIsLive(root, current)) throw busyError(root, current);
-    if (current || (await lstat(path).catch(() => undefined))) {
-      // Dead (or our own) holder, or junk in its place: replace it (rename never follows a symlink).
-      await writeFileAtomic(path, JSON.stringify(info()));
-      break;
-    }
     try {
-      // O_EXCL: of two writers racing for a free folder, exactly one creates the lease.
-      const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-      try {
-        await fh.writeFile(JSON.stringify(info()));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      if (current || (await lstat(path).catch(() => undefined))) await takeOver(root, holder, info);
+      else await createExclusive(path, JSON.stringify(info()));
+      held.set(root, holder);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw error;
+      // Another writer created the lease or holds the takeover lock: look again (it may be live now).
+      if (!(error instanceof Retry) && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (attempt >= 40) throw new FailedPreconditionError(`${root}: another writer keeps taking its lease; retry later`);
+      await new Promise((r) => setTimeout(r, 25 + Math.random() * 25));
     }
   }
-  held.set(root, holder);
   let writing = Promise.resolve();
   const timer = setInterval(() => {
     writing = writing.then(() => writeFileAtomic(path, JSON.stringify(info()))).catch(() => undefined);

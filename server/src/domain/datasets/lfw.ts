@@ -3,7 +3,8 @@
 // (`pairsDevTrain.txt` / `pairsDevTest.txt`, header "1100"). Headerless files are accepted too.
 
 import { InvalidArgumentError } from '../../errors.js';
-import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
+import { DEFAULT_READ_LIMITS } from '../read-limits.js';
+import { readLfwPairsFile } from '../fence/files.js';
 import { clip, FileGuard } from '../safe-files.js';
 
 export interface LfwImageRef {
@@ -80,8 +81,7 @@ export interface LfwReadOptions {
 export async function readLfwPairs(path: string, options: LfwReadOptions = {}): Promise<LfwPairs> {
   const field = options.field ?? 'lfw.pairs_path';
   const files = options.files ?? new FileGuard(undefined);
-  const bytes = await files.read(path, { maxBytes: MAX_BYTES.text, field, ...(options.signal ? { signal: options.signal } : {}) });
-  return parseLfwPairs(bytes.toString('utf8'), field, options.maxPairs);
+  return readLfwPairsFile(path, { files, field, maxPairs: options.maxPairs ?? DEFAULT_READ_LIMITS.maxPairs, ...(options.signal ? { signal: options.signal } : {}) });
 }
 
 /**

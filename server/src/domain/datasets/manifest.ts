@@ -40,39 +40,54 @@ function isRow(v: unknown): v is ManifestRow {
   );
 }
 
-export function parseManifest(text: string): ManifestRead {
+/** Longest manifest line read (bytes): our rows are ~150 bytes; a longer line is refused before JSON.parse sees it. */
+export const MANIFEST_MAX_LINE_BYTES = 4096;
+
+/** The fields a row keeps; anything else in a line is dropped, so a line cannot make the daemon hold more. */
+function keep(v: Record<string, unknown>): ManifestRow {
+  const row: ManifestRow = { identity: v.identity as number, sample: v.sample as number, seed: v.seed as number | string, file: v.file as string };
+  if (typeof v.cosine === 'number') row.cosine = v.cosine;
+  if (typeof v.key === 'number') row.key = v.key;
+  if (typeof v.offset === 'number') row.offset = v.offset;
+  return row;
+}
+
+export interface ManifestParse extends ManifestRead {
+  /** The first line over MANIFEST_MAX_LINE_BYTES (1-based), where parsing stopped. */
+  longLine?: { line: number; bytes: number };
+}
+
+/** Parses manifest bytes line by line; each line is capped before it is decoded. Runs in a parse worker for request files. */
+export function parseManifestBytes(bytes: Uint8Array, maxLineBytes = MANIFEST_MAX_LINE_BYTES): ManifestParse {
   const rows: ManifestRow[] = [];
+  const dec = new TextDecoder();
   let pos = 0;
-  let validBytes = 0;
-  let truncated = false;
-  const enc = new TextEncoder();
-  while (pos < text.length) {
-    const nl = text.indexOf('\n', pos);
-    if (nl < 0) {
-      truncated = text.slice(pos).trim().length > 0;
-      break;
+  let line = 0;
+  while (pos < bytes.length) {
+    const nl = bytes.indexOf(10, pos);
+    const end = nl < 0 ? bytes.length : nl;
+    line++;
+    if (end - pos > maxLineBytes) return { rows, validBytes: pos, truncated: true, longLine: { line, bytes: end - pos } };
+    const text = dec.decode(bytes.subarray(pos, end));
+    if (nl < 0) return { rows, validBytes: pos, truncated: text.trim().length > 0 };
+    if (text.trim().length > 0) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return { rows, validBytes: pos, truncated: true };
+      }
+      if (!isRow(parsed)) return { rows, validBytes: pos, truncated: true };
+      rows.push(keep(parsed));
     }
-    const line = text.slice(pos, nl);
     pos = nl + 1;
-    if (line.trim().length === 0) {
-      validBytes += enc.encode(line).length + 1;
-      continue;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      truncated = true;
-      break;
-    }
-    if (!isRow(parsed)) {
-      truncated = true;
-      break;
-    }
-    if (typeof parsed.cosine !== 'number') delete parsed.cosine;
-    rows.push(parsed);
-    validBytes += enc.encode(line).length + 1;
   }
+  return { rows, validBytes: pos, truncated: false };
+}
+
+/** Parses manifest text (our own files; request files go through the parse worker). */
+export function parseManifest(text: string): ManifestRead {
+  const { rows, validBytes, truncated } = parseManifestBytes(Buffer.from(text, 'utf8'), Infinity);
   return { rows, validBytes, truncated };
 }
 

@@ -8,8 +8,9 @@ import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
 import { clip, FileGuard } from '../safe-files.js';
 import { isTempName } from '../../util/fs-atomic.js';
 import { FileSource } from './byte-source.js';
-import { compareRows, MANIFEST_FILE, parseManifest, type ManifestRow } from './manifest.js';
-import { RecordFile, parseIdx, unpackIR, IR_HEADER_SIZE } from './recordio.js';
+import { compareRows, MANIFEST_FILE, type ManifestRow } from './manifest.js';
+import { RecordFile, unpackIR, IR_HEADER_SIZE } from './recordio.js';
+import { readIdxFile, readManifestFile, yieldEvery } from '../fence/files.js';
 import { RECORDIO_FILES, type DatasetFormat } from './writer.js';
 
 export interface DatasetEntry {
@@ -56,13 +57,6 @@ export interface DatasetReaderOptions {
 
 const exists = (p: string): Promise<boolean> => lstat(p).then(() => true, () => false);
 
-/** Lines in a text buffer: bounds what parsing it could allocate, before parsing. */
-function lineCount(buf: Buffer): number {
-  let n = 0;
-  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
-  return n + 1;
-}
-
 function tooMany(field: string, what: string, n: number | string, max: number): InvalidArgumentError {
   return new InvalidArgumentError({ field, description: `${what} ${n} images, over the limit of ${max} (limits.maxDatasetSamples)` });
 }
@@ -108,10 +102,8 @@ async function scanImageFolder(root: string, maxSamples: number, field: string):
 
 async function scanRecordIO(root: string, rec: RecordFile, ctx: { files: FileGuard; maxSamples: number; field: string; signal?: AbortSignal }): Promise<DatasetEntry[]> {
   const { field, maxSamples } = ctx;
-  const idxText = await ctx.files.read(join(root, RECORDIO_FILES.idx), { maxBytes: MAX_BYTES.text, field, ...(ctx.signal ? { signal: ctx.signal } : {}) });
-  // idx lists the images, one record per identity and record 0.
-  if (lineCount(idxText) > 2 * maxSamples + 2) throw tooMany(field, 'train.idx lists more than', maxSamples, maxSamples);
-  const idx = parseIdx(idxText.toString('utf8'));
+  // idx lists the images, one record per identity and record 0: parsed in a fenced worker.
+  const idx = await readIdxFile(join(root, RECORDIO_FILES.idx), { files: ctx.files, field, ...(ctx.signal ? { signal: ctx.signal } : {}), maxLines: 2 * maxSamples + 2, tooMany: () => tooMany(field, 'train.idx lists more than', maxSamples, maxSamples) });
   const off0 = idx.get(0);
   let keys: number[];
   if (off0 !== undefined) {
@@ -130,7 +122,8 @@ async function scanRecordIO(root: string, rec: RecordFile, ctx: { files: FileGua
   if (keys.length > maxSamples) throw tooMany(field, 'train.idx lists', keys.length, maxSamples);
   const counts = new Map<number, number>();
   const entries: DatasetEntry[] = [];
-  for (const key of keys) {
+  for (const [i, key] of keys.entries()) {
+    await yieldEvery(i, 10_000);
     const offset = idx.get(key);
     if (offset === undefined) continue;
     const { header } = unpackIR(await readRecord(rec, offset));
@@ -169,9 +162,9 @@ export async function openDatasetReader(root: string, options: DatasetReaderOpti
   if (!st.isDirectory()) throw new InvalidArgumentError({ field, description: `${clip(root)} is not a folder` });
   let manifestRows: ManifestRow[] = [];
   if (await exists(join(root, MANIFEST_FILE))) {
-    const text = await files.read(join(root, MANIFEST_FILE), { maxBytes: MAX_BYTES.text, field, ...sig });
-    if (lineCount(text) > maxSamples + 1) throw tooMany(field, 'manifest.jsonl lists more than', maxSamples, maxSamples);
-    manifestRows = parseManifest(text.toString('utf8')).rows;
+    // Parsed in a fenced worker, each line capped: a JSON bomb fails this job, never the daemon.
+    manifestRows = (await readManifestFile(join(root, MANIFEST_FILE), { files, field, ...sig, strict: true })).rows;
+    if (manifestRows.length > maxSamples) throw tooMany(field, 'manifest.jsonl lists more than', maxSamples, maxSamples);
   }
   const isRecordIO = await exists(join(root, RECORDIO_FILES.rec));
   const format: DatasetFormat = isRecordIO ? 'recordio' : 'imagefolder';

@@ -5,12 +5,13 @@
 // RecordIO's record 0, identity records, train.idx and `property` are (re)written by close().
 
 import { constants } from 'node:fs';
-import { mkdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import { FileGuard } from '../safe-files.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
-import { MANIFEST_FILE, compareRows, manifestLine, readManifest, sampleKey, seedForJson, type ManifestRow } from './manifest.js';
+import { MANIFEST_FILE, compareRows, manifestLine, sampleKey, seedForJson, type ManifestRead, type ManifestRow } from './manifest.js';
+import { readManifestFile } from '../fence/files.js';
 import { acquireLease, type Lease } from './lease.js';
 import { RECORDIO_FILES, checkDatasetTarget } from './target.js';
 import { dedupeRows, reconcileImageFolder } from './reconcile.js';
@@ -81,9 +82,16 @@ class Queue {
   }
 }
 
+/** The manifest of a folder a request names, parsed in a fenced worker; a missing one reads as empty. */
+async function readRequestManifest(root: string, guard: FileGuard, field: string): Promise<ManifestRead> {
+  const path = join(root, MANIFEST_FILE);
+  if (!(await lstat(path).then(() => true, () => false))) return { rows: [], validBytes: 0, truncated: false };
+  return readManifestFile(path, { files: guard, field, strict: false });
+}
+
 /** Reads the manifest and rewrites it without a torn tail. */
-async function loadManifest(root: string): Promise<ManifestRow[]> {
-  const m = await readManifest(root);
+async function loadManifest(root: string, guard: FileGuard, field: string): Promise<ManifestRow[]> {
+  const m = await readRequestManifest(root, guard, field);
   if (m.truncated) await writeFileAtomic(join(root, MANIFEST_FILE), m.rows.map(manifestLine).join(''));
   return m.rows;
 }
@@ -157,7 +165,7 @@ class ImageFolderWriter extends BaseWriter {
 
   static async create(root: string, guard: FileGuard, field: string): Promise<ImageFolderWriter> {
     const w = new ImageFolderWriter(root, guard, field);
-    const rows = await loadManifest(root);
+    const rows = await loadManifest(root, guard, field);
     const kept = await reconcileImageFolder(root, rows);
     if (kept.length !== rows.length) await writeFileAtomic(join(root, MANIFEST_FILE), kept.map(manifestLine).join(''));
     await w.openManifest(kept);
@@ -199,7 +207,7 @@ class RecordIOWriter extends BaseWriter {
   static async create(root: string, guard: FileGuard, field: string, options: DatasetWriterOptions): Promise<RecordIOWriter> {
     const w = new RecordIOWriter(root, guard, field, options);
     const recPath = join(root, RECORDIO_FILES.rec);
-    const loaded = await loadManifest(root);
+    const loaded = await loadManifest(root, guard, field);
     let rows = dedupeRows(loaded);
     const exists = await stat(recPath).then(
       () => true,
@@ -332,7 +340,7 @@ async function createWriter(root: string, format: DatasetFormat, guard: FileGuar
     }
     return ImageFolderWriter.create(root, guard, field);
   }
-  const m = await readManifest(root);
+  const m = await readRequestManifest(root, guard, field);
   if (m.rows.some((r) => r.file !== RECORDIO_FILES.rec)) {
     throw new FailedPreconditionError(`${root} holds an ImageFolder dataset; cannot resume it as RecordIO`);
   }

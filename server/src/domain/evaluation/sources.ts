@@ -3,12 +3,12 @@
 // reference embeddings. Request paths go through the data root's PathPolicy and every file is read
 // through its FileGuard (real path inside the root, regular file, size cap, cancellable).
 import { basename, extname, resolve } from 'node:path';
-import { decodeNpy, NpyFormatError } from '@hyperface/sdk/npy';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { openBin } from '../datasets/insightface-bin.js';
 import { lfwImagePath, readLfwPairs } from '../datasets/lfw.js';
 import { openDatasetReader, type DatasetReader } from '../datasets/reader.js';
 import { readNpyMatrix, type NpyMatrix } from '../npy-files.js';
+import { readNpyLabelsFile } from '../fence/files.js';
 import type { PathPolicy } from '../paths.js';
 import { boundCount, DEFAULT_READ_LIMITS, MAX_BYTES, type ReadLimits } from '../read-limits.js';
 import { clip, FileGuard } from '../safe-files.js';
@@ -60,10 +60,6 @@ export interface PairsInput {
   images?: { count: number; encoded(i: number): Promise<Uint8Array>; close(): Promise<void> };
 }
 
-function toBools(values: ArrayLike<number | bigint>): boolean[] {
-  return Array.from(values as ArrayLike<number>, (v) => Number(v) !== 0);
-}
-
 export async function openVerificationSource(source: VerificationSource, deps: EvaluationDeps, name?: string, signal?: AbortSignal): Promise<PairsInput> {
   const stem = (p: string): string => basename(p, extname(p));
   const files = guardOf(deps);
@@ -96,13 +92,7 @@ export async function openVerificationSource(source: VerificationSource, deps: E
       const ePath = requestPath(deps, source.embeddingsPath, 'npy.embeddings_path');
       const lPath = requestPath(deps, source.issamePath, 'npy.issame_path');
       const m = await readNpyMatrix(files, ePath, 'npy.embeddings_path', signal);
-      let labels: boolean[];
-      try {
-        labels = toBools(decodeNpy(await files.read(lPath, { maxBytes: MAX_BYTES.npy, field: 'npy.issame_path', ...sig })).data);
-      } catch (error) {
-        if (error instanceof NpyFormatError) throw new InvalidArgumentError({ field: 'npy.issame_path', description: clip(error.message) }, { cause: error });
-        throw error;
-      }
+      const labels = await readNpyLabelsFile(lPath, { files, field: 'npy.issame_path', ...sig });
       boundCount(labels.length, maxPairs, 'npy.issame_path', 'pairs', 'limits.maxEvaluationPairs');
       if (m.rows !== 2 * labels.length) {
         throw new InvalidArgumentError({ field: 'npy.issame_path', description: `${labels.length} labels for ${m.rows} embedding rows (need rows = 2 x labels)` });

@@ -86,7 +86,10 @@ export function withGenerateDefaults(input: GenerateParamsInput): GenerateParams
 const isInt = (x: number): boolean => Number.isInteger(x);
 
 /** Validates filled params; throws one InvalidArgumentError listing every violation. */
-export function validateGenerateParams(params: GenerateParams, limits: { maxImagesPerIdentity?: number } = {}): GenerateParams {
+/** Most samples (identities × images) one Generate may produce (limits.maxGenerateImages). */
+export const DEFAULT_MAX_GENERATE_IMAGES = 100_000_000;
+
+export function validateGenerateParams(params: GenerateParams, limits: { maxImagesPerIdentity?: number; maxImages?: number } = {}): GenerateParams {
   const out: FieldViolation[] = [];
   const bad = (field: string, description: string): void => {
     out.push({ field, description });
@@ -134,6 +137,12 @@ export function validateGenerateParams(params: GenerateParams, limits: { maxImag
     bad('min_cosine', 'must be in [-1, 1]');
   }
   if (!isInt(params.maxRetries) || params.maxRetries < 0 || params.maxRetries > MAX_RETRIES_LIMIT) bad('max_retries', `must be an integer in [0, ${MAX_RETRIES_LIMIT}]`);
+  // One job's samples (identities × images): bounds its run time, manifest and RecordIO index.
+  const ids = isInt(params.identityCount) && params.identityCount > 0 ? params.identityCount : Math.max(0, identities.rows - (isInt(params.identityOffset) ? params.identityOffset : 0));
+  const maxImages = limits.maxImages ?? DEFAULT_MAX_GENERATE_IMAGES;
+  if (out.length === 0 && ids * params.imagesPerIdentity > maxImages) {
+    bad('images_per_identity', `${ids} identities × ${params.imagesPerIdentity} images = ${ids * params.imagesPerIdentity} samples, over the limit of ${maxImages} (limits.maxGenerateImages)`);
+  }
   if (out.length > 0) throw new InvalidArgumentError(out);
   return params;
 }

@@ -71,8 +71,12 @@ export class JobManager {
     this.runners.set(kind, runner);
   }
 
-  /** Reads the job store; returns the jobs that were unfinished (call resumeUnfinished to run them). */
-  async open(): Promise<JobRecord[]> {
+  /**
+   * Reads the job store; returns the jobs that were unfinished (call resumeUnfinished to run them).
+   * `killed`: jobs that were running when the watchdog ended the last run, with its reason: they
+   * fail now (a failed attempt at once) instead of resuming into the same hang.
+   */
+  async open(killed?: { jobs: readonly string[]; reason: string }): Promise<JobRecord[]> {
     await mkdir(this.root, { recursive: true });
     const unfinished: JobRecord[] = [];
     for (const id of await readdir(this.root)) {
@@ -83,6 +87,10 @@ export class JobManager {
         this.jobs.set(record.id, record);
         await this.log.open(record.id);
         if (TERMINAL_STATES.has(record.state)) continue;
+        if (killed?.jobs.includes(record.id)) {
+          await this.failKilled(record, killed.reason);
+          continue;
+        }
         // Every earlier run ended with the process (crash, OOM kill): resuming would likely repeat it.
         if ((record.attempts ?? 0) >= this.maxAttempts) await this.failCrashLooping(record);
         else {
@@ -95,6 +103,13 @@ export class JobManager {
       }
     }
     return unfinished;
+  }
+
+  private async failKilled(record: JobRecord, reason: string): Promise<void> {
+    this.options.log.error('not resuming a job the watchdog stopped', { job: record.id, kind: record.kind, reason });
+    record.error = `the daemon's watchdog ended the process while this job ran (${reason}); it is not resumed`;
+    record.errorCode = 'DEADLINE_EXCEEDED';
+    await this.transition(record, 'failed');
   }
 
   private async failCrashLooping(record: JobRecord): Promise<void> {

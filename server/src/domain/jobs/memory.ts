@@ -33,9 +33,11 @@ export function estimateGenerate(shape: { identities: number; dim: number; ahead
 }
 
 /** Evaluation: embeddings of every sample (and its flip) at a recognizer's largest dimension, plus the pair lists. */
-export function estimateEvaluation(shape: { samples: number; pairs: number }): MemoryEstimate {
-  const bytes = shape.samples * 2 * 4096 * 4 + shape.pairs * 24 + 4 * BASE;
-  return { bytes, what: `evaluation of up to ${shape.samples} samples and ${shape.pairs} pairs` };
+export function estimateEvaluation(shape: { samples: number; pairs: number; fileBytes?: number; parseHeapBytes?: number }): MemoryEstimate {
+  // The files it parses: their bytes, once read, plus what parsing them may take (the parse fence's heap).
+  const files = (shape.fileBytes ?? 0) + (shape.parseHeapBytes ?? 0);
+  const bytes = shape.samples * 2 * 4096 * 4 + shape.pairs * 24 + files + 4 * BASE;
+  return { bytes, what: `evaluation of up to ${shape.samples} samples and ${shape.pairs} pairs${files > 0 ? `, reading ${formatBytes(shape.fileBytes ?? 0)} of lists` : ''}` };
 }
 
 /** limits.memoryBudgetBytes, where 0 = half the memory this process may use (cgroup limit or RAM). */
