@@ -51,17 +51,17 @@ export const STOCHASTIC_ABOVE = 20_000;
 export const defaultMode = (n: number): PackMode => (n > STOCHASTIC_ABOVE ? 'stochastic' : 'paper');
 
 /**
- * Default steps. Paper: 1000 up to 2,000 identities, then fewer as one step's N² cost grows
- * (250 at 10,000, 200 at 20,000: the min angle has flattened by then, docs/packing.md); stochastic:
- * 40 epochs of ⌈N/B⌉ steps, at least 1000. Fast: 500 (12000 for small pure-geometry problems: 40
- * restart cycles of 300 steps, well under 5 s).
+ * Default steps. Paper: 500 up to 2,000 identities, then round(10⁶/N) to the nearest 10, at least 100
+ * (one step costs N²·D; the min angle reaches its plateau within ≈ 50 steps at N = 1,000 and
+ * ≈ 100 at N/G = 10, bench/RESULTS.md); stochastic: 1000 (10 epochs of 1024 at N = 100,000). Fast:
+ * 500 (12000 for small pure-geometry problems: 40 restart cycles of 300 steps, well under 5 s).
  */
-export function defaultIterations(mode: PackMode, n: number, hasGallery: boolean, batchSize = 1024): number {
+export function defaultIterations(mode: PackMode, n: number, hasGallery: boolean): number {
   switch (mode) {
     case 'paper':
-      return n <= 2000 ? 1000 : Math.max(200, Math.round((1000 * 2000) / n / 10) * 10 + 50);
+      return n <= 2000 ? 500 : Math.max(100, Math.round(1e6 / n / 10) * 10);
     case 'stochastic':
-      return Math.max(1000, 40 * Math.ceil(n / Math.min(batchSize, n)));
+      return 1000;
     case 'fast':
       return !hasGallery && n <= SMALL_PROBLEM ? 12000 : 500;
     default:
@@ -79,7 +79,7 @@ export function withPackDefaults(partial: Partial<PackParams> & { identities: nu
     init: mode === 'random' ? 'random' : mode === 'random-gallery' ? 'gallery' : (partial.init ?? (hasGallery ? 'gallery' : 'random')),
     alpha: partial.alpha ?? 1.0,
     learningRate: pos(partial.learningRate, 0.01),
-    iterations: isBaselineMode(mode) ? 1 : pos(partial.iterations, defaultIterations(mode, partial.identities, hasGallery, pos(partial.batchSize, 1024))),
+    iterations: isBaselineMode(mode) ? 1 : pos(partial.iterations, defaultIterations(mode, partial.identities, hasGallery)),
     batchSize: pos(partial.batchSize, 1024),
     seed: partial.seed ?? 0,
     maxSeconds: partial.maxSeconds ?? 0,
