@@ -45,8 +45,10 @@ void test('pack without --mode runs the paper mode: identical result to --mode p
   const b = await pack([...common, '--mode', 'paper', '--out', join(dir, 'paper.npy')]);
   assert.deepEqual(readFileSync(join(dir, 'default.npy')), readFileSync(join(dir, 'paper.npy')));
   assert.equal(a.min_angle_deg, b.min_angle_deg);
-  const side = JSON.parse(readFileSync(a.sidecar, 'utf8')) as { parameters: { mode: string; alpha: number; learningRate: number } };
-  assert.equal(side.parameters.mode, 'paper');
+  // against a daemon (--address) the sidecar holds the job's request, with the defaults filled in
+  const side = JSON.parse(readFileSync(a.sidecar, 'utf8')) as { request: { params: { mode: string; alpha: number; iterations: number } } };
+  assert.equal(side.request.params.mode, 'paper');
+  assert.equal(side.request.params.alpha, 1);
   const help = (await run(process.execPath, [CLI, 'pack', '--help'])).stdout;
   assert.match(help, /default: paper up to 20,000 identities, stochastic above/);
   assert.match(help, /fast\s+NOT the paper's objective: maximises the smallest pairwise angle/);

@@ -55,3 +55,21 @@ void test('default packing at N/G = 10 over the default schedule: a plateau, no 
     await compute.release();
   }
 });
+
+void test('the defaults run at the smallest sizes too (N = 2, 3, 50 with a gallery): finite metrics, more separated than random-gallery', async () => {
+  const compute = await createComputeEngine({ threads: 1 });
+  try {
+    const d = 8;
+    const gallery = { data: coneGallery(60, d, 5), rows: 60 };
+    for (const n of [2, 3, 50]) {
+      const p = withPackDefaults({ identities: n, dim: d, seed: 2 }, true);
+      assert.equal(p.mode, 'paper');
+      const out = await runPacking(p, gallery, { compute });
+      const base = await runPacking(withPackDefaults({ identities: n, dim: d, seed: 2, mode: 'random-gallery' }, true), gallery, { compute });
+      assert.ok(Number.isFinite(out.metrics.loss) && out.embeddings.every(Number.isFinite), `N = ${n}`);
+      assert.ok(out.metrics.minAngleDeg > base.metrics.minAngleDeg, `N = ${n}: ${out.metrics.minAngleDeg}° vs random-gallery ${base.metrics.minAngleDeg}°`);
+    }
+  } finally {
+    await compute.release();
+  }
+});
