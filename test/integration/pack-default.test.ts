@@ -31,7 +31,7 @@ interface Summary {
 }
 
 async function pack(args: string[]): Promise<Summary> {
-  const { stdout } = await run(process.execPath, [CLI, 'pack', ...args, '--address', d.address, '--json'], { timeout: 300_000, maxBuffer: 1 << 24 });
+  const { stdout } = await run(process.execPath, [CLI, 'pack', ...args, '--address', d.address, '--json'], { timeout: 1_500_000, maxBuffer: 1 << 24 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Summary;
 }
 
@@ -54,7 +54,7 @@ void test('pack without --mode runs the paper mode: identical result to --mode p
   assert.match(help, /fast\s+NOT the paper's objective: maximises the smallest pairwise angle/);
 });
 
-void test('N = 10,000 on the builtin gallery of 1,000 (recognizer dim 1024): the default rises, never collapses, beats random-gallery by far', { timeout: 900_000 }, async () => {
+void test('N = 10,000 on the builtin gallery of 1,000 (recognizer dim 1024): the default rises, never collapses, beats random-gallery by far', { timeout: 1_800_000 }, async () => {
   const dir = tempDir();
   // The builtin gallery once (G = N: random-gallery returns every row), then as a file for both runs.
   const g = await pack(['--identities', '1000', '--gallery', 'builtin', '--mode', 'random-gallery', '--seed', '1', '--out', join(dir, 'g1000.npy')]);
