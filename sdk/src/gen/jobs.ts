@@ -93,10 +93,10 @@ export interface ProtoGrpcType {
       PackRequest: MessageTypeDefinition<_hyperface_v1_PackRequest, _hyperface_v1_PackRequest__Output>
       PackResult: MessageTypeDefinition<_hyperface_v1_PackResult, _hyperface_v1_PackResult__Output>
       /**
-       * HyperFace identity packing: place N unit vectors on the hypersphere of a recognizer's embedding
-       * space so that the smallest pairwise angle is as large as possible, while a regulariser keeps every
-       * point near a gallery of real-looking face embeddings.
-       * loss = packing term + alpha * mean_i (1 - max_g cos(x_i, g))
+       * HyperFace identity packing (Otroshi Shahreza & Marcel, ICLR 2025): place N unit vectors on the
+       * hypersphere of a recognizer's embedding space so that identities are far apart, while a regulariser
+       * keeps every point near a gallery of real-looking face embeddings. The paper's objective:
+       * loss = mean_i max_{j != i} cos(x_i, x_j) + alpha * mean_i (1 - max_g cos(x_i, g))
        */
       PackingService: SubtypeConstructor<typeof grpc.Client, _hyperface_v1_PackingServiceClient> & { service: _hyperface_v1_PackingServiceDefinition }
       PairEmbeddings: MessageTypeDefinition<_hyperface_v1_PairEmbeddings, _hyperface_v1_PairEmbeddings__Output>

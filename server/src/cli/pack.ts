@@ -5,9 +5,21 @@ import { collectPack, writeNpy, type PackRequest } from '@hyperface/sdk';
 import { connect, intOption, numberOption, parseCommand, printJson, Progress, say, UsageError } from './common.js';
 
 export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer NAME) --out FILE.npy
-  [--gallery none|builtin|FILE.npy|IMAGE_DIR] [--mode fast|paper|stochastic|random|random-gallery] [--init gallery|random]
-  [--alpha A] [--lr LR] [--iterations T] [--batch-size B] [--max-seconds S] [--seed S]
-  [--device cpu|gpu] [--checkpoint-every K] [--address HOST:PORT] [--data-dir DIR] [--json]`;
+  [--gallery none|builtin|builtin:SIZE|FILE.npy|IMAGE_DIR] [--mode paper|stochastic|fast|random|random-gallery]
+  [--init gallery|random] [--alpha A] [--lr LR] [--iterations T] [--batch-size B] [--max-seconds S] [--seed S]
+  [--device cpu|gpu] [--checkpoint-every K] [--address HOST:PORT] [--data-dir DIR] [--json]
+
+  loss = mean_i max_j cos(x_i, x_j) + alpha * mean_i (1 - max_g cos(x_i, g))   (HyperFace, ICLR 2025)
+  modes (default: paper up to 20,000 identities, stochastic above):
+    paper           the paper's Algorithm 1: full-batch Adam on that loss, projection to the sphere
+                    after every step; returns the final iterate
+    stochastic      the paper's Algorithm 2: the loss over a random batch of identities each step,
+                    Adam on all rows (rows outside the batch move by their momentum)
+    fast            NOT the paper's objective: maximises the smallest pairwise angle (the worst pair)
+                    with an annealed soft maximum; same gallery term, so --alpha means the same
+    random          uniform random identities (baseline, no optimisation)
+    random-gallery  gallery rows drawn at random (baseline, no optimisation)
+  defaults: alpha 1, lr 0.01, builtin gallery of 1000 faces, iterations per N (docs/packing.md)`;
 
 export async function packCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, PACK_USAGE, {
@@ -42,6 +54,7 @@ export async function packCommand(argv: string[]): Promise<number> {
   const gallery = values.gallery ?? (values.dim && !values.recognizer ? 'none' : 'builtin');
   if (gallery === 'none') request.gallery = { none: true };
   else if (gallery === 'builtin') request.gallery = { builtinSize: 0 };
+  else if (gallery.startsWith('builtin:')) request.gallery = { builtinSize: intOption(gallery.slice('builtin:'.length), 'gallery builtin:SIZE') ?? 0 };
   else if (existsSync(gallery) && statSync(gallery).isDirectory()) request.gallery = { imageDir: resolve(gallery) };
   else request.gallery = { npyPath: resolve(gallery) };
   const enumOf = <T extends string>(v: string | undefined, name: string, allowed: Record<string, T>): T | undefined => {

@@ -75,7 +75,15 @@ export async function openVerificationSource(source: VerificationSource, deps: E
       const pairsPath = requestPath(deps, source.pairsPath, 'lfw.pairs_path');
       const dir = requestPath(deps, source.imageDir, 'lfw.image_dir');
       await files.real(dir, 'lfw.image_dir');
-      const { pairs } = await readLfwPairs(pairsPath, { files, maxPairs, ...sig });
+      const { pairs, folds, pairsPerFold } = await readLfwPairs(pairsPath, { files, maxPairs, ...sig });
+      if (folds === 1) {
+        // View 1 is a development split: its protocol picks the threshold on pairsDevTrain and reports
+        // once on pairsDevTest. Ten folds inside one of its files would be some other number.
+        throw new InvalidArgumentError({
+          field: 'lfw.pairs_path',
+          description: `an LFW View 1 file (header "${pairsPerFold}": pairsDevTrain.txt / pairsDevTest.txt); its protocol chooses the threshold on DevTrain and reports once on DevTest, which this service does not run. Use View 2 pairs.txt (header "10 300") for the 10-fold protocol`,
+        });
+      }
       const images = pairs.flatMap((p) => [lfwImagePath(dir, p.a, 'jpg', files), lfwImagePath(dir, p.b, 'jpg', files)]);
       return {
         name: name || 'lfw',

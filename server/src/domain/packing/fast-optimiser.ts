@@ -14,8 +14,10 @@ import { adamRows, axpyPair, range, type Evaluation, type Optimiser, type Optimi
 //    closest pairs (the max-min objective itself); the last steps polish the active pairs.
 //  * Riemannian step: the repulsion is projected on each tangent space, scaled so the most pushed
 //    point moves η_t radians (η_t anneals too), then retracted by normalisation.
-//  * Gallery: each point is pulled towards its nearest gallery row with strength α × the mean
-//    repulsion, so α keeps the meaning "1 = as important as packing".
+//  * Gallery: the paper's term α·mean_i(1 − max_g cos(x_i, g)) with its exact gradient, added to the
+//    smoothed maximum's gradient (pair weights normalised to sum 1), so α means what it means in
+//    paper mode. Fast mode maximises the worst pair; it does not minimise the paper's mean
+//    nearest-neighbour cosine (a different objective: see docs/packing.md).
 
 /** Fraction of a cycle spent at the warm-start temperature. */
 const WARM = 0.35;
@@ -173,35 +175,29 @@ export class FastOptimiser implements Optimiser {
     dir.fill(0);
     const riesz = RIESZ_CYCLE[cycle % RIESZ_CYCLE.length] && frac < WARM ? 1 : 0;
     const cut = riesz > 0 ? -2 : this.cmax - 30 * tau;
+    let wsum = 0;
     for (let p = 0; p < this.pi.length; p++) {
       const c = this.pc[p]!;
       if (c < cut) continue;
       const w = riesz > 0 ? Math.pow(Math.max(2 - 2 * c, 1e-9) / Math.max(2 - 2 * this.cmax, 1e-9), -(riesz / 2 + 1)) : Math.exp((c - this.cmax) / tau);
+      wsum += w;
       axpyPair(dir, x, this.pi[p]! * d, this.pj[p]! * d, d, w);
     }
-    projectTangent(dir, x, n, d);
-    let maxNorm = 0;
-    let meanNorm = 0;
-    for (let i = 0; i < n; i++) {
-      const s = Math.sqrt(dot(dir, i * d, dir, i * d, d));
-      meanNorm += s;
-      if (s > maxNorm) maxNorm = s;
-    }
-    meanNorm /= n;
+    // normalised weights: the descent direction of the smoothed maximum τ·log Σ exp(c_ij/τ) (a
+    // soft max of the pair cosines with total weight 1), so the gallery term below — the paper's
+    // α·mean_i(1 − max_g cos), with its exact gradient — weighs the same against packing in every mode
+    if (wsum > 0) for (let c = 0; c < n * d; c++) dir[c]! /= wsum;
     if (gallery && this.galleryNn && params.alpha > 0) {
-      const pull = params.alpha * Math.max(meanNorm, 1e-12);
+      const a = params.alpha / n;
       for (let i = 0; i < n; i++) {
         const oi = i * d;
         const og = this.galleryNn[i]! * d;
-        const gx = dot(gallery, og, x, oi, d);
-        let t2 = 0;
-        for (let q = 0; q < d; q++) t2 += (gallery[og + q]! - gx * x[oi + q]!) ** 2;
-        const inv = t2 > 1e-20 ? pull / Math.sqrt(t2) : 0;
-        for (let q = 0; q < d; q++) dir[oi + q]! += inv * (gallery[og + q]! - gx * x[oi + q]!);
+        for (let q = 0; q < d; q++) dir[oi + q]! += a * gallery[og + q]!;
       }
-      maxNorm = 0;
-      for (let i = 0; i < n; i++) maxNorm = Math.max(maxNorm, Math.sqrt(dot(dir, i * d, dir, i * d, d)));
     }
+    projectTangent(dir, x, n, d);
+    let maxNorm = 0;
+    for (let i = 0; i < n; i++) maxNorm = Math.max(maxNorm, Math.sqrt(dot(dir, i * d, dir, i * d, d)));
     if (maxNorm <= 0) return;
     if (this.adam) {
       // large N: Riemannian Adam on the tempered objective (per-coordinate normalisation moves the

@@ -5,7 +5,7 @@
 import { type ComputeEngine } from '../../runtime/compute/engine.js';
 import { type PackParams } from './params.js';
 import { type Rng } from '../../util/rng.js';
-import { dot, metricsFrom, packingGradient, normalizeRows, type PackMetricsInfo } from './objective.js';
+import { metricsFrom, packingGradient, normalizeRows, type PackMetricsInfo } from './objective.js';
 import { type PackStateArrays } from './checkpoint.js';
 
 export interface OptimiserContext {
@@ -140,8 +140,10 @@ export class PaperOptimiser implements Optimiser {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stochastic mode: each step draws a mini-batch of identities, finds their nearest other
-// identities among ALL points, and takes an Adam step on the batch rows only.
+// Stochastic mode (the paper's Algorithm 2): each step draws a mini-batch of identities, finds their
+// nearest other identities among ALL points, and takes an Adam step on the whole parameter tensor as
+// torch.optim.Adam would with a loss over the batch: rows outside the batch get a zero gradient, so
+// their moments still decay and they still move by their momentum; every row is re-normalised.
 
 export class StochasticOptimiser implements Optimiser {
   private readonly m: Float32Array;
@@ -186,13 +188,10 @@ export class StochasticOptimiser implements Optimiser {
 
   update(iteration: number): void {
     const { x, n, d, gallery, params } = this.ctx;
+    // zero outside the batch (packingGradient writes batch rows only), then Adam on every row
     packingGradient({ x, n, d, rows: this.batch, nn: this.nn!, gallery, galleryNn: this.galleryNn, alpha: params.alpha, out: this.g });
-    adamRows(x, this.g, this.m, this.v, d, iteration + 1, params.learningRate, this.batch);
-    for (const i of this.batch) {
-      const o = i * d;
-      const s = Math.sqrt(dot(x, o, x, o, d));
-      for (let c = o; c < o + d; c++) x[c]! /= s;
-    }
+    adamRows(x, this.g, this.m, this.v, d, iteration + 1, params.learningRate, range(n));
+    normalizeRows(x, n, d);
   }
 
   saveState() {

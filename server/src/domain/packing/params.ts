@@ -13,7 +13,7 @@ export interface PackParams {
   identities: number;
   /** Embedding dimension D (2 ..= 4096). */
   dim: number;
-  /** @default 'fast' */
+  /** @default `defaultMode(identities)`: 'paper' up to STOCHASTIC_ABOVE identities, 'stochastic' above */
   mode: PackMode;
   /** @default 'gallery' when a gallery is given, else 'random' */
   init: 'gallery' | 'random';
@@ -21,10 +21,7 @@ export interface PackParams {
   alpha: number;
   /** Adam learning rate (paper/stochastic); fast mode's initial step scale. @default 0.01 */
   learningRate: number;
-  /**
-   * Optimisation steps. @default paper 1000, stochastic 2000, fast 500 — fast 12000 for small
-   * pure-geometry problems (N <= 64, no gallery): 40 restart cycles of 300 steps, well under 5 s.
-   */
+  /** Optimisation steps. @default `defaultIterations(mode, N, hasGallery)` (see docs/packing.md). */
   iterations: number;
   /** Mini-batch of identities per stochastic step (clamped to N). @default 1024 */
   batchSize: number;
@@ -40,13 +37,40 @@ export interface PackParams {
   device: 'cpu' | 'gpu';
 }
 
-export const DEFAULT_ITERATIONS: Record<PackMode, number> = { paper: 1000, stochastic: 2000, fast: 500, random: 1, 'random-gallery': 1 };
-
 /** Fast mode restarts (and a longer default schedule) up to this many identities without gallery. */
 export const SMALL_PROBLEM = 64;
 
+/**
+ * Without `mode`, the paper's full-batch Algorithm 1 runs up to this many identities and its
+ * stochastic Algorithm 2 above: one full step costs N²·D (N = 20k, D = 1024: ≈ 2·10¹¹ multiply-adds,
+ * seconds on a CPU), while a mini-batch step costs B·N·D and every row still moves each step
+ * (Adam's momentum), so above this size more steps in the same time win.
+ */
+export const STOCHASTIC_ABOVE = 20_000;
+
+export const defaultMode = (n: number): PackMode => (n > STOCHASTIC_ABOVE ? 'stochastic' : 'paper');
+
+/**
+ * Default steps. Paper: 500 up to 2,000 identities, then round(10⁶/N) to the nearest 10, at least 100
+ * (one step costs N²·D; the min angle reaches its plateau within ≈ 50 steps at N = 1,000 and
+ * ≈ 100 at N/G = 10, bench/RESULTS.md); stochastic: 1000 (10 epochs of 1024 at N = 100,000). Fast:
+ * 500 (12000 for small pure-geometry problems: 40 restart cycles of 300 steps, well under 5 s).
+ */
+export function defaultIterations(mode: PackMode, n: number, hasGallery: boolean): number {
+  switch (mode) {
+    case 'paper':
+      return n <= 2000 ? 500 : Math.max(100, Math.round(1e6 / n / 10) * 10);
+    case 'stochastic':
+      return 1000;
+    case 'fast':
+      return !hasGallery && n <= SMALL_PROBLEM ? 12000 : 500;
+    default:
+      return 1;
+  }
+}
+
 export function withPackDefaults(partial: Partial<PackParams> & { identities: number; dim: number }, hasGallery: boolean): PackParams {
-  const mode = partial.mode ?? 'fast';
+  const mode = partial.mode ?? defaultMode(partial.identities);
   const pos = (v: number | undefined, d: number) => (v === undefined || v === 0 ? d : v);
   return {
     identities: partial.identities,
@@ -55,7 +79,7 @@ export function withPackDefaults(partial: Partial<PackParams> & { identities: nu
     init: mode === 'random' ? 'random' : mode === 'random-gallery' ? 'gallery' : (partial.init ?? (hasGallery ? 'gallery' : 'random')),
     alpha: partial.alpha ?? 1.0,
     learningRate: pos(partial.learningRate, 0.01),
-    iterations: isBaselineMode(mode) ? 1 : pos(partial.iterations, mode === 'fast' && !hasGallery && partial.identities <= SMALL_PROBLEM ? 12000 : DEFAULT_ITERATIONS[mode]),
+    iterations: isBaselineMode(mode) ? 1 : pos(partial.iterations, defaultIterations(mode, partial.identities, hasGallery)),
     batchSize: pos(partial.batchSize, 1024),
     seed: partial.seed ?? 0,
     maxSeconds: partial.maxSeconds ?? 0,

@@ -1,5 +1,5 @@
 // runPacking: initialisation, the iteration loop (progress, checkpoints, wall-clock budget, abort),
-// resume, and the final exact metrics of the returned (best) iterate.
+// resume, and the final exact metrics of the returned iterate (the last one; fast mode: the best).
 import { readFileSync } from 'node:fs';
 import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
 import { type ComputeEngine } from '../../runtime/compute/engine.js';
@@ -196,11 +196,12 @@ export async function runPacking(
   } finally {
     await fused?.release();
   }
-  // The final iterate competes for "best" too; then exact metrics of what we return.
+  // Paper and stochastic return the final iterate (Algorithm 1/2 of the paper). Fast mode returns its
+  // best iterate (its restarts cycles start from fresh points; the last cycle need not be the best).
   const last = await exactEvaluation(octx, x);
   let metrics = last.metrics;
   let out = x;
-  if (!(last.metrics.minAngleDeg >= bestMin)) {
+  if (params.mode === 'fast' && !(last.metrics.minAngleDeg >= bestMin)) {
     out = best;
     metrics = (await exactEvaluation(octx, best)).metrics;
   }

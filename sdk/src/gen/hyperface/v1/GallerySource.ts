@@ -20,7 +20,8 @@ export interface GallerySource {
   'imageDir'?: (string);
   /**
    * Embeddings of `builtin_size` samples drawn from the default generator, embedded by `recognizer`.
-   * 0 = 1000.
+   * 0 = 1000 at every N. With N > G the initial points repeat gallery rows (plus jitter) and the
+   * result sits further from the gallery (PackMetrics.mean_gallery_distance); docs/packing.md.
    */
   'builtinSize'?: (number);
   /**
@@ -48,7 +49,8 @@ export interface GallerySource__Output {
   'imageDir'?: (string);
   /**
    * Embeddings of `builtin_size` samples drawn from the default generator, embedded by `recognizer`.
-   * 0 = 1000.
+   * 0 = 1000 at every N. With N > G the initial points repeat gallery rows (plus jitter) and the
+   * result sits further from the gallery (PackMetrics.mean_gallery_distance); docs/packing.md.
    */
   'builtinSize'?: (number);
   /**

@@ -2,24 +2,29 @@
 
 export const PackMode = {
   /**
-   * = PACK_MODE_FAST.
+   * The paper's method: PACK_MODE_PAPER up to 20,000 identities, PACK_MODE_STOCHASTIC above
+   * (one full-batch step costs N^2 x D; docs/packing.md).
    */
   PACK_MODE_UNSPECIFIED: 'PACK_MODE_UNSPECIFIED',
   /**
-   * Smoothed maximum (log-sum-exp over each point's nearest neighbours) with an annealed temperature,
-   * Riemannian Adam steps on the sphere and a final polish of the active closest pairs.
-   * Same objective and metrics as PAPER; reaches larger minimum angles in the same time (bench/pack).
+   * NOT the paper's objective: maximises the smallest pairwise angle (the worst pair) through a
+   * smoothed maximum over each point's nearest candidates, exp((c - c_max)/tau) pair weights with an
+   * annealed temperature tau, Riemannian Adam steps and a final polish (restarts for tiny problems);
+   * it does not minimise the mean nearest-neighbour cosine. The gallery term is the paper's
+   * alpha * mean_i (1 - max_g cos) with its exact gradient, against a packing gradient of total weight 1,
+   * so alpha means the same as in PAPER. Returns the best iterate. See docs/packing.md.
    */
   PACK_MODE_FAST: 'PACK_MODE_FAST',
   /**
-   * The paper's optimiser: full-batch Adam on the points, re-projected onto the sphere after every
-   * step; packing term = mean over identities of the cosine to the nearest other identity (the
-   * closest-pair objective). Faithful to Otroshi Shahreza & Marcel (ICLR 2025); see docs/packing.md.
+   * The paper's Algorithm 1: the loss above, full-batch Adam (beta 0.9/0.999) on the points,
+   * re-projected onto the sphere after every step; returns the final iterate.
    */
   PACK_MODE_PAPER: 'PACK_MODE_PAPER',
   /**
-   * The paper's stochastic variant: each step updates a random mini-batch of `batch_size` identities
-   * against all others, so N can exceed what one N x N matrix allows.
+   * The paper's Algorithm 2: each step draws `batch_size` identities, takes the loss over them (their
+   * nearest others among all N) and steps Adam on the whole [N, D] tensor as torch.optim.Adam would:
+   * rows outside the batch have zero gradient, their moments decay and they move by momentum.
+   * Returns the final iterate.
    */
   PACK_MODE_STOCHASTIC: 'PACK_MODE_STOCHASTIC',
   /**
@@ -37,27 +42,32 @@ export const PackMode = {
 
 export type PackMode =
   /**
-   * = PACK_MODE_FAST.
+   * The paper's method: PACK_MODE_PAPER up to 20,000 identities, PACK_MODE_STOCHASTIC above
+   * (one full-batch step costs N^2 x D; docs/packing.md).
    */
   | 'PACK_MODE_UNSPECIFIED'
   | 0
   /**
-   * Smoothed maximum (log-sum-exp over each point's nearest neighbours) with an annealed temperature,
-   * Riemannian Adam steps on the sphere and a final polish of the active closest pairs.
-   * Same objective and metrics as PAPER; reaches larger minimum angles in the same time (bench/pack).
+   * NOT the paper's objective: maximises the smallest pairwise angle (the worst pair) through a
+   * smoothed maximum over each point's nearest candidates, exp((c - c_max)/tau) pair weights with an
+   * annealed temperature tau, Riemannian Adam steps and a final polish (restarts for tiny problems);
+   * it does not minimise the mean nearest-neighbour cosine. The gallery term is the paper's
+   * alpha * mean_i (1 - max_g cos) with its exact gradient, against a packing gradient of total weight 1,
+   * so alpha means the same as in PAPER. Returns the best iterate. See docs/packing.md.
    */
   | 'PACK_MODE_FAST'
   | 1
   /**
-   * The paper's optimiser: full-batch Adam on the points, re-projected onto the sphere after every
-   * step; packing term = mean over identities of the cosine to the nearest other identity (the
-   * closest-pair objective). Faithful to Otroshi Shahreza & Marcel (ICLR 2025); see docs/packing.md.
+   * The paper's Algorithm 1: the loss above, full-batch Adam (beta 0.9/0.999) on the points,
+   * re-projected onto the sphere after every step; returns the final iterate.
    */
   | 'PACK_MODE_PAPER'
   | 2
   /**
-   * The paper's stochastic variant: each step updates a random mini-batch of `batch_size` identities
-   * against all others, so N can exceed what one N x N matrix allows.
+   * The paper's Algorithm 2: each step draws `batch_size` identities, takes the loss over them (their
+   * nearest others among all N) and steps Adam on the whole [N, D] tensor as torch.optim.Adam would:
+   * rows outside the batch have zero gradient, their moments decay and they move by momentum.
+   * Returns the final iterate.
    */
   | 'PACK_MODE_STOCHASTIC'
   | 3

@@ -27,19 +27,19 @@ export interface PackRequest {
   'mode'?: (_hyperface_v1_PackMode);
   'init'?: (_hyperface_v1_PackInit);
   /**
-   * Weight of the gallery regulariser. Default 1.0 (the reference setting we use; the paper ablates
-   * this weight, see docs/packing.md for what could and could not be verified). Ignored without a gallery.
+   * Weight of the gallery regulariser, the same term and gradient in every mode. Default 1.0 at every N
+   * (the paper ablates this weight; docs/packing.md). Ignored without a gallery.
    */
   'alpha'?: (number | string);
   /**
    * Adam learning rate (paper and stochastic modes; fast mode uses it as the initial step size).
-   * Default 0.01 (the paper's value).
+   * Default 0.01 at every N.
    */
   'learningRate'?: (number | string);
   /**
-   * Optimisation steps. Default: paper 1000, stochastic 2000, fast 500; fast 12000 for small
-   * pure-geometry problems (N <= 64, no gallery: 40 restart cycles of 300 steps, a few seconds).
-   * Our choice, not the paper's: these reach a plateau of the minimum angle at N <= 10k. See docs/packing.md.
+   * Optimisation steps. Default: paper 500 up to N = 2,000, then round(10^6 / N) to the nearest 10,
+   * at least 100 (200 at 5,000, 100 at 10,000 and 20,000): the min angle has reached its plateau by
+   * then (docs/packing.md); stochastic 1000; fast 500 (12000 for N <= 64 without gallery: restarts).
    */
   'iterations'?: (number);
   /**
@@ -53,8 +53,8 @@ export interface PackRequest {
    */
   'seed'?: (number | string | Long);
   /**
-   * Wall-clock budget in seconds; 0 = none. When reached, the job stops and keeps the best iterate
-   * (largest minimum angle) seen so far.
+   * Wall-clock budget in seconds; 0 = none. When reached, the job stops and returns the current
+   * iterate (paper, stochastic) or the best one seen (fast).
    */
   'maxSeconds'?: (number | string);
   'device'?: (_hyperface_v1_Device);
@@ -106,19 +106,19 @@ export interface PackRequest__Output {
   'mode': (_hyperface_v1_PackMode__Output);
   'init': (_hyperface_v1_PackInit__Output);
   /**
-   * Weight of the gallery regulariser. Default 1.0 (the reference setting we use; the paper ablates
-   * this weight, see docs/packing.md for what could and could not be verified). Ignored without a gallery.
+   * Weight of the gallery regulariser, the same term and gradient in every mode. Default 1.0 at every N
+   * (the paper ablates this weight; docs/packing.md). Ignored without a gallery.
    */
   'alpha'?: (number);
   /**
    * Adam learning rate (paper and stochastic modes; fast mode uses it as the initial step size).
-   * Default 0.01 (the paper's value).
+   * Default 0.01 at every N.
    */
   'learningRate'?: (number);
   /**
-   * Optimisation steps. Default: paper 1000, stochastic 2000, fast 500; fast 12000 for small
-   * pure-geometry problems (N <= 64, no gallery: 40 restart cycles of 300 steps, a few seconds).
-   * Our choice, not the paper's: these reach a plateau of the minimum angle at N <= 10k. See docs/packing.md.
+   * Optimisation steps. Default: paper 500 up to N = 2,000, then round(10^6 / N) to the nearest 10,
+   * at least 100 (200 at 5,000, 100 at 10,000 and 20,000): the min angle has reached its plateau by
+   * then (docs/packing.md); stochastic 1000; fast 500 (12000 for N <= 64 without gallery: restarts).
    */
   'iterations'?: (number);
   /**
@@ -132,8 +132,8 @@ export interface PackRequest__Output {
    */
   'seed': (number);
   /**
-   * Wall-clock budget in seconds; 0 = none. When reached, the job stops and keeps the best iterate
-   * (largest minimum angle) seen so far.
+   * Wall-clock budget in seconds; 0 = none. When reached, the job stops and returns the current
+   * iterate (paper, stochastic) or the best one seen (fast).
    */
   'maxSeconds': (number);
   'device': (_hyperface_v1_Device__Output);

@@ -6,10 +6,10 @@ import type { PackEvent as _hyperface_v1_PackEvent, PackEvent__Output as _hyperf
 import type { PackRequest as _hyperface_v1_PackRequest, PackRequest__Output as _hyperface_v1_PackRequest__Output } from '../../hyperface/v1/PackRequest.js';
 
 /**
- * HyperFace identity packing: place N unit vectors on the hypersphere of a recognizer's embedding
- * space so that the smallest pairwise angle is as large as possible, while a regulariser keeps every
- * point near a gallery of real-looking face embeddings.
- * loss = packing term + alpha * mean_i (1 - max_g cos(x_i, g))
+ * HyperFace identity packing (Otroshi Shahreza & Marcel, ICLR 2025): place N unit vectors on the
+ * hypersphere of a recognizer's embedding space so that identities are far apart, while a regulariser
+ * keeps every point near a gallery of real-looking face embeddings. The paper's objective:
+ * loss = mean_i max_{j != i} cos(x_i, x_j) + alpha * mean_i (1 - max_g cos(x_i, g))
  */
 export interface PackingServiceClient extends grpc.Client {
   /**
@@ -30,10 +30,10 @@ export interface PackingServiceClient extends grpc.Client {
 }
 
 /**
- * HyperFace identity packing: place N unit vectors on the hypersphere of a recognizer's embedding
- * space so that the smallest pairwise angle is as large as possible, while a regulariser keeps every
- * point near a gallery of real-looking face embeddings.
- * loss = packing term + alpha * mean_i (1 - max_g cos(x_i, g))
+ * HyperFace identity packing (Otroshi Shahreza & Marcel, ICLR 2025): place N unit vectors on the
+ * hypersphere of a recognizer's embedding space so that identities are far apart, while a regulariser
+ * keeps every point near a gallery of real-looking face embeddings. The paper's objective:
+ * loss = mean_i max_{j != i} cos(x_i, x_j) + alpha * mean_i (1 - max_g cos(x_i, g))
  */
 export interface PackingServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
