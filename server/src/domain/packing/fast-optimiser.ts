@@ -32,6 +32,9 @@ const RIESZ_CYCLE = [false, true, false, false];
 export const FAST_CYCLE = 300;
 /** Adam learning-rate decay over the fast schedule (large N). */
 const ADAM_LR_END = 0.01;
+/** From this many identities, refreshes after the first are sub-quadratic (compute/candidates.ts):
+ * exact inner products with candidates from the previous neighbour graph, not a full Gram pass. */
+export const REFINE_FROM = 20_000;
 
 export class FastOptimiser implements Optimiser {
   private cand: Int32Array;
@@ -121,10 +124,14 @@ export class FastOptimiser implements Optimiser {
     }
     let exact = !Number.isFinite(this.refreshEvery) && this.cand.length > 0;
     if (this.isRefresh(iteration)) {
-      this.cand = (await compute.nearestNeighbours(x, n, d, this.k, signal)).index;
+      const refine = n >= REFINE_FROM && this.cand.length === n * this.k;
+      this.cand = refine
+        ? (await compute.refineNeighbours({ x, n, dim: d, prev: this.cand, kPrev: this.k, k: this.k, uniform: () => this.ctx.rng.next(), signal })).index
+        : (await compute.nearestNeighbours(x, n, d, this.k, signal)).index;
       if (gallery) this.galleryNn = (await compute.nearestGallery(x, n, gallery, galleryRows, d, signal)).index;
       this.buildPairs();
-      exact = true;
+      // a refined graph is exact among its candidates only: its metrics never claim the best iterate
+      exact = !refine;
     }
     // cosines of the candidate pairs, each point's nearest candidate
     const nnCos = new Float32Array(n).fill(-1);

@@ -8,6 +8,7 @@ import { throwIfAborted } from '../../errors.js';
 import { buildOnnxModel, type OnnxNode, type OnnxInitializer, type OnnxValueInfo } from './onnx-graph.js';
 import { buildSymTopKModel } from './sym-topk.js';
 import { createPaperStepper, type PaperStepper, type PaperStepperOptions } from './paper-step.js';
+import { buildCandidateDotModel, refineNeighbours, type RefineRequest } from './candidates.js';
 
 export type ComputeDevice = 'cpu' | 'gpu';
 export type ComputeProvider = 'cpu' | 'webgpu';
@@ -71,6 +72,10 @@ export interface ComputeEngine {
   nearestNeighbours(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult>;
   /** For every row of x, the nearest gallery row (k = 1). */
   nearestGallery(x: Float32Array, n: number, gallery: Float32Array, g: number, dim: number, signal?: AbortSignal): Promise<TopKResult>;
+  /** Sub-quadratic refresh: the exact top-k among candidates drawn from the previous neighbour graph (candidates.ts). */
+  refineNeighbours(req: RefineRequest): Promise<TopKResult>;
+  /** Wall seconds of the last full (exact, quadratic) pass of this kind and shape, if one ran: budgets reserve it for the final metrics. */
+  passSeconds(kind: 'nn' | 'gallery', n: number, dim: number, g?: number): number | undefined;
   /** The fused paper-mode step (nearest neighbours, gradient, Adam, renormalisation) with resident state. */
   paperStepper(opts: PaperStepperOptions): PaperStepper;
   /** Number of cached sessions (one per graph shape). */
@@ -163,6 +168,7 @@ function blockModel(opts: { rows: number; keyRows: number; dim: number; kk: numb
 
 class OrtComputeEngine implements ComputeEngine {
   private readonly sessions = new Map<string, Promise<BlockGraph>>();
+  private readonly passes = new Map<string, number>();
   constructor(
     readonly provider: ComputeProvider,
     readonly threads: number,
@@ -261,7 +267,24 @@ class OrtComputeEngine implements ComputeEngine {
     return { index, value };
   }
 
+  passSeconds(kind: 'nn' | 'gallery', n: number, dim: number, g = 0): number | undefined {
+    return this.passes.get(`${kind}:${n}x${dim}x${g}`);
+  }
+
+  async refineNeighbours(req: RefineRequest): Promise<TopKResult> {
+    const session = async (rows: number, width: number) =>
+      (await this.graph(`cand:${req.n}x${req.dim}:${rows}x${width}`, () => buildCandidateDotModel({ n: req.n, d: req.dim, rows, width }), rows, width)).session;
+    return refineNeighbours(req, this.blockElements, session);
+  }
+
   async nearestNeighbours(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult> {
+    const t0 = performance.now();
+    const r = await this.nearestNeighboursPass(x, n, dim, k, signal);
+    this.passes.set(`nn:${n}x${dim}x0`, (performance.now() - t0) / 1000);
+    return r;
+  }
+
+  private async nearestNeighboursPass(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult> {
     // CPU: one symmetric graph (each Gram block once) while ≤ 32 blocks per side fit in a block
     const block = Math.max(this.nnBlock, Math.ceil(n / 32));
     if (this.provider === 'cpu' && this.nnBlock > 0 && n >= 2 && block * Math.min(block, n) <= this.blockElements) {
@@ -279,8 +302,11 @@ class OrtComputeEngine implements ComputeEngine {
     return this.topK({ rows: n, keys: x, keyRows: n, dim, k, selfIndex, signal });
   }
 
-  nearestGallery(x: Float32Array, n: number, gallery: Float32Array, g: number, dim: number, signal?: AbortSignal): Promise<TopKResult> {
-    return this.topK({ queries: x, rows: n, keys: gallery, keyRows: g, dim, k: 1, signal });
+  async nearestGallery(x: Float32Array, n: number, gallery: Float32Array, g: number, dim: number, signal?: AbortSignal): Promise<TopKResult> {
+    const t0 = performance.now();
+    const r = await this.topK({ queries: x, rows: n, keys: gallery, keyRows: g, dim, k: 1, signal });
+    this.passes.set(`gallery:${n}x${dim}x${g}`, (performance.now() - t0) / 1000);
+    return r;
   }
 
   async release(): Promise<void> {
