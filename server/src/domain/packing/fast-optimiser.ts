@@ -32,9 +32,6 @@ const RIESZ_CYCLE = [false, true, false, false];
 export const FAST_CYCLE = 300;
 /** Adam learning-rate decay over the fast schedule (large N). */
 const ADAM_LR_END = 0.01;
-/** From this many identities, refreshes after the first are sub-quadratic (compute/candidates.ts):
- * exact inner products with candidates from the previous neighbour graph, not a full Gram pass. */
-export const REFINE_FROM = 20_000;
 
 export class FastOptimiser implements Optimiser {
   private cand: Int32Array;
@@ -124,7 +121,9 @@ export class FastOptimiser implements Optimiser {
     }
     let exact = !Number.isFinite(this.refreshEvery) && this.cand.length > 0;
     if (this.isRefresh(iteration)) {
-      const refine = n >= REFINE_FROM && this.cand.length === n * this.k;
+      // large N (compute.refineFrom): exact inner products with candidates from the previous
+      // neighbour graph (compute/candidates.ts), not a full Gram pass
+      const refine = n >= compute.refineFrom && this.cand.length === n * this.k;
       this.cand = refine
         ? (await compute.refineNeighbours({ x, n, dim: d, prev: this.cand, kPrev: this.k, k: this.k, uniform: () => this.ctx.rng.next(), signal })).index
         : (await compute.nearestNeighbours(x, n, d, this.k, signal)).index;

@@ -163,6 +163,7 @@ export async function runPacking(
   // max_seconds covers the final exact metrics too: stop when the next advance plus one exact pass
   // (as long as the last one the engine timed; a fused paper step holds one) would not fit
   let recent: number[] = [];
+  let firstDt: number | null = null;
   const reserve = (perStep: number) => {
     const nn = ctx.compute.passSeconds('nn', n, d) ?? (fused ? perStep : 0);
     return 1.05 * (nn + (g ? (ctx.compute.passSeconds('gallery', n, d, gRows) ?? 0) : 0));
@@ -172,9 +173,12 @@ export async function runPacking(
       throwIfAborted(ctx.signal);
       const a0 = performance.now();
       const evs = await advance();
-      recent = [...recent.slice(-3), (performance.now() - a0) / 1000];
+      // the first advance carries one-off costs (sessions, a first full pass): it predicts only until others exist
+      const dt = (performance.now() - a0) / 1000;
+      if (firstDt === null) firstDt = dt;
+      else recent = [...recent.slice(-3), dt];
       const el = elapsed();
-      const next = Math.max(...recent);
+      const next = recent.length ? Math.max(...recent) : firstDt!;
       reserved = reserve(next / evs.length);
       const overBudget = params.maxSeconds > 0 && el + next + reserved >= params.maxSeconds;
       for (const [k, ev] of evs.entries()) {

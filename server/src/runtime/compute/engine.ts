@@ -35,6 +35,8 @@ export interface ComputeEngineOptions {
   paperTopK?: boolean;
   /** Rows per symmetric Gram block of nearestNeighbours on the CPU EP (0 = the non-symmetric blockwise search). @default 1024 */
   nnBlock?: number;
+  /** From this many rows, packing refreshes its neighbour lists with refineNeighbours (sub-quadratic) between full passes. @default 20000 */
+  refineFrom?: number;
 }
 
 export interface TopKRequest {
@@ -66,6 +68,8 @@ export interface TopKResult {
 export interface ComputeEngine {
   readonly provider: ComputeProvider;
   readonly threads: number;
+  /** From this many rows, neighbour refreshes after the first are refined (sub-quadratic), not full passes. */
+  readonly refineFrom: number;
   /** Row-wise top-k of Q·Kᵀ, computed blockwise. */
   topK(req: TopKRequest): Promise<TopKResult>;
   /** For every row of the unit-row matrix x [n, dim], its k nearest other rows. */
@@ -176,6 +180,7 @@ class OrtComputeEngine implements ComputeEngine {
     private readonly selfMask: 'graph' | 'js',
     private readonly paper: { stepsPerRun: number; block: number; topk: boolean; log: (msg: string) => void },
     private readonly nnBlock: number,
+    readonly refineFrom: number,
   ) {}
 
   paperStepper(opts: PaperStepperOptions): PaperStepper {
@@ -356,5 +361,5 @@ export async function createComputeEngine(opts: ComputeEngineOptions = {}): Prom
     topk: opts.paperTopK ?? provider === 'cpu',
     log,
   };
-  return new OrtComputeEngine(provider, threads, blockElements, opts.selfMask ?? (provider === 'webgpu' ? 'graph' : 'js'), paper, Math.max(0, Math.floor(opts.nnBlock ?? 1024)));
+  return new OrtComputeEngine(provider, threads, blockElements, opts.selfMask ?? (provider === 'webgpu' ? 'graph' : 'js'), paper, Math.max(0, Math.floor(opts.nnBlock ?? 1024)), Math.max(2, Math.floor(opts.refineFrom ?? 20_000)));
 }
