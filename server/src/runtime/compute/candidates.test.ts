@@ -84,3 +84,37 @@ void test('refineNeighbours: exact inner products of the candidates; from the ex
     await engine.release();
   }
 });
+
+void test('refineGallery: exact inner products with gallery candidates; after a small move it finds the exact nearest gallery row of most rows', async () => {
+  const n = 400;
+  const g = 300;
+  const d = 16;
+  const x = randomUnit(n, d, 5);
+  const gallery = randomUnit(g, d, 6);
+  const engine = await createComputeEngine({ threads: 1, blockElements: 30 * 16 * 5 });
+  try {
+    const before = await engine.nearestGallery(x, n, gallery, g, d);
+    const neighbours = (await engine.nearestNeighbours(x, n, d, 4)).index;
+    const galleryGraph = (await engine.nearestNeighbours(gallery, g, d, 6)).index;
+    const y = randomUnit(n, d, 7);
+    for (let c = 0; c < n * d; c++) x[c] = x[c]! + 0.05 * y[c]!;
+    for (let i = 0; i < n; i++) {
+      const s = Math.sqrt(dot(x, i, i, d));
+      for (let c = 0; c < d; c++) x[i * d + c]! /= s;
+    }
+    let u = 0;
+    const r = await engine.refineGallery({ x, n, gallery, g, dim: d, prevGallery: before.index, galleryGraph, kg: 6, neighbours, k: 4, uniform: () => (u = (u + 0.618034) % 1) });
+    const truth = await engine.nearestGallery(x, n, gallery, g, d);
+    let same = 0;
+    for (let i = 0; i < n; i++) {
+      const j = r.index[i]!;
+      let e = 0;
+      for (let c = 0; c < d; c++) e += x[i * d + c]! * gallery[j * d + c]!;
+      assert.ok(Math.abs(r.value[i]! - e) < 1e-5);
+      if (j === truth.index[i]) same++;
+    }
+    assert.ok(same >= 0.95 * n, `nearest gallery row recovered for ${same}/${n} rows`);
+  } finally {
+    await engine.release();
+  }
+});

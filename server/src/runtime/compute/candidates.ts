@@ -88,7 +88,7 @@ export function candidateLists(spec: CandidateSpec): { index: Int32Array; width:
 }
 
 /**
- * Inputs: x [N, D], rows [B, D] (the query rows), cand [B, C] int32 (row indices into x).
+ * Inputs: x [N, D] (the keys), rows [B, D] (the query rows), cand [B, C] int32 (row indices into x).
  * Output: dots [B, C] = rows[b] · x[cand[b, c]].
  */
 export function buildCandidateDotModel(spec: { n: number; d: number; rows: number; width: number }): Uint8Array {
@@ -144,21 +144,79 @@ export function selectTopK(cand: Int32Array, dots: Float32Array, rows: number, w
 }
 
 /** The exact top-k among each row's candidates; `session(rows, width)` gives the dot graph for a block. */
-export async function refineNeighbours(req: RefineRequest, blockElements: number, session: (rows: number, width: number) => Promise<ort.InferenceSession>): Promise<{ index: Int32Array; value: Float32Array }> {
+export async function refineNeighbours(req: RefineRequest, blockElements: number, session: DotSession): Promise<{ index: Int32Array; value: Float32Array }> {
   const { x, n, dim, k, signal } = req;
   const { index: cand, width } = candidateLists({ prev: req.prev, n, kPrev: req.kPrev, uniform: req.uniform, random: req.random });
+  return candidateTopK({ queries: x, n, keys: x, keyRows: n, dim, cand, width, k, signal }, blockElements, session);
+}
+
+export type DotSession = (keyRows: number, rows: number, width: number) => Promise<ort.InferenceSession>;
+
+/** Per query row, the exact top-k of its candidate key rows (cand [n, width], -1 = unused). */
+export async function candidateTopK(
+  req: { queries: Float32Array; n: number; keys: Float32Array; keyRows: number; dim: number; cand: Int32Array; width: number; k: number; signal?: AbortSignal },
+  blockElements: number,
+  session: DotSession,
+): Promise<{ index: Int32Array; value: Float32Array }> {
+  const { queries, n, keys, keyRows, dim, cand, width, k, signal } = req;
   const index = new Int32Array(n * k);
   const value = new Float32Array(n * k);
   const block = Math.max(1, Math.min(n, Math.floor(blockElements / (width * dim))));
-  const xt = new ort.Tensor('float32', x.subarray(0, n * dim), [n, dim]);
+  const kt = new ort.Tensor('float32', keys.subarray(0, keyRows * dim), [keyRows, dim]);
   for (let lo = 0; lo < n; lo += block) {
     throwIfAborted(signal);
     const rows = Math.min(block, n - lo);
     const c = cand.subarray(lo * width, (lo + rows) * width);
-    const s = await session(rows, width);
-    const out = await s.run({ x: xt, rows: new ort.Tensor('float32', x.subarray(lo * dim, (lo + rows) * dim), [rows, dim]), cand: new ort.Tensor('int32', c, [rows, width]) });
+    const s = await session(keyRows, rows, width);
+    const out = await s.run({ x: kt, rows: new ort.Tensor('float32', queries.subarray(lo * dim, (lo + rows) * dim), [rows, dim]), cand: new ort.Tensor('int32', c, [rows, width]) });
     selectTopK(c, out.dots!.data as Float32Array, rows, width, k, index, value, lo);
     out.dots!.dispose();
   }
   return { index, value };
+}
+
+export interface GalleryRefineRequest {
+  x: Float32Array;
+  n: number;
+  /** Unit gallery rows [g, dim]. */
+  gallery: Float32Array;
+  g: number;
+  dim: number;
+  /** Each row's previous nearest gallery row [n]. */
+  prevGallery: Int32Array;
+  /** The gallery's own neighbour graph [g, kg] (computed once: the gallery does not move). */
+  galleryGraph: Int32Array;
+  kg: number;
+  /** The rows' current neighbour lists [n, k]: a neighbour's gallery match is a candidate too. */
+  neighbours: Int32Array;
+  k: number;
+  uniform: () => number;
+  signal?: AbortSignal;
+}
+
+/** Candidates for each row's nearest gallery row: the previous one, its gallery neighbours, the neighbours' matches, 2 random rows. */
+export function galleryCandidateLists(req: Omit<GalleryRefineRequest, 'x' | 'gallery' | 'dim' | 'signal'>): { index: Int32Array; width: number } {
+  const { n, g, prevGallery, galleryGraph, kg, neighbours, k, uniform } = req;
+  const width = 1 + kg + k + 2;
+  const index = new Int32Array(n * width).fill(-1);
+  const stamp = new Int32Array(g).fill(-1);
+  for (let i = 0; i < n; i++) {
+    let w = i * width;
+    const put = (j: number) => {
+      if (j >= 0 && stamp[j] !== i) {
+        stamp[j] = i;
+        index[w++] = j;
+      }
+    };
+    const p = prevGallery[i]!;
+    put(p);
+    for (let a = 0; a < kg; a++) put(galleryGraph[p * kg + a]!);
+    for (let a = 0; a < k; a++) {
+      const j = neighbours[i * k + a]!;
+      if (j >= 0) put(prevGallery[j]!);
+    }
+    put(Math.floor(uniform() * g));
+    put(Math.floor(uniform() * g));
+  }
+  return { index, width };
 }
