@@ -6,9 +6,16 @@ identities of the cosine to the nearest other identity), float32 on the machine'
   python3 numpy_step.py quality N D seconds [lr] -> JSON: min angle reached in the budget
   python3 numpy_step.py symmetry N D             -> JSON: x @ x.T (NumPy calls BLAS syrk: half the
                                                     FLOPs) against x @ y.T with y a copy (full gemm)
+  python3 numpy_step.py matmul N D [reps]        -> JSON: best wall/CPU s and GFLOPS of gemm and syrk
+  GRAM=syrk|gemm picks the Gram form of the step (default syrk); every JSON line names the OpenBLAS kernel.
 """
-import json, sys, time
+import json, os, sys, time
 import numpy as np
+from blas_info import blas_info
+
+GRAM = os.environ.get('GRAM', 'syrk')
+if GRAM not in ('syrk', 'gemm'):
+    sys.exit('GRAM must be syrk or gemm')
 
 B1, B2, EPS = 0.9, 0.999, 1e-8
 
@@ -18,8 +25,14 @@ def init(n, d, seed=0):
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
+def gram(x):
+    # syrk: NumPy sees x @ x.T and calls BLAS syrk (half the FLOPs); gemm: a contiguous copy of x.T
+    # makes it a plain sgemm, which the native AVX-512 kernel runs faster than syrk on this machine
+    return x @ x.T if GRAM == 'syrk' else x @ np.ascontiguousarray(x.T)
+
+
 def nearest(x):
-    s = x @ x.T
+    s = gram(x)
     np.fill_diagonal(s, -np.inf)
     nn = s.argmax(axis=1)
     return nn, s[np.arange(len(x)), nn]
@@ -53,7 +66,22 @@ def main():
     what, n, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     x = init(n, d)
     m = np.zeros_like(x); v = np.zeros_like(x)
-    if what == 'symmetry':
+    info = {'gram': GRAM, 'openblas': blas_info()}
+    if what == 'matmul':
+        reps = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+        xt = np.ascontiguousarray(x.T)
+        out = {}
+        for name, f in (('gemm', lambda: x @ xt), ('syrk', lambda: x @ x.T)):
+            f()
+            bw, bc = 1e9, 0.0
+            for _ in range(reps):
+                t0 = time.perf_counter(); c0 = time.process_time(); f()
+                w = time.perf_counter() - t0
+                if w < bw:
+                    bw, bc = w, time.process_time() - c0
+            out[name] = {'wall_s': round(bw, 4), 'cpu_s': round(bc, 4), 'gflops_as_full': round(2 * n * n * d / bw / 1e9, 1)}
+        print(json.dumps({'impl': 'numpy', 'n': n, 'd': d, **out, 'openblas': info['openblas']}))
+    elif what == 'symmetry':
         y = x.copy()
         def best(f, r=3):
             f()
@@ -61,7 +89,7 @@ def main():
             for _ in range(r):
                 t0 = time.perf_counter(); f(); out.append(time.perf_counter() - t0)
             return min(out)
-        print(json.dumps({'impl': 'numpy', 'n': n, 'd': d, 'xxT_sec': best(lambda: x @ x.T), 'xyT_sec': best(lambda: x @ y.T)}))
+        print(json.dumps({'impl': 'numpy', 'n': n, 'd': d, 'xxT_sec': best(lambda: x @ x.T), 'xyT_sec': best(lambda: x @ y.T), **info}))
     elif what == 'step':
         iters = int(sys.argv[4]) if len(sys.argv) > 4 else 5
         step(x, m, v, 1, 0.01)  # warm-up
@@ -69,7 +97,7 @@ def main():
         for t in range(2, iters + 2):
             step(x, m, v, t, 0.01)
         print(json.dumps({'impl': 'numpy', 'n': n, 'd': d, 'sec_per_step': (time.perf_counter() - t0) / iters,
-                          'cpu_sec_per_step': (time.process_time() - c0) / iters}))
+                          'cpu_sec_per_step': (time.process_time() - c0) / iters, **info}))
     else:
         budget = float(sys.argv[4]); lr = float(sys.argv[5]) if len(sys.argv) > 5 else 0.01
         t0 = time.perf_counter(); t = 0; best = -1.0; bestx = x.copy()
@@ -79,7 +107,7 @@ def main():
             a = float(np.degrees(np.arccos(min(1.0, float(cos.max())))))  # of the pre-step iterate
             if a > best:
                 best = a
-        print(json.dumps({'impl': 'numpy-paper', 'n': n, 'd': d, 'seconds': budget, 'iterations': t, 'min_angle_deg': max(best, min_angle(x))}))
+        print(json.dumps({'impl': 'numpy-paper', 'n': n, 'd': d, 'seconds': budget, 'iterations': t, 'min_angle_deg': max(best, min_angle(x)), **info}))
 
 
 if __name__ == '__main__':

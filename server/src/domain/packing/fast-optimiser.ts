@@ -38,6 +38,8 @@ const ADAM_LR_END = 0.01;
 export class FastOptimiser implements Optimiser {
   private cand: Int32Array;
   private galleryNn: Int32Array | null;
+  /** The gallery's own neighbour graph (large N: candidates for the gallery refresh). */
+  private galleryGraph: Int32Array | null = null;
   private pi = new Int32Array(0);
   private pj = new Int32Array(0);
   private pc = new Float32Array(0);
@@ -123,10 +125,22 @@ export class FastOptimiser implements Optimiser {
     }
     let exact = !Number.isFinite(this.refreshEvery) && this.cand.length > 0;
     if (this.isRefresh(iteration)) {
-      this.cand = (await compute.nearestNeighbours(x, n, d, this.k, signal)).index;
-      if (gallery) this.galleryNn = (await compute.nearestGallery(x, n, gallery, galleryRows, d, signal)).index;
+      // large N (compute.refineFrom): exact inner products with candidates from the previous
+      // neighbour graph (compute/candidates.ts), not a full Gram pass
+      const refine = n >= compute.refineFrom && this.cand.length === n * this.k;
+      this.cand = refine
+        ? (await compute.refineNeighbours({ x, n, dim: d, prev: this.cand, kPrev: this.k, k: this.k, uniform: () => this.ctx.rng.next(), signal })).index
+        : (await compute.nearestNeighbours(x, n, d, this.k, signal)).index;
+      if (gallery && refine && this.galleryNn && galleryRows > 8) {
+        this.galleryGraph ??= (await compute.nearestNeighbours(gallery, galleryRows, d, Math.min(8, galleryRows - 1), signal)).index;
+        const kg = this.galleryGraph.length / galleryRows;
+        const uniform = () => this.ctx.rng.next();
+        const r = { x, n, gallery, g: galleryRows, dim: d, prevGallery: this.galleryNn, galleryGraph: this.galleryGraph, kg, neighbours: this.cand, k: this.k, uniform, signal };
+        this.galleryNn = (await compute.refineGallery(r)).index;
+      } else if (gallery) this.galleryNn = (await compute.nearestGallery(x, n, gallery, galleryRows, d, signal)).index;
       this.buildPairs();
-      exact = true;
+      // a refined graph is exact among its candidates only: its metrics never claim the best iterate
+      exact = !refine;
     }
     // cosines of the candidate pairs, each point's nearest candidate
     const nnCos = new Float32Array(n).fill(-1);

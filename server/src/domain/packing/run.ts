@@ -132,7 +132,9 @@ export async function runPacking(
   }
 
   const elapsed = () => priorElapsed + (performance.now() - started) / 1000;
-  const timeFraction = () => (params.maxSeconds > 0 ? Math.min(1, elapsed() / params.maxSeconds) : 0);
+  /** Seconds held back from max_seconds for the final exact metrics (updated as passes are timed). */
+  let reserved = 0;
+  const timeFraction = () => (params.maxSeconds > 0 ? Math.min(1, elapsed() / Math.max(1e-3, params.maxSeconds - reserved)) : 0);
   const octx: OptimiserContext = { params, n, d, x, gallery: g, galleryRows: gRows, compute: ctx.compute, rng, signal: ctx.signal, timeFraction };
   const { bestMin: _b, ...optScalars } = restoreScalars;
   const restore = restoreArrays ? { arrays: restoreArrays, scalars: optScalars } : undefined;
@@ -158,12 +160,27 @@ export async function runPacking(
     opt!.update(it);
     return [ev];
   };
+  // max_seconds covers the final exact metrics too: stop when the next advance plus one exact pass
+  // (as long as the last one the engine timed; a fused paper step holds one) would not fit
+  let recent: number[] = [];
+  let firstDt: number | null = null;
+  const reserve = (perStep: number) => {
+    const nn = ctx.compute.passSeconds('nn', n, d) ?? (fused ? perStep : 0);
+    return 1.05 * (nn + (g ? (ctx.compute.passSeconds('gallery', n, d, gRows) ?? 0) : 0));
+  };
   try {
     while (it < T) {
       throwIfAborted(ctx.signal);
+      const a0 = performance.now();
       const evs = await advance();
+      // the first advance carries one-off costs (sessions, a first full pass): it predicts only until others exist
+      const dt = (performance.now() - a0) / 1000;
+      if (firstDt === null) firstDt = dt;
+      else recent = [...recent.slice(-3), dt];
       const el = elapsed();
-      const overBudget = params.maxSeconds > 0 && el >= params.maxSeconds;
+      const next = recent.length ? Math.max(...recent) : firstDt!;
+      reserved = reserve(next / evs.length);
+      const overBudget = params.maxSeconds > 0 && el + next + reserved >= params.maxSeconds;
       for (const [k, ev] of evs.entries()) {
         if (ev.exact && ev.metrics.minAngleDeg > bestMin) bestMin = ev.metrics.minAngleDeg;
         it++;

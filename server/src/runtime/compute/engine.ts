@@ -5,9 +5,11 @@
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import { throwIfAborted } from '../../errors.js';
-import { buildOnnxModel, type OnnxNode, type OnnxInitializer, type OnnxValueInfo } from './onnx-graph.js';
+import { buildOnnxModel } from './onnx-graph.js';
+import { blockModel } from './block-graph.js';
 import { buildSymTopKModel } from './sym-topk.js';
 import { createPaperStepper, type PaperStepper, type PaperStepperOptions } from './paper-step.js';
+import { buildCandidateDotModel, candidateTopK, galleryCandidateLists, refineNeighbours, type DotSession, type GalleryRefineRequest, type RefineRequest } from './candidates.js';
 
 export type ComputeDevice = 'cpu' | 'gpu';
 export type ComputeProvider = 'cpu' | 'webgpu';
@@ -34,6 +36,8 @@ export interface ComputeEngineOptions {
   paperTopK?: boolean;
   /** Rows per symmetric Gram block of nearestNeighbours on the CPU EP (0 = the non-symmetric blockwise search). @default 1024 */
   nnBlock?: number;
+  /** From this many rows, packing refreshes its neighbour lists with refineNeighbours (sub-quadratic) between full passes. @default 20000 */
+  refineFrom?: number;
 }
 
 export interface TopKRequest {
@@ -65,12 +69,20 @@ export interface TopKResult {
 export interface ComputeEngine {
   readonly provider: ComputeProvider;
   readonly threads: number;
+  /** From this many rows, neighbour refreshes after the first are refined (sub-quadratic), not full passes. */
+  readonly refineFrom: number;
   /** Row-wise top-k of Q·Kᵀ, computed blockwise. */
   topK(req: TopKRequest): Promise<TopKResult>;
   /** For every row of the unit-row matrix x [n, dim], its k nearest other rows. */
   nearestNeighbours(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult>;
   /** For every row of x, the nearest gallery row (k = 1). */
   nearestGallery(x: Float32Array, n: number, gallery: Float32Array, g: number, dim: number, signal?: AbortSignal): Promise<TopKResult>;
+  /** Sub-quadratic refresh: the exact top-k among candidates drawn from the previous neighbour graph (candidates.ts). */
+  refineNeighbours(req: RefineRequest): Promise<TopKResult>;
+  /** Sub-quadratic nearest-gallery refresh (k = 1) from the previous matches and the gallery's own graph. */
+  refineGallery(req: GalleryRefineRequest): Promise<TopKResult>;
+  /** Wall seconds of the last full (exact, quadratic) pass of this kind and shape, if one ran: budgets reserve it for the final metrics. */
+  passSeconds(kind: 'nn' | 'gallery', n: number, dim: number, g?: number): number | undefined;
   /** The fused paper-mode step (nearest neighbours, gradient, Adam, renormalisation) with resident state. */
   paperStepper(opts: PaperStepperOptions): PaperStepper;
   /** Number of cached sessions (one per graph shape). */
@@ -86,83 +98,9 @@ interface BlockGraph {
   topOut: number;
 }
 
-const i64 = (values: number[]): OnnxInitializer['data'] => BigInt64Array.from(values.map((v) => BigInt(v)));
-
-/**
- * One run: queries [R, D] (or the keys themselves), keys [M, D], optional self indices [R].
- * Inside: for each sub-block of b rows, Gemm(Q_b, K, transB) → [b, M], optional self mask
- * (Equal(self, Range) → Where(-4)), TopK(kk) → Concat. ORT frees each block's buffers after use.
- */
-function blockModel(opts: { rows: number; keyRows: number; dim: number; kk: number; sub: number; mask: boolean; separateQueries: boolean; argmax: boolean }): Uint8Array {
-  const { rows, keyRows, dim, kk, sub, mask, separateQueries, argmax } = opts;
-  const nodes: OnnxNode[] = [];
-  const inits: OnnxInitializer[] = [{ name: 'kk', dims: [1], data: i64([kk]) }];
-  const inputs: OnnxValueInfo[] = [{ name: 'keys', dtype: 'float32', shape: [keyRows, dim] }];
-  if (separateQueries) inputs.unshift({ name: 'queries', dtype: 'float32', shape: [rows, dim] });
-  if (mask) {
-    inputs.push({ name: 'self', dtype: 'int64', shape: [rows] });
-    inits.push({ name: 'cols', dims: [1, keyRows], data: i64(Array.from({ length: keyRows }, (_, j) => j)) });
-    inits.push({ name: 'neg', dims: [], data: new Float32Array([-4]) });
-    inits.push({ name: 'axis1', dims: [1], data: i64([1]) });
-  }
-  const vals: string[] = [];
-  const idxs: string[] = [];
-  const blocks = Math.ceil(rows / sub);
-  for (let s = 0; s < blocks; s++) {
-    const lo = s * sub;
-    const hi = Math.min(rows, lo + sub);
-    const q = separateQueries ? 'queries' : 'keys';
-    let qb = q;
-    const single = blocks === 1 && (separateQueries || rows === keyRows);
-    if (!single) {
-      if (s === 0) inits.push({ name: 'axis0', dims: [1], data: i64([0]) });
-      inits.push({ name: `lo${s}`, dims: [1], data: i64([lo]) }, { name: `hi${s}`, dims: [1], data: i64([hi]) });
-      qb = `q${s}`;
-      nodes.push({ op: 'Slice', inputs: [q, `lo${s}`, `hi${s}`, 'axis0'], outputs: [qb] });
-    }
-    nodes.push({ op: 'Gemm', inputs: [qb, 'keys'], outputs: [`g${s}`], attributes: { transB: 1 } });
-    let scores = `g${s}`;
-    if (mask) {
-      let selfB = 'self';
-      if (blocks > 1) {
-        selfB = `self${s}`;
-        nodes.push({ op: 'Slice', inputs: ['self', `lo${s}`, `hi${s}`, 'axis0'], outputs: [selfB] });
-      }
-      nodes.push({ op: 'Unsqueeze', inputs: [selfB, 'axis1'], outputs: [`su${s}`] });
-      nodes.push({ op: 'Equal', inputs: [`su${s}`, 'cols'], outputs: [`eq${s}`] });
-      nodes.push({ op: 'Where', inputs: [`eq${s}`, 'neg', `g${s}`], outputs: [`m${s}`] });
-      scores = `m${s}`;
-    }
-    if (kk === 1 && argmax) {
-      // k = 1: ReduceMax + ArgMax (kernels every EP has; TopK may fall back to the CPU on WebGPU)
-      nodes.push({ op: 'ReduceMax', inputs: [scores], outputs: [`v${s}`], attributes: { axes: [1], keepdims: 1 } });
-      nodes.push({ op: 'ArgMax', inputs: [scores], outputs: [`i${s}`], attributes: { axis: 1, keepdims: 1 } });
-    } else {
-      nodes.push({ op: 'TopK', inputs: [scores, 'kk'], outputs: [`v${s}`, `i${s}`], attributes: { axis: 1, largest: 1, sorted: 1 } });
-    }
-    vals.push(`v${s}`);
-    idxs.push(`i${s}`);
-  }
-  if (blocks === 1) {
-    nodes.push({ op: 'Identity', inputs: ['v0'], outputs: ['value'] }, { op: 'Identity', inputs: ['i0'], outputs: ['index'] });
-  } else {
-    nodes.push({ op: 'Concat', inputs: vals, outputs: ['value'], attributes: { axis: 0 } });
-    nodes.push({ op: 'Concat', inputs: idxs, outputs: ['index'], attributes: { axis: 0 } });
-  }
-  return buildOnnxModel({
-    inputs,
-    outputs: [
-      { name: 'value', dtype: 'float32', shape: [rows, kk] },
-      { name: 'index', dtype: 'int64', shape: [rows, kk] },
-    ],
-    nodes,
-    initializers: inits,
-    opset: 17,
-  });
-}
-
 class OrtComputeEngine implements ComputeEngine {
   private readonly sessions = new Map<string, Promise<BlockGraph>>();
+  private readonly passes = new Map<string, number>();
   constructor(
     readonly provider: ComputeProvider,
     readonly threads: number,
@@ -170,6 +108,7 @@ class OrtComputeEngine implements ComputeEngine {
     private readonly selfMask: 'graph' | 'js',
     private readonly paper: { stepsPerRun: number; block: number; topk: boolean; log: (msg: string) => void },
     private readonly nnBlock: number,
+    readonly refineFrom: number,
   ) {}
 
   paperStepper(opts: PaperStepperOptions): PaperStepper {
@@ -261,7 +200,32 @@ class OrtComputeEngine implements ComputeEngine {
     return { index, value };
   }
 
+  passSeconds(kind: 'nn' | 'gallery', n: number, dim: number, g = 0): number | undefined {
+    return this.passes.get(`${kind}:${n}x${dim}x${g}`);
+  }
+
+  private dotSession(dim: number): DotSession {
+    return async (keyRows, rows, width) =>
+      (await this.graph(`cand:${keyRows}x${dim}:${rows}x${width}`, () => buildCandidateDotModel({ n: keyRows, d: dim, rows, width }), rows, width)).session;
+  }
+
+  refineNeighbours(req: RefineRequest): Promise<TopKResult> {
+    return refineNeighbours(req, this.blockElements, this.dotSession(req.dim));
+  }
+
+  refineGallery(req: GalleryRefineRequest): Promise<TopKResult> {
+    const { index: cand, width } = galleryCandidateLists(req);
+    return candidateTopK({ queries: req.x, n: req.n, keys: req.gallery, keyRows: req.g, dim: req.dim, cand, width, k: 1, signal: req.signal }, this.blockElements, this.dotSession(req.dim));
+  }
+
   async nearestNeighbours(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult> {
+    const t0 = performance.now();
+    const r = await this.nearestNeighboursPass(x, n, dim, k, signal);
+    this.passes.set(`nn:${n}x${dim}x0`, (performance.now() - t0) / 1000);
+    return r;
+  }
+
+  private async nearestNeighboursPass(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult> {
     // CPU: one symmetric graph (each Gram block once) while ≤ 32 blocks per side fit in a block
     const block = Math.max(this.nnBlock, Math.ceil(n / 32));
     if (this.provider === 'cpu' && this.nnBlock > 0 && n >= 2 && block * Math.min(block, n) <= this.blockElements) {
@@ -279,8 +243,11 @@ class OrtComputeEngine implements ComputeEngine {
     return this.topK({ rows: n, keys: x, keyRows: n, dim, k, selfIndex, signal });
   }
 
-  nearestGallery(x: Float32Array, n: number, gallery: Float32Array, g: number, dim: number, signal?: AbortSignal): Promise<TopKResult> {
-    return this.topK({ queries: x, rows: n, keys: gallery, keyRows: g, dim, k: 1, signal });
+  async nearestGallery(x: Float32Array, n: number, gallery: Float32Array, g: number, dim: number, signal?: AbortSignal): Promise<TopKResult> {
+    const t0 = performance.now();
+    const r = await this.topK({ queries: x, rows: n, keys: gallery, keyRows: g, dim, k: 1, signal });
+    this.passes.set(`gallery:${n}x${dim}x${g}`, (performance.now() - t0) / 1000);
+    return r;
   }
 
   async release(): Promise<void> {
@@ -330,5 +297,5 @@ export async function createComputeEngine(opts: ComputeEngineOptions = {}): Prom
     topk: opts.paperTopK ?? provider === 'cpu',
     log,
   };
-  return new OrtComputeEngine(provider, threads, blockElements, opts.selfMask ?? (provider === 'webgpu' ? 'graph' : 'js'), paper, Math.max(0, Math.floor(opts.nnBlock ?? 1024)));
+  return new OrtComputeEngine(provider, threads, blockElements, opts.selfMask ?? (provider === 'webgpu' ? 'graph' : 'js'), paper, Math.max(0, Math.floor(opts.nnBlock ?? 1024)), Math.max(2, Math.floor(opts.refineFrom ?? 20_000)));
 }
