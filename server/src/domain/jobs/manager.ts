@@ -1,7 +1,7 @@
 // Jobs: long work persisted under <dataDir>/jobs/<id>/ (job.json, events.jsonl, checkpoint.bin,
 // results). Unfinished jobs resume after a restart; the event log lets a dropped stream re-attach.
 import { EventEmitter } from 'node:events';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -56,6 +56,8 @@ export class JobManager {
   private readonly root: string;
   private closing = false;
   private readonly maxAttempts: number;
+  /** Streams holding each job (watchers, the stream that started it): retention leaves these alone. */
+  private readonly holds = new Map<string, number>();
 
   constructor(private readonly options: JobManagerOptions) {
     this.root = join(options.dataDir, 'jobs');
@@ -76,6 +78,11 @@ export class JobManager {
     await mkdir(this.root, { recursive: true });
     const unfinished: JobRecord[] = [];
     for (const id of await readdir(this.root)) {
+      // A removal the process did not finish (see remove()): its folder is already out of sight.
+      if (id.startsWith('.')) {
+        if (id.startsWith('.removed-')) await rm(join(this.root, id), { recursive: true, force: true });
+        continue;
+      }
       const file = join(this.root, id, 'job.json');
       if (!existsSync(file)) continue;
       try {
@@ -197,6 +204,7 @@ export class JobManager {
    */
   async *watch(id: string, fromSeq = 0, signal?: AbortSignal): AsyncGenerator<JobEvent> {
     this.get(id);
+    const unhold = this.hold(id);
     const queue: JobEvent[] = [];
     let wake: (() => void) | undefined;
     const onEvent = (event: JobEvent): void => {
@@ -230,9 +238,50 @@ export class JobManager {
         wake = undefined;
       }
     } finally {
+      unhold();
       this.events.off(id, onEvent);
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Keeps a job from removal by retention until the returned function is called. */
+  hold(id: string): () => void {
+    this.holds.set(id, (this.holds.get(id) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const n = (this.holds.get(id) ?? 1) - 1;
+      if (n <= 0) this.holds.delete(id);
+      else this.holds.set(id, n);
+    };
+  }
+
+  /** Whether retention must keep a job now: a stream holds it, or an unfinished job's request names it (e.g. its pack result). */
+  isHeld(id: string): boolean {
+    if (this.holds.has(id)) return true;
+    for (const j of this.jobs.values()) if (!TERMINAL_STATES.has(j.state) && j.id !== id && JSON.stringify(j.request ?? null).includes(id)) return true;
+    return false;
+  }
+
+  /**
+   * Removes a finished job that nothing holds: gone from GetJob/ListJobs at once, its folder renamed
+   * out of sight in one step (so no reader sees half a job), then deleted. False when kept.
+   */
+  async remove(id: string): Promise<boolean> {
+    const record = this.jobs.get(id);
+    if (!record || !TERMINAL_STATES.has(record.state) || this.running.has(id) || this.isHeld(id)) return false;
+    this.jobs.delete(id);
+    const trash = join(this.root, `.removed-${id}`);
+    try {
+      await rename(this.dirOf(id), trash);
+    } catch (error) {
+      this.jobs.set(id, record);
+      throw error;
+    }
+    this.log.forget(id);
+    await rm(trash, { recursive: true, force: true });
+    return true;
   }
 
   /** Stops accepting jobs; running ones are aborted with ShutdownError (they checkpoint) and stay resumable. */
