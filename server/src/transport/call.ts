@@ -40,8 +40,9 @@ function callContext(call: AnyCall, deps: TransportDeps, method: string): { ctx:
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : undefined;
   const link = linkSignals([deps.shutdownSignal], ms !== undefined && ms > 0 ? ms : undefined, () => new DeadlineExceededError());
-  // A stream legitimately has many waiters on its signal at once (e.g. 64 Embed items in flight).
-  setMaxListeners(0, link.signal);
+  // A stream legitimately has many waiters on its signal at once (e.g. 64 Embed items in flight),
+  // and every call in progress listens to the shutdown signal (hundreds while requests queue).
+  setMaxListeners(0, link.signal, deps.shutdownSignal);
   const onCancel = (): void => link.abort(new CancelledError('the client cancelled the call'));
   call.on('cancelled', onCancel);
   if (ms !== undefined && ms <= 0) link.abort(new DeadlineExceededError());

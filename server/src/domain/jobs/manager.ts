@@ -15,6 +15,7 @@ import type { Logger } from '../../logging.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { Admission, type Ticket } from './admission.js';
 import { EventLog } from './event-log.js';
+import { JobHolds } from './retention.js';
 import { createJobContext } from './context.js';
 import { formatBytes } from './memory.js';
 import { TERMINAL_STATES, type JobEvent, type JobKind, type JobLivePayload, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
@@ -57,7 +58,7 @@ export class JobManager {
   private closing = false;
   private readonly maxAttempts: number;
   /** Streams holding each job (watchers, the stream that started it): retention leaves these alone. */
-  private readonly holds = new Map<string, number>();
+  private readonly holds = new JobHolds();
 
   constructor(private readonly options: JobManagerOptions) {
     this.root = join(options.dataDir, 'jobs');
@@ -246,22 +247,7 @@ export class JobManager {
 
   /** Keeps a job from removal by retention until the returned function is called. */
   hold(id: string): () => void {
-    this.holds.set(id, (this.holds.get(id) ?? 0) + 1);
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      const n = (this.holds.get(id) ?? 1) - 1;
-      if (n <= 0) this.holds.delete(id);
-      else this.holds.set(id, n);
-    };
-  }
-
-  /** Whether retention must keep a job now: a stream holds it, or an unfinished job's request names it (e.g. its pack result). */
-  isHeld(id: string): boolean {
-    if (this.holds.has(id)) return true;
-    for (const j of this.jobs.values()) if (!TERMINAL_STATES.has(j.state) && j.id !== id && JSON.stringify(j.request ?? null).includes(id)) return true;
-    return false;
+    return this.holds.hold(id);
   }
 
   /**
@@ -270,7 +256,7 @@ export class JobManager {
    */
   async remove(id: string): Promise<boolean> {
     const record = this.jobs.get(id);
-    if (!record || !TERMINAL_STATES.has(record.state) || this.running.has(id) || this.isHeld(id)) return false;
+    if (!record || !TERMINAL_STATES.has(record.state) || this.running.has(id) || this.holds.has(id)) return false;
     this.jobs.delete(id);
     const trash = join(this.root, `.removed-${id}`);
     try {

@@ -17,6 +17,9 @@ test('expiredJobs: finished jobs beyond the newest maxCount or older than maxAge
   assert.deepEqual(expiredJobs(records, { maxAgeMs: 10_000, maxCount: 0 }, now), ['old']);
   assert.deepEqual(expiredJobs(records, { maxAgeMs: 1500, maxCount: 0 }, now).sort(), ['mid', 'old']);
   assert.deepEqual(expiredJobs(records, { maxAgeMs: 0, maxCount: 0 }, now), []);
+  // A finished pack job whose result a running job reads is kept.
+  const reader = { ...rec('gen', 'running', now), request: { identitiesPath: '/data/jobs/old/result.npy' } };
+  assert.deepEqual(expiredJobs([...records, reader], { maxAgeMs: 10_000, maxCount: 0 }, now), []);
 });
 
 test('a sweep removes expired jobs with their folders, keeps a watched one until its watcher leaves', async () => {

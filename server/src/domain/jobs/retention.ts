@@ -12,16 +12,42 @@ export interface RetentionPolicy {
   maxCount: number;
 }
 
-/** The finished jobs the policy removes at `nowMs` (pure; held jobs are filtered by the caller). */
+/**
+ * The finished jobs the policy removes at `nowMs` (pure; jobs held by a stream are kept by the
+ * manager's remove()). A job an unfinished job's request names (a pack result it reads) is kept.
+ */
 export function expiredJobs(records: readonly JobRecord[], policy: RetentionPolicy, nowMs: number): string[] {
+  const needed = records.filter((r) => !TERMINAL_STATES.has(r.state)).map((r) => JSON.stringify(r.request ?? null));
   const finished = records.filter((r) => TERMINAL_STATES.has(r.state)).sort((a, b) => b.updatedAtMs - a.updatedAtMs || b.createdAtMs - a.createdAtMs || a.id.localeCompare(b.id));
   const out: string[] = [];
   finished.forEach((r, i) => {
     const tooMany = policy.maxCount > 0 && i >= policy.maxCount;
     const tooOld = policy.maxAgeMs > 0 && nowMs - r.updatedAtMs > policy.maxAgeMs;
-    if (tooMany || tooOld) out.push(r.id);
+    if ((tooMany || tooOld) && !needed.some((request) => request.includes(r.id))) out.push(r.id);
   });
   return out;
+}
+
+/** How many streams hold each job (watchers, the stream that started it). */
+export class JobHolds {
+  private readonly counts = new Map<string, number>();
+
+  /** Holds `id` until the returned function is called (once; later calls do nothing). */
+  hold(id: string): () => void {
+    this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const n = (this.counts.get(id) ?? 1) - 1;
+      if (n <= 0) this.counts.delete(id);
+      else this.counts.set(id, n);
+    };
+  }
+
+  has(id: string): boolean {
+    return this.counts.has(id);
+  }
 }
 
 /** What the sweeper needs of the job manager. */
