@@ -9,7 +9,7 @@
 //     p99 (and the job's faces/s while it shares is reported).
 //   npm run build && nice node bench/serve/ondemand.mjs [--clients 64] [--rounds 4] [--bulk-faces 100000] [--skip-bulk]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -97,8 +97,20 @@ async function closedLoop(n, rounds) {
 // Warm-up (JIT, identity parameter cache of the generator).
 await closedLoop(4, 3);
 
+/** The daemon's CPU seconds so far (user + system), from /proc: a figure the box's load does not inflate. */
+function daemonCpuSeconds() {
+  try {
+    const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 // 1 client on an idle daemon.
+const cpu0 = daemonCpuSeconds();
 const idle1 = await closedLoop(1, 60);
+const daemonCpuMsPerCall = +(((daemonCpuSeconds() - cpu0) * 1000) / idle1.calls).toFixed(1);
 
 // One stream of the same total faces as the 64-client run (a durable job: it is larger than serving.interactiveMaxFaces).
 const total = CLIENTS * ROUNDS;
@@ -133,7 +145,7 @@ if (!SKIP_BULK) {
 const result = {
   bench: 'serve/ondemand',
   request: `1 identity x ${K} raw 112 px faces, builtin generator`,
-  idle1: { p50: idle1.p50, p99: idle1.p99, errors: idle1.errors },
+  idle1: { p50: idle1.p50, p99: idle1.p99, errors: idle1.errors, daemonCpuMsPerCall },
   oneStreamFacesPerSecond: oneStream,
   clients: CLIENTS,
   rounds: ROUNDS,
