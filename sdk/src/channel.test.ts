@@ -4,12 +4,12 @@ import { channelArguments, channelTarget } from './channel.js';
 import { checkRequest } from './validate.js';
 import { InvalidArgumentError } from './errors.js';
 
-test('the service config declares round_robin and a retryPolicy for UNAVAILABLE only', () => {
+test('the service config declares round_robin and a retryPolicy for UNAVAILABLE and RESOURCE_EXHAUSTED (the latter waits out the server pushback)', () => {
   const args = channelArguments({ retry: { maxAttempts: 3, initialBackoffMs: 50, maxBackoffMs: 800 } });
   const config = JSON.parse(args['grpc.service_config'] as string) as { loadBalancingConfig: unknown[]; methodConfig: { name: unknown[]; retryPolicy: Record<string, unknown> }[] };
   assert.deepEqual(config.loadBalancingConfig, [{ round_robin: {} }]);
   assert.deepEqual(config.methodConfig[0]!.name, [{}]);
-  assert.deepEqual(config.methodConfig[0]!.retryPolicy, { maxAttempts: 3, initialBackoff: '0.050s', maxBackoff: '0.800s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] });
+  assert.deepEqual(config.methodConfig[0]!.retryPolicy, { maxAttempts: 3, initialBackoff: '0.050s', maxBackoff: '0.800s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE', 'RESOURCE_EXHAUSTED'] });
   // One attempt = no retry policy at all (grpc-js rejects maxAttempts < 2).
   const none = JSON.parse(channelArguments({ retry: { maxAttempts: 1 } })['grpc.service_config'] as string) as { methodConfig: unknown[] };
   assert.deepEqual(none.methodConfig, []);

@@ -1,6 +1,9 @@
 // The client's channel as grpc-js configures it: target, credentials and channel arguments, with
-// retries (UNAVAILABLE only) and round-robin balancing declared in the channel's service config
-// rather than hand-written around each call.
+// retries and round-robin balancing declared in the channel's service config rather than
+// hand-written around each call. Retried: UNAVAILABLE (with back-off) and RESOURCE_EXHAUSTED when
+// the daemon sends a retry delay (`grpc-retry-pushback-ms`, which grpc-js waits out; the daemon
+// sends -1, "do not retry", for refusals that waiting does not cure). Retries stay within the
+// call's deadline and happen only before the first response message.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
@@ -45,7 +48,10 @@ export interface ClientOptions {
   token?: string;
   /** Metadata (headers) sent with every call; CallOptions.headers adds to it per call. */
   headers?: Record<string, string>;
-  /** Retry policy for UNAVAILABLE. @default { maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 2000 } */
+  /**
+   * Retry policy for UNAVAILABLE, and for RESOURCE_EXHAUSTED after the delay the daemon asks for.
+   * @default { maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 2000 }
+   */
   retry?: RetryOptions;
   keepalive?: KeepaliveOptions;
   /** Largest message received. @default 4 MiB + 64 KiB */
@@ -83,7 +89,7 @@ export function channelArguments(options: ClientOptions): ChannelOptions {
               initialBackoff: seconds(retry.initialBackoffMs),
               maxBackoff: seconds(retry.maxBackoffMs),
               backoffMultiplier: 2,
-              retryableStatusCodes: ['UNAVAILABLE'],
+              retryableStatusCodes: ['UNAVAILABLE', 'RESOURCE_EXHAUSTED'],
             },
           },
         ]

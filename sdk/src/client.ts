@@ -1,6 +1,6 @@
 // HyperfaceClient: the typed client for every hyperface.v1 service. Every method takes
 // { signal, timeoutMs, headers }; server streams are AsyncIterables; failures are HyperfaceErrors
-// (a timeout is DEADLINE_EXCEEDED, an abort CANCELLED). Retries (UNAVAILABLE only; streams only
+// (a timeout is DEADLINE_EXCEEDED, an abort CANCELLED). Retries (UNAVAILABLE, and RESOURCE_EXHAUSTED after the daemon's pushback; streams only
 // before their first message) and round-robin balancing are grpc-js's, from the channel's service
 // config (channel.ts).
 import {

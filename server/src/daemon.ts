@@ -13,6 +13,10 @@ import { resolveMemoryBudget } from './domain/jobs/memory.js';
 import { PathPolicy } from './domain/paths.js';
 import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
+import { InteractiveGeneration } from './domain/app/interactive-generation.js';
+import { GeneratorBatchers } from './domain/generation/batcher.js';
+import { AdmissionQueue } from './domain/serving/queue.js';
+import { startRetention } from './domain/jobs/retention.js';
 import { createGalleryBuilder } from './domain/app/galleries.js';
 import { EvaluationApp } from './domain/app/evaluation.js';
 import { pickJudge } from './domain/evaluation/judge.js';
@@ -139,6 +143,32 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     return st.workers > 0 ? st.running / st.workers : 0;
   });
   jobs.register('pack', traced('pack', packing.run));
+  // Interactive requests: a bounded, fair admission queue, and one render batcher per generator
+  // shared by every request (interactive first, dataset jobs fill the rest).
+  const queueWait = telemetry.meter.createHistogram('hyperface_request_queue_wait_seconds', { unit: 's', description: 'Time interactive requests waited in the admission queue', advice: { explicitBucketBoundaries: [0, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] } });
+  const queue = new AdmissionQueue({ maxRunning: config.limits.maxConcurrentRequests, maxQueued: config.limits.maxQueuedRequests, onAdmit: (s) => queueWait.record(s) });
+  telemetry.gauge('hyperface_request_queue_depth', 'Interactive requests waiting in the admission queue', () => queue.queued);
+  telemetry.gauge('hyperface_requests_running', 'Interactive requests holding a slot', () => queue.running);
+  const batchers = new GeneratorBatchers(
+    (model) => {
+      let own: { preferredBatchSize?: number; maxQueueDelayMs?: number } | undefined;
+      try {
+        own = models.current?.entry(model).batching;
+      } catch {
+        own = undefined; // a generator not declared by name (none today): the global defaults
+      }
+      return { preferredBatchSize: own?.preferredBatchSize ?? config.generation.preferredBatchSize, maxQueueDelayMs: own?.maxQueueDelayMs ?? config.generation.maxQueueDelayMs };
+    },
+    (info, run) =>
+      telemetry.span('generator batch', { 'hyperface.model': info.model, 'hyperface.provider': info.provider, 'hyperface.batch_size': info.size }, async () => {
+        const started = performance.now();
+        const out = await run();
+        const attrs = { model: info.model, provider: info.provider };
+        telemetry.batchSize.record(info.size, attrs);
+        telemetry.modelLatency.record((performance.now() - started) / 1000, attrs);
+        return out;
+      }),
+  );
   const generation = new GenerationApp({
     jobs,
     paths,
@@ -149,8 +179,17 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     generateAhead: config.limits.generateAhead,
     files,
     onFace: (generator) => telemetry.faces.add(1, { generator }),
+    batchers,
   });
   jobs.register('generate', traced('generate', generation.run));
+  const interactive = new InteractiveGeneration({
+    app: generation,
+    queue,
+    maxFaces: config.serving.interactiveMaxFaces,
+    ahead: config.limits.generateAhead,
+    onFace: (generator) => telemetry.faces.add(1, { generator }),
+  });
+  const retention = startRetention(jobs, { maxAgeMs: config.jobs.retention.maxAgeSeconds * 1000, maxCount: config.jobs.retention.maxCount }, config.jobs.retention.intervalMs, log);
   const evaluation = new EvaluationApp({
     jobs,
     paths,
@@ -175,7 +214,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   // One entry per name in SERVICE_NAMES (the type makes a missing one a compile error).
   const services: Record<ServiceName, UntypedServiceImplementation> = {
     'hyperface.v1.PackingService': packingHandlers(deps, packing, jobs),
-    'hyperface.v1.GenerationService': generationHandlers(deps, generation, jobs),
+    'hyperface.v1.GenerationService': generationHandlers(deps, generation, jobs, interactive),
     'hyperface.v1.RecognitionService': recognitionHandlers(deps, requireRecognition, config.limits.maxEmbedInFlight),
     'hyperface.v1.EvaluationService': evaluationHandlers(deps, evaluation, jobs),
     'hyperface.v1.JobService': jobHandlers(deps, jobs),
@@ -237,6 +276,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
         log.info('shutting down');
         watchdog?.shutdownStarted(config.shutdown.graceMs);
         health.stopping();
+        retention.stop();
         await jobs.shutdown(config.shutdown.graceMs);
         shutdownController.abort(new UnavailableError('the daemon is shutting down'));
         await grpc.stop(Math.min(2000, config.shutdown.graceMs));

@@ -38,8 +38,16 @@ export const SETTINGS = {
   'limits.maxGenerateImages': { type: 'int', default: 100_000_000, min: 1, doc: 'Most samples (identities × images_per_identity) one Generate may produce; more is INVALID_ARGUMENT.' },
   'limits.maxLoopBlockMs': { type: 'int', default: 30_000, min: 1000, doc: 'Longest the main thread may be blocked (`hyperface serve`): past it a watchdog thread ends the process, and the jobs then running are FAILED at the next start instead of resumed. A SIGTERM is honoured within shutdown.graceMs + 5 s, or this, whichever comes first.' },
   'limits.maxCallsPerClient': { type: 'int', default: 64, min: 1, doc: 'Concurrent calls per bearer token (per peer address without auth); more get RESOURCE_EXHAUSTED. Reflection (open without a token) counts per token or per peer, and so does a health Watch stream; only the health Check is exempt.' },
+  'limits.maxConcurrentRequests': { type: 'int', default: 16, min: 1, max: 4096, doc: 'Interactive requests (small Generate calls that write no dataset, see serving.interactiveMaxFaces) running at once. They are not jobs: no record, no event log. Beyond this they wait in the admission queue.' },
+  'limits.maxQueuedRequests': { type: 'int', default: 256, min: 0, doc: 'Interactive requests waiting beyond limits.maxConcurrentRequests, served in FIFO order with round-robin across callers (bearer token, or peer address without auth). Only a request that finds the queue full gets RESOURCE_EXHAUSTED (with a retry delay, sent as `grpc-retry-pushback-ms`). A waiting request honours its deadline (DEADLINE_EXCEEDED) and cancellation.' },
   'recognition.maxBatch': { type: 'int', default: 32, min: 1, max: 1024, doc: 'Dynamic batching: largest recognizer batch.' },
   'recognition.maxDelayMs': { type: 'int', default: 5, min: 0, max: 1000, doc: 'Dynamic batching: longest wait for a batch to fill.' },
+  'serving.interactiveMaxFaces': { type: 'int', default: 256, min: 0, doc: 'A Generate that writes no dataset (no output_dir), does not detach and asks for at most this many faces (identities × images_per_identity) is an interactive request: served from memory, queued and batched, never persisted as a job. Larger ones and every dataset-writing request are durable jobs. 0 = every Generate is a job.' },
+  'generation.preferredBatchSize': { type: 'int', default: 16, min: 1, max: 1024, doc: 'Cross-request dynamic batching of generators: faces of concurrent requests are rendered together, up to this many per generator call. A model entry\'s `batching.preferredBatchSize` overrides it for that model.' },
+  'generation.maxQueueDelayMs': { type: 'int', default: 2, min: 0, max: 1000, doc: 'Cross-request dynamic batching of generators: longest wait for a batch to fill before it is rendered anyway. A model entry\'s `batching.maxQueueDelayMs` overrides it for that model.' },
+  'jobs.retention.maxAgeSeconds': { type: 'int', default: 604_800, min: 0, doc: 'Finished jobs (succeeded, failed, cancelled) whose last change is older than this are removed with their folder (record, event log, results). 0 = no age limit.' },
+  'jobs.retention.maxCount': { type: 'int', default: 1000, min: 0, doc: 'Finished jobs kept at most; the oldest beyond this are removed. 0 = no count limit. Queued and running jobs are never removed, nor a job a client is watching (WatchJob, or the stream that started it) while it watches.' },
+  'jobs.retention.intervalMs': { type: 'int', default: 60_000, min: 50, doc: 'How often the retention policy is applied (also once at start).' },
   'pool.workers': { type: 'int', default: 0, min: 0, max: 256, doc: 'Preprocessing worker threads; 0 = the CPUs this process may use.' },
   'pool.maxQueue': { type: 'int', default: 256, min: 1, doc: 'Queued preprocessing tasks before RESOURCE_EXHAUSTED.' },
   'pool.device': { type: 'enum', default: 'cpu', values: ['cpu', 'gpu'], doc: 'Where the pool workers run the face detector and landmark models (ONNX); gpu = onnxruntime WebGPU EP, falling back to cpu.' },
@@ -82,10 +90,15 @@ export interface Config {
     maxCallsPerClient: number;
     maxLoopBlockMs: number;
     maxGenerateImages: number;
+    maxConcurrentRequests: number;
+    maxQueuedRequests: number;
     maxEvaluationPairs: number;
     maxDatasetSamples: number;
   };
   recognition: { maxBatch: number; maxDelayMs: number };
+  serving: { interactiveMaxFaces: number };
+  generation: { preferredBatchSize: number; maxQueueDelayMs: number };
+  jobs: { retention: { maxAgeSeconds: number; maxCount: number; intervalMs: number } };
   pool: { workers: number; maxQueue: number; device: 'cpu' | 'gpu' };
   shutdown: { graceMs: number };
   auth: { tokenFile?: string; tokens: string[] };

@@ -1,7 +1,8 @@
 // Handler plumbing shared by every service: one AbortSignal per call (client cancellation,
 // deadline, daemon shutdown), writes that honour backpressure, and error mapping.
 import { once, setMaxListeners } from 'node:events';
-import type { ServerUnaryCall, ServerWritableStream, ServerDuplexStream, sendUnaryData } from '@grpc/grpc-js';
+import { createHash } from 'node:crypto';
+import type { Metadata, ServerUnaryCall, ServerWritableStream, ServerDuplexStream, sendUnaryData } from '@grpc/grpc-js';
 import { CancelledError, DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { linkSignals } from '../util/abort.js';
@@ -11,8 +12,11 @@ import type { RequestBounds } from './bounds.js';
 export interface CallContext {
   signal: AbortSignal;
   log: Logger;
-  /** The bearer token's identity when auth is on (for per-token limits). */
-  principal?: string;
+  /**
+   * Who is calling, for fairness between callers: a digest of the bearer token when one is sent
+   * (the auth interceptor has already checked it), else the peer's address without its port.
+   */
+  principal: string;
 }
 
 export interface TransportDeps {
@@ -25,6 +29,8 @@ export interface TransportDeps {
 
 /** The part of every grpc-js server call we use. */
 interface AnyCall {
+  readonly metadata: Metadata;
+  getPeer(): string;
   getDeadline(): Date | number;
   on(event: 'cancelled', listener: () => void): unknown;
   off(event: 'cancelled', listener: () => void): unknown;
@@ -34,18 +40,26 @@ function callContext(call: AnyCall, deps: TransportDeps, method: string): { ctx:
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : undefined;
   const link = linkSignals([deps.shutdownSignal], ms !== undefined && ms > 0 ? ms : undefined, () => new DeadlineExceededError());
-  // A stream legitimately has many waiters on its signal at once (e.g. 64 Embed items in flight).
-  setMaxListeners(0, link.signal);
+  // A stream legitimately has many waiters on its signal at once (e.g. 64 Embed items in flight),
+  // and every call in progress listens to the shutdown signal (hundreds while requests queue).
+  setMaxListeners(0, link.signal, deps.shutdownSignal);
   const onCancel = (): void => link.abort(new CancelledError('the client cancelled the call'));
   call.on('cancelled', onCancel);
   if (ms !== undefined && ms <= 0) link.abort(new DeadlineExceededError());
   return {
-    ctx: { signal: link.signal, log: deps.log.child({ method }) },
+    ctx: { signal: link.signal, log: deps.log.child({ method }), principal: principalOf(call) },
     dispose: () => {
       call.off('cancelled', onCancel);
       link.dispose();
     },
   };
+}
+
+function principalOf(call: AnyCall): string {
+  const header = call.metadata.get('authorization')[0];
+  const token = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : '';
+  if (token) return `token:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
+  return `peer:${call.getPeer().replace(/:\d+$/, '')}`;
 }
 
 export function unary<Req, Res>(deps: TransportDeps, method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>) {

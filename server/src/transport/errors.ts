@@ -21,6 +21,9 @@ const CODES: Record<ErrorCode, status> = {
   INTERNAL: status.INTERNAL,
 };
 
+/** The trailer gRPC clients read a server's retry delay from (gRFC A6). */
+export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
+
 /**
  * Longest message sent back: a message may quote what the client sent (a path, a name), and an
  * unbounded one does not fit the HTTP/2 trailers, so the client would only see its deadline.
@@ -54,6 +57,8 @@ export function toServiceError(error: unknown, log: Logger, method: string): Par
   if (violations.length > 0 || retryDelayMs !== undefined) {
     metadata.set(STATUS_DETAILS_KEY, encodeStatusDetails({ code, message, fieldViolations: violations, retryDelayMs }));
   }
-  if (retryDelayMs !== undefined) metadata.set('retry-after-ms', String(Math.round(retryDelayMs)));
+  // grpc-js' (and gRPC's) retry policy waits this long before retrying; a negative value tells it
+  // not to retry (a refusal that waiting does not cure, e.g. "ask for less").
+  if (retryDelayMs !== undefined) metadata.set(RETRY_PUSHBACK_KEY, retryDelayMs > 0 ? String(Math.round(retryDelayMs)) : '-1');
   return { code, details: message, metadata };
 }

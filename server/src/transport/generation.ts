@@ -6,6 +6,7 @@ import type { GenerateEvent } from '@hyperface/sdk/gen/hyperface/v1/GenerateEven
 import { InvalidArgumentError } from '../errors.js';
 import type { GenerationApp, GenerateInput, IdentitySource } from '../domain/app/generation.js';
 import type { JobManager } from '../domain/jobs/manager.js';
+import type { InteractiveGeneration } from '../domain/app/interactive-generation.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
 import { faceSampleToWire, generateEventToWire } from './generation-wire.js';
@@ -59,10 +60,24 @@ export function decodeGenerateRequest(req: GenerateRequest__Output): GenerateInp
   };
 }
 
-export function generationHandlers(deps: TransportDeps, app: GenerationApp, jobs: JobManager): GenerationServiceHandlers {
+export function generationHandlers(deps: TransportDeps, app: GenerationApp, jobs: JobManager, interactive?: InteractiveGeneration): GenerationServiceHandlers {
   return {
     Generate: serverStream<GenerateRequest__Output, GenerateEvent>(deps, 'Generate', async (req, out, ctx) => {
       const input = decodeGenerateRequest(req);
+      // Small and writing no dataset: an interactive request, not a job (no job id).
+      const opened = interactive ? await interactive.open(input, req.detach) : {};
+      if (opened.interactive) {
+        const summary = await opened.interactive.run({
+          caller: ctx.principal,
+          signal: ctx.signal,
+          // Nothing is written before the slot is held: a refusal (queue full) is the call's only
+          // answer, so a client's retry policy can retry it.
+          admitted: () => out.write({ accepted: { jobId: '', resumed: false } }),
+          deliver: (sample) => out.write({ sample: faceSampleToWire(sample) }),
+        });
+        await out.write(generateEventToWire({ summary }));
+        return;
+      }
       let markAccepted!: () => void;
       const accepted = new Promise<void>((resolve) => (markAccepted = resolve));
       let jobId = '';
@@ -76,7 +91,7 @@ export function generationHandlers(deps: TransportDeps, app: GenerationApp, jobs
             jobs.detach(jobId);
           }
         },
-      });
+      }, opened.checked);
       jobId = job.id;
       // resumed: an identical job already wrote this folder; this stream follows it.
       await out.write({ accepted: { jobId: job.id, resumed: job.attached === true } });

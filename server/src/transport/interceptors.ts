@@ -121,7 +121,7 @@ export function createInterceptors(options: InterceptorOptions): ServerIntercept
               if (n >= options.maxCallsPerPrincipal) {
                 const md = new Metadata();
                 md.set(STATUS_DETAILS_KEY, encodeStatusDetails({ code: status.RESOURCE_EXHAUSTED, message: 'too many concurrent calls', fieldViolations: [], retryDelayMs: 1000 }));
-                md.set('retry-after-ms', '1000');
+                md.set('grpc-retry-pushback-ms', '1000');
                 reject(status.RESOURCE_EXHAUSTED, `too many concurrent calls for this client (limits.maxCallsPerClient = ${options.maxCallsPerPrincipal})`, md);
                 return;
               }

@@ -7,7 +7,7 @@ import { decodeNpyMatrix } from '@hyperface/sdk/npy';
 import { toTensor } from '@hyperface/sdk/tensor';
 import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.js';
 import type { JobManager } from '../domain/jobs/manager.js';
-import { serverStream, type TransportDeps } from './call.js';
+import { serverStream, type StreamWriter, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
 import { packEventToWire } from './packing-wire.js';
 import { Bounds, DEFAULT_BOUNDS, enumOf, matrixFromWire, MAX_EVERY, type RequestBounds } from './bounds.js';
@@ -64,26 +64,36 @@ export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobM
   return {
     Pack: serverStream<PackRequest__Output, PackEvent>(deps, 'Pack', async (req, out, ctx) => {
       const job = await app.start(decodePackRequest(req, deps.bounds));
-      await out.write({ accepted: { jobId: job.id, resumed: false } });
-      // The result is sent once the job is durably SUCCEEDED, so a client that holds it can at
-      // once name the job elsewhere (Generate's pack_job_id) without racing its bookkeeping.
-      let result: PackEvent | undefined;
-      await followJob(jobs, job.id, { detach: req.detach, signal: ctx.signal }, async (event) => {
-        if (event.channel !== 'pack') return;
-        const wire = packEventToWire(event.payload);
-        if (wire.result) result = wire;
-        else await out.write(wire);
-      });
-      if (!result) return;
-      if (req.streamEmbeddings) {
-        const m = decodeNpyMatrix(new Uint8Array(await readFile(result.result?.npyPath ?? '')));
-        const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (m.cols * 4)));
-        for (let r = 0; r < m.rows; r += rowsPerChunk) {
-          const n = Math.min(rowsPerChunk, m.rows - r);
-          await out.write({ chunk: { rowOffset: r, totalRows: m.rows, rows: toTensor(m.data.subarray(r * m.cols, (r + n) * m.cols), [n, m.cols]) } });
-        }
+      // Held until the result is sent: retention must not remove the folder it is read from.
+      const unhold = jobs.hold(job.id);
+      try {
+        await streamPackJob(jobs, job.id, req, out, ctx.signal);
+      } finally {
+        unhold();
       }
-      await out.write(result);
     }),
   };
+}
+
+async function streamPackJob(jobs: JobManager, id: string, req: PackRequest__Output, out: StreamWriter<PackEvent>, signal: AbortSignal): Promise<void> {
+  await out.write({ accepted: { jobId: id, resumed: false } });
+  // The result is sent once the job is durably SUCCEEDED, so a client that holds it can at
+  // once name the job elsewhere (Generate's pack_job_id) without racing its bookkeeping.
+  let result: PackEvent | undefined;
+  await followJob(jobs, id, { detach: req.detach, signal }, async (event) => {
+    if (event.channel !== 'pack') return;
+    const wire = packEventToWire(event.payload);
+    if (wire.result) result = wire;
+    else await out.write(wire);
+  });
+  if (!result) return;
+  if (req.streamEmbeddings) {
+    const m = decodeNpyMatrix(new Uint8Array(await readFile(result.result?.npyPath ?? '')));
+    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (m.cols * 4)));
+    for (let r = 0; r < m.rows; r += rowsPerChunk) {
+      const n = Math.min(rowsPerChunk, m.rows - r);
+      await out.write({ chunk: { rowOffset: r, totalRows: m.rows, rows: toTensor(m.data.subarray(r * m.cols, (r + n) * m.cols), [n, m.cols]) } });
+    }
+  }
+  await out.write(result);
 }

@@ -15,7 +15,8 @@ import { readNpyMatrix } from '../npy-files.js';
 import { estimateGenerate } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { FileGuard, isInside } from '../safe-files.js';
-import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
+import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParams, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
+import type { GeneratorBatchers, WorkClass } from '../generation/batcher.js';
 import { busyError, checkDatasetTarget, liveHolder, openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
 import type { FaceSampleInfo, GenerateSummaryInfo } from '../generation/events.js';
 import type { RawImageData } from '../../runtime/models/types.js';
@@ -50,6 +51,15 @@ interface GenerateJobRequest extends Omit<GenerateInput, 'identities'> {
 
 type Matrix = { data: Float32Array; rows: number; dim: number };
 
+/** A request that passed validate(): its identities read, its parameters filled and checked. */
+export interface ValidatedGenerate {
+  matrix: Matrix;
+  params: GenerateParams;
+  /** The identities' file ('' for inline identities). */
+  identitiesPath: string;
+  inline?: Matrix;
+}
+
 /** A job as start() returns it; `attached` when an identical running job already writes the folder. */
 export type StartedGenerate = JobRecord & { attached?: boolean };
 
@@ -67,6 +77,8 @@ export interface GenerationDepsApp {
   files: FileGuard;
   /** Counts faces produced (metrics). */
   onFace?: (generator: string) => void;
+  /** Cross-request batching: a job's renders go through it as bulk work (interactive requests go first). */
+  batchers?: GeneratorBatchers;
 }
 
 export class GenerationApp {
@@ -74,7 +86,8 @@ export class GenerationApp {
   private readonly claims = new Map<string, Promise<unknown>>();
   constructor(private readonly deps: GenerationDepsApp) {}
 
-  async start(input: GenerateInput, options: StartOptions = {}): Promise<StartedGenerate> {
+  /** Checks a request and reads its identities: a bad request fails here, before any job or queue slot exists. */
+  async validate(input: GenerateInput): Promise<ValidatedGenerate> {
     const { deps } = this;
     if (input.datasetFormat !== 'none' && !input.outputDir) throw new InvalidArgumentError({ field: 'output_dir', description: 'required when dataset_format is set' });
     if (input.outputDir && input.datasetFormat === 'none') throw new InvalidArgumentError({ field: 'dataset_format', description: 'set IMAGEFOLDER or RECORDIO to write output_dir' });
@@ -97,7 +110,13 @@ export class GenerationApp {
     // Validate now (cheap) so a bad request fails before a job exists.
     const matrix = inline ?? (await this.readMatrix(identitiesPath));
     if (matrix.rows > deps.maxIdentities) throw new InvalidArgumentError({ field: 'embeddings', description: `${matrix.rows} identities exceed limits.maxIdentities (${deps.maxIdentities})` });
-    validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity, ...(deps.maxImages ? { maxImages: deps.maxImages } : {}) });
+    const params = validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity, ...(deps.maxImages ? { maxImages: deps.maxImages } : {}) });
+    return { matrix, params, identitiesPath, inline };
+  }
+
+  async start(input: GenerateInput, options: StartOptions = {}, checked?: ValidatedGenerate): Promise<StartedGenerate> {
+    const { deps } = this;
+    const { matrix, identitiesPath, inline } = checked ?? (await this.validate(input));
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
     // A bad output folder fails the request now, not after the samples have been rendered.
     if (outputDir) await checkDatasetTarget(outputDir, deps.files, 'output_dir');
@@ -157,6 +176,17 @@ export class GenerationApp {
       });
     }
     return deps.jobs.start('generate', request, options);
+  }
+
+  /** The models as a request of class `cls` sees them: the generator batched across requests when batching is on. */
+  modelsFor(cls: WorkClass): GenerationModels {
+    const models = this.deps.models();
+    const batchers = this.deps.batchers;
+    if (!batchers) return models;
+    return {
+      generator: async (name) => batchers.wrap(await models.generator(name), cls),
+      recognizer: (name) => models.recognizer(name),
+    };
   }
 
   /** Identities from a request's .npy (confined to the data root) or from a job folder (the daemon's own). */
@@ -231,8 +261,8 @@ export class GenerationApp {
         }
       }
       const ext = req.format === 'jpeg' ? 'jpg' : 'png';
-      for await (const s of generateSamples(params, { models: this.deps.models(), skip }, { signal: ctx.signal, batchSize: this.deps.generateAhead })) {
-        const image = req.imageSize && req.imageSize !== s.image.width ? await resize(s.image, req.imageSize) : s.image;
+      for await (const s of generateSamples(params, { models: this.modelsFor('bulk'), skip }, { signal: ctx.signal, batchSize: this.deps.generateAhead })) {
+        const image = req.imageSize && req.imageSize !== s.image.width ? await resizeImage(s.image, req.imageSize) : s.image;
         const needEncoded = writer !== undefined || req.format !== 'raw';
         const encoded = needEncoded ? await encodeImage(image, req.format === 'jpeg' ? 'jpeg' : 'png', req.jpegQuality) : undefined;
         let file = '';
@@ -300,7 +330,7 @@ export async function encodeImage(image: RawImageData, format: 'png' | 'jpeg', q
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-async function resize(image: RawImageData, size: number): Promise<RawImageData> {
+export async function resizeImage(image: RawImageData, size: number): Promise<RawImageData> {
   const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
     .resize(size, size, { kernel: 'lanczos3' })
     .raw()

@@ -71,6 +71,14 @@ export class EventLog {
     }
   }
 
+  /** Drops what is kept in memory for a removed job. */
+  forget(id: string): void {
+    clearTimeout(this.throttles.get(id)?.timer);
+    this.throttles.delete(id);
+    this.seqs.delete(id);
+    this.appends.delete(id);
+  }
+
   /** The events of a job's log from `fromSeq` on, read from disk in chunks as the caller pulls. */
   async *read(id: string, fromSeq = 0): AsyncGenerator<JobEvent> {
     let handle;

@@ -1,7 +1,7 @@
 // Jobs: long work persisted under <dataDir>/jobs/<id>/ (job.json, events.jsonl, checkpoint.bin,
 // results). Unfinished jobs resume after a restart; the event log lets a dropped stream re-attach.
 import { EventEmitter } from 'node:events';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import type { Logger } from '../../logging.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { Admission, type Ticket } from './admission.js';
 import { EventLog } from './event-log.js';
+import { JobHolds } from './retention.js';
 import { createJobContext } from './context.js';
 import { formatBytes } from './memory.js';
 import { TERMINAL_STATES, type JobEvent, type JobKind, type JobLivePayload, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
@@ -56,6 +57,8 @@ export class JobManager {
   private readonly root: string;
   private closing = false;
   private readonly maxAttempts: number;
+  /** Streams holding each job (watchers, the stream that started it): retention leaves these alone. */
+  private readonly holds = new JobHolds();
 
   constructor(private readonly options: JobManagerOptions) {
     this.root = join(options.dataDir, 'jobs');
@@ -80,6 +83,11 @@ export class JobManager {
     await mkdir(this.root, { recursive: true });
     const unfinished: JobRecord[] = [];
     for (const id of await readdir(this.root)) {
+      // A removal the process did not finish (see remove()): its folder is already out of sight.
+      if (id.startsWith('.')) {
+        if (id.startsWith('.removed-')) await rm(join(this.root, id), { recursive: true, force: true });
+        continue;
+      }
       const file = join(this.root, id, 'job.json');
       if (!existsSync(file)) continue;
       try {
@@ -212,6 +220,7 @@ export class JobManager {
    */
   async *watch(id: string, fromSeq = 0, signal?: AbortSignal): AsyncGenerator<JobEvent> {
     this.get(id);
+    const unhold = this.hold(id);
     const queue: JobEvent[] = [];
     let wake: (() => void) | undefined;
     const onEvent = (event: JobEvent): void => {
@@ -245,9 +254,35 @@ export class JobManager {
         wake = undefined;
       }
     } finally {
+      unhold();
       this.events.off(id, onEvent);
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Keeps a job from removal by retention until the returned function is called. */
+  hold(id: string): () => void {
+    return this.holds.hold(id);
+  }
+
+  /**
+   * Removes a finished job that nothing holds: gone from GetJob/ListJobs at once, its folder renamed
+   * out of sight in one step (so no reader sees half a job), then deleted. False when kept.
+   */
+  async remove(id: string): Promise<boolean> {
+    const record = this.jobs.get(id);
+    if (!record || !TERMINAL_STATES.has(record.state) || this.running.has(id) || this.holds.has(id)) return false;
+    this.jobs.delete(id);
+    const trash = join(this.root, `.removed-${id}`);
+    try {
+      await rename(this.dirOf(id), trash);
+    } catch (error) {
+      this.jobs.set(id, record);
+      throw error;
+    }
+    this.log.forget(id);
+    await rm(trash, { recursive: true, force: true });
+    return true;
   }
 
   /** Stops accepting jobs; running ones are aborted with ShutdownError (they checkpoint) and stay resumable. */

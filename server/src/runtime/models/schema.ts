@@ -106,6 +106,12 @@ function common<B extends ModelBackendName>(backend: B, opts: { generatorOnly?: 
       .meta({ description: 'Execution providers in order of preference, with fallback (non-empty).' }),
     description: z.string({ error: 'must be a string' }).optional().meta({ description: 'Shown by ListModels.' }),
     options: z.record(z.string(), z.unknown(), { error: 'must be an object' }).default({}).meta({ description: 'Free-form options for generator backends, validated by the backend.' }),
+    batching: strict({
+      preferredBatchSize: int(1, 1024).optional().meta({ description: 'Most faces per call; unset = `generation.preferredBatchSize`.' }),
+      maxQueueDelayMs: int(0, 1000).optional().meta({ description: 'Longest wait for a batch to fill; unset = `generation.maxQueueDelayMs`.' }),
+    })
+      .optional()
+      .meta({ description: 'Generators: cross-request dynamic batching of this model (docs/serving.md).' }),
   };
 }
 
