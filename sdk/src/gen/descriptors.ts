@@ -1006,6 +1006,31 @@ export const HYPERFACE_V1 = {
         }
        }
       },
+      "FixedSource": {
+       "oneofs": {
+        "source": {
+         "oneof": [
+          "npyPath",
+          "imageDir",
+          "embeddings"
+         ]
+        }
+       },
+       "fields": {
+        "npyPath": {
+         "type": "string",
+         "id": 1
+        },
+        "imageDir": {
+         "type": "string",
+         "id": 2
+        },
+        "embeddings": {
+         "type": "Tensor",
+         "id": 3
+        }
+       }
+      },
       "PackRequest": {
        "oneofs": {
         "_alpha": {
@@ -1026,6 +1051,11 @@ export const HYPERFACE_V1 = {
         "_batchSize": {
          "oneof": [
           "batchSize"
+         ]
+        },
+        "_excludeMinAngleDeg": {
+         "oneof": [
+          "excludeMinAngleDeg"
          ]
         }
        },
@@ -1113,6 +1143,21 @@ export const HYPERFACE_V1 = {
         "outputPath": {
          "type": "string",
          "id": 18
+        },
+        "exclude": {
+         "type": "FixedSource",
+         "id": 19
+        },
+        "excludeMinAngleDeg": {
+         "type": "double",
+         "id": 20,
+         "options": {
+          "proto3_optional": true
+         }
+        },
+        "extend": {
+         "type": "FixedSource",
+         "id": 21
         }
        }
       },
@@ -1218,6 +1263,38 @@ export const HYPERFACE_V1 = {
         "provider": {
          "type": "string",
          "id": 9
+        },
+        "exclusion": {
+         "type": "FixedReport",
+         "id": 10
+        },
+        "extension": {
+         "type": "FixedReport",
+         "id": 11
+        }
+       }
+      },
+      "FixedReport": {
+       "fields": {
+        "rows": {
+         "type": "uint32",
+         "id": 1
+        },
+        "minAngleDeg": {
+         "type": "double",
+         "id": 2
+        },
+        "meanNearestAngleDeg": {
+         "type": "double",
+         "id": 3
+        },
+        "requiredMinAngleDeg": {
+         "type": "double",
+         "id": 4
+        },
+        "angleSource": {
+         "type": "string",
+         "id": 5
         }
        }
       },

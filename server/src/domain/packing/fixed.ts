@@ -38,6 +38,11 @@ export interface FixedRoleMetrics {
   requiredMinAngleDeg: number;
 }
 
+/** What a result reports per role: the metrics and, for an exclusion, how its angle was obtained. */
+export interface FixedReportInfo extends FixedRoleMetrics {
+  angleSource: string;
+}
+
 export interface FixedMetrics {
   exclusion?: FixedRoleMetrics;
   extension?: FixedRoleMetrics;
