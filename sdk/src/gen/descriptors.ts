@@ -245,6 +245,10 @@ export const HYPERFACE_V1 = {
         "detach": {
          "type": "bool",
          "id": 10
+        },
+        "leakagePath": {
+         "type": "string",
+         "id": 11
         }
        }
       },

@@ -52,7 +52,7 @@ interface PackJobRequest {
 
 export interface GalleryBuilder {
   /** Embeds every face image under `dir` with `recognizer` (largest face per image). */
-  fromImageDir(dir: string, recognizer: string, signal: AbortSignal, files: FileGuard): Promise<{ data: Float32Array; rows: number; dim: number }>;
+  fromImageDir(dir: string, recognizer: string, signal: AbortSignal, files: FileGuard): Promise<{ data: Float32Array; rows: number; dim: number; files?: string[] }>;
   /** Embeddings of `size` faces drawn from the default generator, embedded by `recognizer`. */
   builtin(size: number, recognizer: string, seed: number, signal: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }>;
 }
