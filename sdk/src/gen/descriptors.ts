@@ -544,6 +544,11 @@ export const HYPERFACE_V1 = {
          "oneof": [
           "minCosine"
          ]
+        },
+        "_excludeMinAngleDeg": {
+         "oneof": [
+          "excludeMinAngleDeg"
+         ]
         }
        },
        "fields": {
@@ -629,6 +634,17 @@ export const HYPERFACE_V1 = {
         "detach": {
          "type": "bool",
          "id": 20
+        },
+        "excludePath": {
+         "type": "string",
+         "id": 21
+        },
+        "excludeMinAngleDeg": {
+         "type": "double",
+         "id": 22,
+         "options": {
+          "proto3_optional": true
+         }
         }
        }
       },
@@ -669,6 +685,10 @@ export const HYPERFACE_V1 = {
         "file": {
          "type": "string",
          "id": 9
+        },
+        "rejectedNearReal": {
+         "type": "uint32",
+         "id": 10
         }
        }
       },
@@ -737,6 +757,18 @@ export const HYPERFACE_V1 = {
         "manifestPath": {
          "type": "string",
          "id": 9
+        },
+        "rejectedNearReal": {
+         "type": "uint64",
+         "id": 10
+        },
+        "droppedNearReal": {
+         "type": "uint64",
+         "id": 11
+        },
+        "excludeMinAngleDeg": {
+         "type": "double",
+         "id": 12
         }
        }
       },
