@@ -42,7 +42,7 @@ const cosine = (a: Float32Array, b: Float32Array, bo: number): number => {
 void test('generate --exclude: faces within the angle of a real identity are rejected, resampled or dropped, and counted', async () => {
   const base = { embeddings: toTensor(ids, [N, DIM]), imagesPerIdentity: K, seed: 5, includeEmbedding: true, format: 'IMAGE_FORMAT_RAW' as const };
   const real: Float32Array[] = [];
-  for await (const ev of d.client.generate(base)) if (ev.sample) real.push(fromTensor(ev.sample.embedding!).data);
+  for await (const ev of d.client.generate(base)) if (ev.sample) real.push(fromTensor(ev.sample.embedding).data);
   assert.equal(real.length, N * K);
   const dir = tempDir();
   const realFile = join(dir, 'real.npy');
@@ -55,7 +55,7 @@ void test('generate --exclude: faces within the angle of a real identity are rej
   const samples: { embedding: Float32Array; rejected: number; attempts: number }[] = [];
   let summary: { rejectedNearReal: string | number; droppedNearReal: string | number; samples: string | number; excludeMinAngleDeg: number } | undefined;
   for await (const ev of d.client.generate({ ...base, excludePath: realFile, excludeMinAngleDeg: angle, outputDir: out, datasetFormat: 'DATASET_FORMAT_IMAGEFOLDER' })) {
-    if (ev.sample) samples.push({ embedding: fromTensor(ev.sample.embedding!).data, rejected: ev.sample.rejectedNearReal, attempts: ev.sample.attempts });
+    if (ev.sample) samples.push({ embedding: fromTensor(ev.sample.embedding).data, rejected: ev.sample.rejectedNearReal, attempts: ev.sample.attempts });
     if (ev.summary) summary = ev.summary;
   }
   assert.ok(summary);
