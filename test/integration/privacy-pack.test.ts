@@ -104,6 +104,21 @@ void test('an exclusion that cannot be met fails FAILED_PRECONDITION', async () 
   assert.equal(code, 'FAILED_PRECONDITION');
 });
 
+void test('inline exclusion and inline extension in one request: both reported, both checked by brute force', async () => {
+  const D = 8;
+  const ex = lcgIdentities(20, D, 31);
+  const old = lcgIdentities(10, D, 32);
+  const out = await collectPack(
+    d.client.pack({ identities: 6, dim: D, gallery: { none: true }, exclude: { embeddings: toTensor(ex, [20, D]) }, excludeMinAngleDeg: 35, extend: { embeddings: toTensor(old, [10, D]) }, iterations: 100, seed: 1, streamEmbeddings: true }),
+  );
+  const x = out.embeddings!;
+  assert.equal(x.rows, 6);
+  assert.ok(minCross(x.data, 6, ex, 20, D) >= 35 - 1e-3);
+  assert.ok(Math.abs(minCross(x.data, 6, ex, 20, D) - out.result.exclusion!.minAngleDeg) < 1e-2);
+  assert.ok(Math.abs(minCross(x.data, 6, old, 10, D) - out.result.extension!.minAngleDeg) < 1e-2);
+  assert.equal(out.result.extension!.rows, 10);
+});
+
 void test('bad exclusion sets are INVALID_ARGUMENT naming the field, and no job is created', async () => {
   const before = (await d.client.listJobs({})).jobs.length;
   const dir = tempDir();

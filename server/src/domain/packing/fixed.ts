@@ -7,7 +7,7 @@
 // refreshes only those candidates are used, which is exact while no point has moved further than its
 // slack since the refresh (triangle inequality on the sphere):
 //   exclude: every row within the angle is a candidate while moved_i < a_K(i) − θ;
-//   both:    the nearest fixed row is a candidate while moved_i < (a_K(i) − a_1(i)) / 2.
+//   extend:  the nearest fixed row is a candidate while moved_i < (a_K(i) − a_1(i)) / 2.
 // Memory: one block (BLOCK_ROWS × D floats) + topK scratch + candidates (N × K × D floats).
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
 import { throwIfAborted } from '../../errors.js';
@@ -119,8 +119,9 @@ export class FixedSet {
         const last = cos[i * FIXED_K + FIXED_K - 1]!;
         if (last === Number.NEGATIVE_INFINITY) continue; // every row of the group is a candidate
         const aK = Math.acos(clampCos(last));
-        let s = (aK - a1) / 2;
-        if (g.role === 'exclude') s = Math.min(s, aK - (g.minAngleDeg * Math.PI) / 180);
+        // exclude: the constraint is exact (every row within θ is a candidate); the gradient's nearest
+        // fixed row is the nearest candidate. extend: the nearest fixed row is exact.
+        const s = g.role === 'exclude' ? aK - (g.minAngleDeg * Math.PI) / 180 : (aK - a1) / 2;
         if (s < this.slack[i]!) this.slack[i] = s;
       }
     }
