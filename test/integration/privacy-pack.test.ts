@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { collectPack, decodeNpyMatrix } from '@hyperface/sdk';
@@ -102,6 +102,10 @@ void test('an exclusion that cannot be met fails FAILED_PRECONDITION', async () 
   writeFileSync(join(dir, 'dense.npy'), encodeNpyFloat32(dense, rows, 3));
   const code = await codeOf(collectPack(d.client.pack({ identities: 4, dim: 3, gallery: { none: true }, exclude: { npyPath: join(dir, 'dense.npy') }, excludeMinAngleDeg: 60, iterations: 10 })));
   assert.equal(code, 'FAILED_PRECONDITION');
+  // The failed job keeps its best iterate in its checkpoint.
+  const failed = (await d.client.listJobs({})).jobs.filter((j) => j.kind === 'JOB_KIND_PACK' && j.state === 'JOB_STATE_FAILED');
+  assert.equal(failed.length, 1);
+  assert.ok(existsSync(join(jobDir(failed[0]!.id), 'checkpoint.bin')), 'the best checkpoint is kept');
 });
 
 void test('inline exclusion and inline extension in one request: both reported, both checked by brute force', async () => {

@@ -18,6 +18,7 @@ import { normalizeRows } from '../../util/vec.js';
 import type { PackResultInfo } from '../packing/events.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
 import { checkFixed, fixedReports, loadFixed, type FixedRequest, type FixedSpec } from './packing-fixed.js';
+import { BLOCK_ROWS, FIXED_K } from '../packing/fixed.js';
 
 export type GallerySpec =
   | { kind: 'none' }
@@ -127,6 +128,13 @@ export class PackingApp {
     }
     const fixed = await checkFixed(input, params.dim, deps.paths);
     options = { ...options, memory: estimatePack({ identities: params.identities, dim: params.dim, mode: params.mode, galleryRows }) };
+    if (hasFixed) {
+      // Fixed rows (packing/fixed.ts): 4 candidate vectors per point and set, and one block (the top-k
+      // scratch is the compute engine's, bounded by its block size whatever the set's size).
+      const sets = (input.exclude ? 1 : 0) + (input.extend ? 1 : 0);
+      const extra = sets * (params.identities * FIXED_K * params.dim * 4 + BLOCK_ROWS * params.dim * 4);
+      options = { ...options, memory: { bytes: options.memory!.bytes + extra, what: `${options.memory!.what}, ${sets} fixed set(s) streamed in blocks of ${BLOCK_ROWS}` } };
+    }
 
     const request: PackJobRequest = {
       params,
