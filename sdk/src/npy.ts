@@ -66,7 +66,15 @@ export function encodeNpyFloat32(data: Float32Array, rows: number, cols: number)
   return encodeNpy({ dtype: 'float32', shape: [rows, cols], data });
 }
 
-export function decodeNpy(bytes: Uint8Array): NpyArray {
+/** A parsed .npy header: dtype, shape and where the data starts (for reading large files in blocks). */
+export interface NpyHeaderInfo {
+  dtype: NpyDtype;
+  shape: number[];
+  dataOffset: number;
+}
+
+/** Parses the header at the start of `bytes` (which needs to hold only the header). */
+export function decodeNpyHeader(bytes: Uint8Array): NpyHeaderInfo {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyFormatError('not a .npy file (bad magic)');
   const version = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -99,8 +107,15 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
     });
   const dtype = (Object.keys(DESCR) as NpyDtype[]).find((d) => DESCR[d] === descr || DESCR[d].replace('<', '=') === descr);
   if (!dtype) throw new NpyFormatError(`unsupported dtype ${descr} (use float32, float64, uint8, bool, int32 or int64, little-endian)`);
+  return { dtype, shape, dataOffset: pre + headerLen };
+}
+
+/** Bytes per element of a dtype. */
+export const npyItemBytes = (dtype: NpyDtype): number => BYTES[dtype];
+
+export function decodeNpy(bytes: Uint8Array): NpyArray {
+  const { dtype, shape, dataOffset: start } = decodeNpyHeader(bytes);
   const count = shape.reduce((a, b) => a * b, 1);
-  const start = pre + headerLen;
   const need = count * BYTES[dtype];
   if (bytes.length - start < need) throw new NpyFormatError(`truncated .npy data: need ${need} bytes, have ${bytes.length - start}`);
   // Copy so the result is aligned and independent of the input buffer.

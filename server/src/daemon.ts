@@ -109,6 +109,11 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const requireModels = models.require;
   const requireRecognition = recognition.require;
   const pool = new PreprocessPool({ workers: config.pool.workers, maxQueue: config.pool.maxQueue, maxPixels: config.limits.maxImagePixels, detectorProviders: config.pool.device === 'gpu' ? ['webgpu', 'cpu'] : ['cpu'] });
+  const galleries = createGalleryBuilder({
+    generator: (name) => requireModels().generator(name),
+    recognition: requireRecognition,
+    log: (msg, fields) => log.info(msg, { component: 'galleries', ...fields }),
+  });
   const packing = new PackingApp({
     jobs,
     paths,
@@ -117,11 +122,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       const r = requireModels().recognizer(name);
       return { name: r.info.name, dim: r.info.dim };
     },
-    galleries: createGalleryBuilder({
-      generator: (name) => requireModels().generator(name),
-      recognition: requireRecognition,
-      log: (msg, fields) => log.info(msg, { component: 'galleries', ...fields }),
-    }),
+    galleries,
     version: VERSION,
     files,
     maxIdentities: config.limits.maxIdentities,
@@ -197,7 +198,13 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     evaluationDeps: () => {
       const service = requireRecognition();
       const repo = requireModels();
-      return { embedder: service, align: largestFaceAligner(pool), defaultRecognizer: repo.defaultRecognizerName, pickJudge: (recognizer) => pickJudge(repo.list('recognizer'), recognizer, repo.defaultRecognizerName) };
+      return {
+        embedder: service,
+        align: largestFaceAligner(pool),
+        defaultRecognizer: repo.defaultRecognizerName,
+        pickJudge: (recognizer) => pickJudge(repo.list('recognizer'), recognizer, repo.defaultRecognizerName),
+        embedFaces: (dir, recognizer, signal) => galleries.fromImageDir(dir, recognizer ?? repo.defaultRecognizerName, signal ?? shutdownController.signal, paths.files),
+      };
     },
   });
   jobs.register('evaluate_verification', traced('evaluate_verification', evaluation.runVerification));

@@ -245,6 +245,10 @@ export const HYPERFACE_V1 = {
         "detach": {
          "type": "bool",
          "id": 10
+        },
+        "leakagePath": {
+         "type": "string",
+         "id": 11
         }
        }
       },
@@ -540,6 +544,11 @@ export const HYPERFACE_V1 = {
          "oneof": [
           "minCosine"
          ]
+        },
+        "_excludeMinAngleDeg": {
+         "oneof": [
+          "excludeMinAngleDeg"
+         ]
         }
        },
        "fields": {
@@ -625,6 +634,17 @@ export const HYPERFACE_V1 = {
         "detach": {
          "type": "bool",
          "id": 20
+        },
+        "excludePath": {
+         "type": "string",
+         "id": 21
+        },
+        "excludeMinAngleDeg": {
+         "type": "double",
+         "id": 22,
+         "options": {
+          "proto3_optional": true
+         }
         }
        }
       },
@@ -665,6 +685,10 @@ export const HYPERFACE_V1 = {
         "file": {
          "type": "string",
          "id": 9
+        },
+        "rejectedNearReal": {
+         "type": "uint32",
+         "id": 10
         }
        }
       },
@@ -733,6 +757,18 @@ export const HYPERFACE_V1 = {
         "manifestPath": {
          "type": "string",
          "id": 9
+        },
+        "rejectedNearReal": {
+         "type": "uint64",
+         "id": 10
+        },
+        "droppedNearReal": {
+         "type": "uint64",
+         "id": 11
+        },
+        "excludeMinAngleDeg": {
+         "type": "double",
+         "id": 12
         }
        }
       },
@@ -1006,6 +1042,31 @@ export const HYPERFACE_V1 = {
         }
        }
       },
+      "FixedSource": {
+       "oneofs": {
+        "source": {
+         "oneof": [
+          "npyPath",
+          "imageDir",
+          "embeddings"
+         ]
+        }
+       },
+       "fields": {
+        "npyPath": {
+         "type": "string",
+         "id": 1
+        },
+        "imageDir": {
+         "type": "string",
+         "id": 2
+        },
+        "embeddings": {
+         "type": "Tensor",
+         "id": 3
+        }
+       }
+      },
       "PackRequest": {
        "oneofs": {
         "_alpha": {
@@ -1026,6 +1087,11 @@ export const HYPERFACE_V1 = {
         "_batchSize": {
          "oneof": [
           "batchSize"
+         ]
+        },
+        "_excludeMinAngleDeg": {
+         "oneof": [
+          "excludeMinAngleDeg"
          ]
         }
        },
@@ -1113,6 +1179,21 @@ export const HYPERFACE_V1 = {
         "outputPath": {
          "type": "string",
          "id": 18
+        },
+        "exclude": {
+         "type": "FixedSource",
+         "id": 19
+        },
+        "excludeMinAngleDeg": {
+         "type": "double",
+         "id": 20,
+         "options": {
+          "proto3_optional": true
+         }
+        },
+        "extend": {
+         "type": "FixedSource",
+         "id": 21
         }
        }
       },
@@ -1218,6 +1299,38 @@ export const HYPERFACE_V1 = {
         "provider": {
          "type": "string",
          "id": 9
+        },
+        "exclusion": {
+         "type": "FixedReport",
+         "id": 10
+        },
+        "extension": {
+         "type": "FixedReport",
+         "id": 11
+        }
+       }
+      },
+      "FixedReport": {
+       "fields": {
+        "rows": {
+         "type": "uint32",
+         "id": 1
+        },
+        "minAngleDeg": {
+         "type": "double",
+         "id": 2
+        },
+        "meanNearestAngleDeg": {
+         "type": "double",
+         "id": 3
+        },
+        "requiredMinAngleDeg": {
+         "type": "double",
+         "id": 4
+        },
+        "angleSource": {
+         "type": "string",
+         "id": 5
         }
        }
       },

@@ -10,6 +10,8 @@ import type { EvaluationEvent as _hyperface_v1_EvaluationEvent, EvaluationEvent_
 import type { EvaluationProgress as _hyperface_v1_EvaluationProgress, EvaluationProgress__Output as _hyperface_v1_EvaluationProgress__Output } from './hyperface/v1/EvaluationProgress.js';
 import type { EvaluationServiceClient as _hyperface_v1_EvaluationServiceClient, EvaluationServiceDefinition as _hyperface_v1_EvaluationServiceDefinition } from './hyperface/v1/EvaluationService.js';
 import type { FaceSample as _hyperface_v1_FaceSample, FaceSample__Output as _hyperface_v1_FaceSample__Output } from './hyperface/v1/FaceSample.js';
+import type { FixedReport as _hyperface_v1_FixedReport, FixedReport__Output as _hyperface_v1_FixedReport__Output } from './hyperface/v1/FixedReport.js';
+import type { FixedSource as _hyperface_v1_FixedSource, FixedSource__Output as _hyperface_v1_FixedSource__Output } from './hyperface/v1/FixedSource.js';
 import type { GallerySource as _hyperface_v1_GallerySource, GallerySource__Output as _hyperface_v1_GallerySource__Output } from './hyperface/v1/GallerySource.js';
 import type { GenerateEvent as _hyperface_v1_GenerateEvent, GenerateEvent__Output as _hyperface_v1_GenerateEvent__Output } from './hyperface/v1/GenerateEvent.js';
 import type { GenerateProgress as _hyperface_v1_GenerateProgress, GenerateProgress__Output as _hyperface_v1_GenerateProgress__Output } from './hyperface/v1/GenerateProgress.js';
@@ -59,6 +61,8 @@ export interface ProtoGrpcType {
       EvaluationProgress: MessageTypeDefinition<_hyperface_v1_EvaluationProgress, _hyperface_v1_EvaluationProgress__Output>
       EvaluationService: SubtypeConstructor<typeof grpc.Client, _hyperface_v1_EvaluationServiceClient> & { service: _hyperface_v1_EvaluationServiceDefinition }
       FaceSample: MessageTypeDefinition<_hyperface_v1_FaceSample, _hyperface_v1_FaceSample__Output>
+      FixedReport: MessageTypeDefinition<_hyperface_v1_FixedReport, _hyperface_v1_FixedReport__Output>
+      FixedSource: MessageTypeDefinition<_hyperface_v1_FixedSource, _hyperface_v1_FixedSource__Output>
       GallerySource: MessageTypeDefinition<_hyperface_v1_GallerySource, _hyperface_v1_GallerySource__Output>
       GenerateEvent: MessageTypeDefinition<_hyperface_v1_GenerateEvent, _hyperface_v1_GenerateEvent__Output>
       GenerateProgress: MessageTypeDefinition<_hyperface_v1_GenerateProgress, _hyperface_v1_GenerateProgress__Output>

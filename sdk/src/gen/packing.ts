@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { FixedReport as _hyperface_v1_FixedReport, FixedReport__Output as _hyperface_v1_FixedReport__Output } from './hyperface/v1/FixedReport.js';
+import type { FixedSource as _hyperface_v1_FixedSource, FixedSource__Output as _hyperface_v1_FixedSource__Output } from './hyperface/v1/FixedSource.js';
 import type { GallerySource as _hyperface_v1_GallerySource, GallerySource__Output as _hyperface_v1_GallerySource__Output } from './hyperface/v1/GallerySource.js';
 import type { Image as _hyperface_v1_Image, Image__Output as _hyperface_v1_Image__Output } from './hyperface/v1/Image.js';
 import type { JobAccepted as _hyperface_v1_JobAccepted, JobAccepted__Output as _hyperface_v1_JobAccepted__Output } from './hyperface/v1/JobAccepted.js';
@@ -22,6 +24,8 @@ export interface ProtoGrpcType {
   hyperface: {
     v1: {
       Device: EnumTypeDefinition
+      FixedReport: MessageTypeDefinition<_hyperface_v1_FixedReport, _hyperface_v1_FixedReport__Output>
+      FixedSource: MessageTypeDefinition<_hyperface_v1_FixedSource, _hyperface_v1_FixedSource__Output>
       GallerySource: MessageTypeDefinition<_hyperface_v1_GallerySource, _hyperface_v1_GallerySource__Output>
       Image: MessageTypeDefinition<_hyperface_v1_Image, _hyperface_v1_Image__Output>
       JobAccepted: MessageTypeDefinition<_hyperface_v1_JobAccepted, _hyperface_v1_JobAccepted__Output>

@@ -8,7 +8,7 @@ import { collectPack, writeNpy } from '@hyperface/sdk';
 import { connect, intOption, numberOption, parseCommand, printJson, Progress, say, UsageError } from './common.js';
 
 export const DEMO_USAGE = `hyperface demo --out DIR [--identities 24] [--images-per-identity 4] [--gallery-size 200]
-  [--pack-seconds 20] [--seed 0] [--address HOST:PORT] [--json]`;
+  [--pack-seconds 20] [--seed 0] [--leakage REAL.npy|PHOTO_DIR] [--address HOST:PORT] [--json]`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, DEMO_USAGE, {
@@ -18,6 +18,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     'gallery-size': { type: 'string' },
     'pack-seconds': { type: 'string' },
     seed: { type: 'string' },
+    leakage: { type: 'string' },
   });
   if (!parsed) return 0;
   const { values } = parsed;
@@ -69,7 +70,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
     log('[4/4] evaluating the dataset (identity consistency, separation, EER; judge: an independent recognizer)…');
     let report: { json: string; reportPath: string } | undefined;
-    for await (const event of conn.client.evaluateDataset({ datasetPath: datasetDir, reportDir: join(out, 'report'), seed })) {
+    for await (const event of conn.client.evaluateDataset({ datasetPath: datasetDir, reportDir: join(out, 'report'), seed, leakagePath: values.leakage ? resolve(values.leakage) : '' })) {
       if (event.progress) progress.update(event.progress.done, event.progress.total, event.progress.phase);
       if (event.dataset) report = event.dataset;
     }

@@ -6,7 +6,7 @@ import { connect, intOption, parseCommand, printJson, Progress, say, UsageError 
 export const EVAL_USAGE = `hyperface eval verify (--bin FILE.bin | --pairs pairs.txt --images DIR | --embeddings E.npy --issame L.npy)
     [--recognizer NAME] [--no-flip] [--detect] [--folds 10] [--name NAME] [--report DIR] [--json]
 hyperface eval dataset DIR [--recognizer NAME] [--judge NAME] [--compare DIR2] [--max-identities N]
-    [--pairs P] [--seed S] [--report DIR] [--json]`;
+    [--pairs P] [--seed S] [--report DIR] [--leakage REAL.npy|PHOTO_DIR] [--json]`;
 
 const INLINE_LIMIT = 3 * 1024 * 1024;
 
@@ -99,6 +99,7 @@ async function dataset(argv: string[]): Promise<number> {
     pairs: { type: 'string' },
     seed: { type: 'string' },
     report: { type: 'string' },
+    leakage: { type: 'string' },
   }, true);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
@@ -115,6 +116,7 @@ async function dataset(argv: string[]): Promise<number> {
     pairs: intOption(values.pairs, 'pairs', 0),
     seed: intOption(values.seed, 'seed', 0, 'uint64'),
     reportDir: values.report ? resolve(values.report) : '',
+    leakagePath: values.leakage ? resolve(values.leakage) : '',
   };
   const conn = await connect(values, { dataDir: values['data-dir'], configFile: values.config, models: 'all', quiet: values.quiet });
   try {
@@ -126,7 +128,12 @@ async function dataset(argv: string[]): Promise<number> {
     const d = last.dataset!;
     const s = d.dataset;
     say(values.json, values.quiet, `${s?.identities} identities, ${s?.samples} samples: consistency ${s?.identityConsistencyMean.toFixed(3)} (judge ${s?.judgeConsistencyMean.toFixed(3)}), nearest impostor ${s?.nearestImpostorMean.toFixed(3)}, EER ${((s?.verificationEer ?? 0) * 100).toFixed(2)}%${d.reportPath ? `; report ${d.reportPath}` : ''}`);
-    if (values.json) printJson({ job_id: d.jobId, report: d.reportPath || undefined, ...(JSON.parse(d.json || '{}') as Record<string, unknown>) });
+    const full = JSON.parse(d.json || '{}') as Record<string, unknown> & { leakage?: { generator: { recognizer: string; thresholds: { far: number; share_above: number }[]; distribution: { max: number } } } };
+    if (full.leakage) {
+      const g = full.leakage.generator;
+      say(values.json, values.quiet, `leakage (${g.recognizer}): closest synthetic↔real cosine ${g.distribution.max.toFixed(3)}; ${g.thresholds.map((t) => `${(t.share_above * 100).toFixed(2)}% of images above the FAR ${t.far} threshold`).join(', ')}`);
+    }
+    if (values.json) printJson({ job_id: d.jobId, report: d.reportPath || undefined, ...full });
     return 0;
   } finally {
     await conn.close();

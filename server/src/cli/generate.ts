@@ -7,6 +7,7 @@ export const GENERATE_USAGE = `hyperface generate (--embeddings FILE.npy | --pac
   [--format imagefolder|recordio] [--image-format png|jpeg] [--seed S] [--generator NAME]
   [--beta B] [--pose P] [--color C] [--background B] [--accessories A]
   [--recognizer NAME] [--min-cosine T] [--max-retries R] [--identity-offset I] [--identity-count C]
+  [--exclude REAL.npy [--exclude-min-angle DEG]]  (resample faces within DEG of a real identity; docs/privacy.md)
   [--address HOST:PORT] [--json]
   The daemon writes the dataset (with --address, DIR is a path on the daemon's machine). Re-running the
   same command resumes an interrupted run (samples already in DIR/manifest.jsonl are skipped), or follows the
@@ -32,6 +33,8 @@ export async function generateCommand(argv: string[]): Promise<number> {
     accessories: { type: 'string' },
     recognizer: { type: 'string' },
     'min-cosine': { type: 'string' },
+    exclude: { type: 'string' },
+    'exclude-min-angle': { type: 'string' },
     'max-retries': { type: 'string' },
     'identity-offset': { type: 'string' },
     'identity-count': { type: 'string' },
@@ -72,6 +75,12 @@ export async function generateCommand(argv: string[]): Promise<number> {
     request.minCosine = minCosine;
     request.includeEmbedding = true;
   }
+  if (values.exclude) request.excludePath = resolve(values.exclude);
+  const angle = numberOption(values['exclude-min-angle'], 'exclude-min-angle');
+  if (angle !== undefined) {
+    if (!values.exclude) throw new UsageError('--exclude-min-angle needs --exclude');
+    request.excludeMinAngleDeg = angle;
+  }
   if (values['pack-job']) request.packJobId = values['pack-job'];
   else {
     const path = resolve(values.embeddings!);
@@ -96,6 +105,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
           identities: s.identities,
           skipped: s.skipped,
           below_threshold: s.belowThreshold,
+          ...(values.exclude ? { rejected_near_real: Number(s.rejectedNearReal), dropped_near_real: Number(s.droppedNearReal), exclude_min_angle_deg: s.excludeMinAngleDeg } : {}),
           mean_cosine: s.meanCosine,
           elapsed_seconds: s.elapsedSeconds,
           out: s.outputDir,

@@ -8,6 +8,7 @@ export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer
   [--gallery none|builtin|builtin:SIZE|FILE.npy|IMAGE_DIR] [--mode paper|stochastic|fast|random|random-gallery]
   [--init gallery|random] [--alpha A] [--lr LR] [--iterations T] [--batch-size B] [--max-seconds S] [--seed S]
   [--device cpu|gpu] [--checkpoint-every K] [--address HOST:PORT] [--data-dir DIR] [--json]
+  [--exclude FILE.npy|IMAGE_DIR [--exclude-min-angle DEG]] [--extend EXISTING.npy]
 
   loss = mean_i max_j cos(x_i, x_j) + alpha * mean_i (1 - max_g cos(x_i, g))   (HyperFace, ICLR 2025)
   modes (default: paper up to 20,000 identities, stochastic above):
@@ -19,7 +20,10 @@ export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer
                     with an annealed soft maximum; same gallery term, so --alpha means the same
     random          uniform random identities (baseline, no optimisation)
     random-gallery  gallery rows drawn at random (baseline, no optimisation)
-  defaults: alpha 1, lr 0.01, builtin gallery of 1000 faces, iterations per N (docs/packing.md)`;
+  defaults: alpha 1, lr 0.01, builtin gallery of 1000 faces, iterations per N (docs/packing.md)
+  --exclude keeps every packed identity at least DEG (default: the recognizer's FAR 1e-3 angle among the
+  excluded identities) from every excluded row; --extend packs N new identities among fixed existing ones
+  and writes only the new rows (docs/privacy.md). Both run in paper or stochastic mode.`;
 
 export async function packCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, PACK_USAGE, {
@@ -38,6 +42,9 @@ export async function packCommand(argv: string[]): Promise<number> {
     device: { type: 'string' },
     'checkpoint-every': { type: 'string' },
     out: { type: 'string' },
+    exclude: { type: 'string' },
+    'exclude-min-angle': { type: 'string' },
+    extend: { type: 'string' },
   });
   if (!parsed) return 0;
   const { values } = parsed;
@@ -75,8 +82,16 @@ export async function packCommand(argv: string[]): Promise<number> {
   const batch = intOption(values['batch-size'], 'batch-size');
   if (batch !== undefined) request.batchSize = batch;
   request.checkpointEvery = intOption(values['checkpoint-every'], 'checkpoint-every', 0);
+  const fixedSource = (p: string) => (existsSync(p) && statSync(p).isDirectory() ? { imageDir: resolve(p) } : { npyPath: resolve(p) });
+  if (values.exclude) request.exclude = fixedSource(values.exclude);
+  if (values.extend) request.extend = { npyPath: resolve(values.extend) };
+  const angle = numberOption(values['exclude-min-angle'], 'exclude-min-angle');
+  if (angle !== undefined) {
+    if (!values.exclude) throw new UsageError('--exclude-min-angle needs --exclude');
+    request.excludeMinAngleDeg = angle;
+  }
 
-  const needsModels = gallery !== 'none' || (request.dim === 0);
+  const needsModels = gallery !== 'none' || request.dim === 0 || request.exclude?.imageDir !== undefined;
   const conn = await connect(values, { dataDir: values['data-dir'], configFile: values.config, models: needsModels ? 'all' : 'none', quiet: values.quiet });
   const progress = new Progress(values.quiet || values.json);
   try {
@@ -111,12 +126,20 @@ export async function packCommand(argv: string[]): Promise<number> {
       elapsed_seconds: outcome.result.elapsedSeconds,
       stop_reason: outcome.result.stopReason,
       provider: outcome.result.provider,
+      ...(outcome.result.exclusion ? { exclusion: fixedSummary(outcome.result.exclusion) } : {}),
+      ...(outcome.result.extension ? { extension: fixedSummary(outcome.result.extension) } : {}),
     };
     say(values.json, values.quiet, `packed ${summary.shape.join('×')} → ${out}: min angle ${m?.minAngleDeg.toFixed(3)}°, mean nearest ${m?.meanNnAngleDeg.toFixed(3)}° (${summary.stop_reason}, ${summary.elapsed_seconds.toFixed(1)} s on ${summary.provider})`);
+    if (summary.exclusion) say(values.json, values.quiet, `exclusion: ${summary.exclusion.rows} rows, closest ${summary.exclusion.min_angle_deg.toFixed(3)}° (required ${summary.exclusion.required_min_angle_deg.toFixed(3)}°: ${summary.exclusion.angle_source})`);
+    if (summary.extension) say(values.json, values.quiet, `extension: ${summary.extension.rows} existing rows, closest new↔existing ${summary.extension.min_angle_deg.toFixed(3)}°, among new ${m?.minAngleDeg.toFixed(3)}°`);
     if (values.json) printJson(summary);
     return 0;
   } finally {
     progress.done();
     await conn.close();
   }
+}
+
+function fixedSummary(r: { rows: number; minAngleDeg: number; meanNearestAngleDeg: number; requiredMinAngleDeg: number; angleSource: string }) {
+  return { rows: r.rows, min_angle_deg: r.minAngleDeg, mean_nearest_angle_deg: r.meanNearestAngleDeg, required_min_angle_deg: r.requiredMinAngleDeg, angle_source: r.angleSource };
 }

@@ -69,6 +69,7 @@ export function evaluationHandlers(deps: TransportDeps, app: EvaluationApp, jobs
       const job = await app.startDataset({
         path: req.datasetPath,
         comparePath: req.comparePath || undefined,
+        leakagePath: req.leakagePath || undefined,
         recognizer: req.recognizer || undefined,
         judgeRecognizer: req.judgeRecognizer || undefined,
         maxIdentities: req.maxIdentities,

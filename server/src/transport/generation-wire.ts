@@ -22,6 +22,9 @@ export function generateEventToWire(event: GenerateJobEvent): GenerateEvent {
       elapsedSeconds: s.elapsedSeconds,
       outputDir: s.outputDir,
       manifestPath: s.manifestPath,
+      rejectedNearReal: s.rejectedNearReal ?? 0,
+      droppedNearReal: s.droppedNearReal ?? 0,
+      excludeMinAngleDeg: s.excludeMinAngleDeg ?? 0,
     },
   };
 }
@@ -37,6 +40,7 @@ export function faceSampleToWire(s: FaceSampleInfo): FaceSample {
     attempts: s.attempts,
     belowThreshold: s.belowThreshold,
     file: s.file,
+    rejectedNearReal: s.rejectedNearReal ?? 0,
   };
   if (s.embedding) sample.embedding = toTensor(s.embedding, [1, s.embedding.length]);
   return sample;

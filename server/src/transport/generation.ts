@@ -57,6 +57,8 @@ export function decodeGenerateRequest(req: GenerateRequest__Output): GenerateInp
     outputDir: req.outputDir || undefined,
     datasetFormat: enumOf(req.datasetFormat, datasets, 'dataset_format'),
     skipImages: req.skipImages,
+    ...(req.excludePath ? { excludePath: req.excludePath } : {}),
+    ...(req.excludeMinAngleDeg !== undefined && req.excludeMinAngleDeg !== null ? { excludeMinAngleDeg: req.excludeMinAngleDeg } : {}),
   };
 }
 

@@ -43,6 +43,8 @@ export function packEventToWire(event: PackJobEvent): PackEvent {
       npyPath: r.npyPath,
       sidecarPath: r.sidecarPath,
       provider: r.provider,
+      ...(r.exclusion ? { exclusion: r.exclusion } : {}),
+      ...(r.extension ? { extension: r.extension } : {}),
     },
   };
 }

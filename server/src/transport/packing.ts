@@ -6,6 +6,8 @@ import type { PackEvent } from '@hyperface/sdk/gen/hyperface/v1/PackEvent';
 import { decodeNpyMatrix } from '@hyperface/sdk/npy';
 import { toTensor } from '@hyperface/sdk/tensor';
 import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.js';
+import type { FixedSpec } from '../domain/app/packing-fixed.js';
+import type { FixedSource__Output } from '@hyperface/sdk/gen/hyperface/v1/FixedSource';
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type StreamWriter, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
@@ -57,7 +59,26 @@ export function decodePackRequest(req: PackRequest__Output, bounds: RequestBound
   if (req.batchSize !== undefined) params.batchSize = req.batchSize;
   if (req.progressEvery) params.progressEvery = req.progressEvery;
   if (req.checkpointEvery) params.checkpointEvery = req.checkpointEvery;
-  return { params, recognizer: req.recognizer || undefined, gallery, outputPath: req.outputPath || undefined };
+  const input: PackInput = { params, recognizer: req.recognizer || undefined, gallery, outputPath: req.outputPath || undefined };
+  const exclude = fixedFromWire(req.exclude, 'exclude');
+  const extend = fixedFromWire(req.extend, 'extend');
+  if (exclude) input.exclude = exclude;
+  if (extend) input.extend = extend;
+  if (req.excludeMinAngleDeg !== undefined && req.excludeMinAngleDeg !== null) input.excludeMinAngleDeg = req.excludeMinAngleDeg;
+  return input;
+}
+
+function fixedFromWire(f: FixedSource__Output | null | undefined, role: string): FixedSpec | undefined {
+  switch (f?.source) {
+    case 'npyPath':
+      return { kind: 'npy', path: f.npyPath ?? '' };
+    case 'imageDir':
+      return { kind: 'image_dir', path: f.imageDir ?? '' };
+    case 'embeddings':
+      return { kind: 'inline', ...matrixFromWire(f.embeddings, `${role}.embeddings`) };
+    default:
+      return undefined;
+  }
 }
 
 export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobManager): PackingServiceHandlers {

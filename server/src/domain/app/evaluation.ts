@@ -32,6 +32,8 @@ export interface DatasetInput {
   pairs: number;
   seed: number;
   reportDir?: string;
+  /** Real identities for the leakage audit (.npy or a folder of photos). */
+  leakagePath?: string;
 }
 
 export interface EvaluationAppDeps {
@@ -98,6 +100,7 @@ export class EvaluationApp {
       ...input,
       path: paths.resolve(input.path, 'dataset_path'),
       comparePath: input.comparePath ? paths.resolve(input.comparePath, 'compare_path') : undefined,
+      leakagePath: input.leakagePath ? paths.resolve(input.leakagePath, 'leakage_path') : undefined,
       reportDir: await this.reportDir(input.reportDir),
     };
     // What the job will read: the rows its manifest / train.idx can list (by their sizes), capped by the request.
@@ -159,6 +162,7 @@ export class EvaluationApp {
       maxSamplesPerIdentity: req.maxSamplesPerIdentity || undefined,
       pairs: req.pairs || undefined,
       seed: req.seed,
+      ...(req.leakagePath ? { leakagePath: req.leakagePath } : {}),
       reportDir: req.reportDir ?? join(ctx.dir, 'report'),
       signal: ctx.signal,
       onProgress: this.progress(ctx),

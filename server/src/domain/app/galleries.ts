@@ -29,6 +29,7 @@ export function createGalleryBuilder(deps: GalleryDeps): GalleryBuilder {
         .sort();
       const service = deps.recognition();
       const rows: Float32Array[] = [];
+      const found: string[] = [];
       let skipped = 0;
       for (const file of files) {
         throwIfAborted(signal);
@@ -37,8 +38,10 @@ export function createGalleryBuilder(deps: GalleryDeps): GalleryBuilder {
         try {
           const res = await service.embed({ image: { encoded }, recognizer, aligned: false, largestFace: true, flip: false }, { signal });
           const face = res.faces[0];
-          if (face) rows.push(face.embedding);
-          else skipped += 1;
+          if (face) {
+            rows.push(face.embedding);
+            found.push(file);
+          } else skipped += 1;
         } catch (error) {
           if (!(error instanceof HyperfaceError) || error.code === 'CANCELLED' || error.code === 'DEADLINE_EXCEEDED') throw error;
           skipped += 1;
@@ -46,7 +49,7 @@ export function createGalleryBuilder(deps: GalleryDeps): GalleryBuilder {
       }
       if (rows.length === 0) throw new FailedPreconditionError(`no face found in the ${files.length} images under gallery.image_dir`);
       deps.log('gallery embedded from images', { images: files.length, faces: rows.length, skipped });
-      return stack(rows);
+      return { ...stack(rows), files: found };
     },
 
     async builtin(size, recognizer, seed, signal) {

@@ -20,6 +20,8 @@ import type { GeneratorBatchers, WorkClass } from '../generation/batcher.js';
 import { busyError, checkDatasetTarget, liveHolder, openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
 import type { FaceSampleInfo, GenerateSummaryInfo } from '../generation/events.js';
 import type { RawImageData } from '../../runtime/models/types.js';
+import { checkGuard, loadGuard } from './generation-guard.js';
+import { checkExclusionAngle } from '../packing/exclusion-angle.js';
 
 export type IdentitySource =
   | { kind: 'inline'; data: Float32Array; rows: number; dim: number }
@@ -40,6 +42,9 @@ export interface GenerateInput {
   datasetFormat: 'none' | 'imagefolder' | 'recordio';
   /** Do not send images back (only progress + summary). */
   skipImages: boolean;
+  /** Privacy guard: a .npy of real identities (recognizer space) and the angle (0/undefined = default). */
+  excludePath?: string;
+  excludeMinAngleDeg?: number;
 }
 
 interface GenerateJobRequest extends Omit<GenerateInput, 'identities'> {
@@ -118,6 +123,10 @@ export class GenerationApp {
     const { deps } = this;
     const { matrix, identitiesPath, inline } = checked ?? (await this.validate(input));
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
+    if (input.excludePath) {
+      input = { ...input, excludePath: deps.paths.resolve(input.excludePath, 'exclude_path') };
+      await checkGuard(input.excludePath!, input.excludeMinAngleDeg, deps.paths.files);
+    } else if (input.excludeMinAngleDeg) checkExclusionAngle(input.excludeMinAngleDeg);
     // A bad output folder fails the request now, not after the samples have been rendered.
     if (outputDir) await checkDatasetTarget(outputDir, deps.files, 'output_dir');
     options = { ...options, memory: estimateGenerate({ identities: matrix.rows, dim: matrix.dim, ahead: deps.generateAhead, imageSize: input.imageSize }) };
@@ -220,6 +229,10 @@ export class GenerationApp {
     const req = ctx.request as GenerateJobRequest;
     const identities = await this.readMatrix(req.identitiesPath, ctx.signal);
     const params = validateGenerateParams(withGenerateDefaults({ ...req.params, identities }), { maxImagesPerIdentity: this.deps.maxImagesPerIdentity, ...(this.deps.maxImages ? { maxImages: this.deps.maxImages } : {}) });
+    const guard = req.excludePath ? await loadGuard(req.excludePath, req.excludeMinAngleDeg, this.deps.paths.files, ctx.signal) : undefined;
+    if (guard) params.exclude = guard.exclude;
+    let rejectedNearReal = 0;
+    let droppedNearReal = 0;
     const total = planSize(params);
     const started = Date.now();
     let writer: DatasetWriter | undefined;
@@ -262,12 +275,18 @@ export class GenerationApp {
       }
       const ext = req.format === 'jpeg' ? 'jpg' : 'png';
       for await (const s of generateSamples(params, { models: this.modelsFor('bulk'), skip }, { signal: ctx.signal, batchSize: this.deps.generateAhead })) {
+        rejectedNearReal += s.rejectedNearReal;
+        if (s.droppedNearReal) {
+          // Every attempt came within the exclusion angle of a real identity: nothing is written.
+          droppedNearReal += 1;
+          continue;
+        }
         const image = req.imageSize && req.imageSize !== s.image.width ? await resizeImage(s.image, req.imageSize) : s.image;
         const needEncoded = writer !== undefined || req.format !== 'raw';
         const encoded = needEncoded ? await encodeImage(image, req.format === 'jpeg' ? 'jpeg' : 'png', req.jpegQuality) : undefined;
         let file = '';
         if (writer && encoded) {
-          await writer.write({ identity: s.identity, sample: s.sample, seed: s.seed, encoded, ext, cosine: s.scored ? s.cosine : undefined, extra: { attempts: s.attempts, below_threshold: s.belowThreshold } });
+          await writer.write({ identity: s.identity, sample: s.sample, seed: s.seed, encoded, ext, cosine: s.scored ? s.cosine : undefined, extra: { attempts: s.attempts, below_threshold: s.belowThreshold, ...(guard ? { rejected_near_real: s.rejectedNearReal } : {}) } });
           file = req.datasetFormat === 'imagefolder' ? `${String(s.identity).padStart(6, '0')}/${String(s.sample).padStart(4, '0')}.${ext}` : 'train.rec';
         }
         done += 1;
@@ -287,6 +306,7 @@ export class GenerationApp {
             attempts: s.attempts,
             belowThreshold: s.belowThreshold,
             file,
+            rejectedNearReal: s.rejectedNearReal,
           };
           if (s.embedding) sample.embedding = s.embedding;
           await ctx.deliver(sample);
@@ -307,6 +327,7 @@ export class GenerationApp {
       elapsedSeconds: (Date.now() - started) / 1000,
       outputDir: req.outputDir ?? '',
       manifestPath: req.outputDir ? join(req.outputDir, 'manifest.jsonl') : '',
+      ...(guard ? { rejectedNearReal, droppedNearReal, excludeMinAngleDeg: guard.exclude.minAngleDeg, excludeAngleSource: guard.angleSource } : {}),
     };
     await ctx.emit('generate', { summary });
     return summary;

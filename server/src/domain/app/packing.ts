@@ -13,10 +13,12 @@ import { readNpyMatrix } from '../npy-files.js';
 import { estimatePack } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { FileGuard } from '../safe-files.js';
-import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
+import { FIXED_MODES, packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
 import { normalizeRows } from '../../util/vec.js';
 import type { PackResultInfo } from '../packing/events.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
+import { checkFixed, fixedReports, loadFixed, type FixedRequest, type FixedSpec } from './packing-fixed.js';
+import { BLOCK_ROWS, FIXED_K } from '../packing/fixed.js';
 
 export type GallerySpec =
   | { kind: 'none' }
@@ -33,6 +35,11 @@ export interface PackInput {
   gallery?: GallerySpec;
   /** Server-side output .npy (already confined by the caller's PathPolicy or raw here). */
   outputPath?: string;
+  /** Real identities to keep `excludeMinAngleDeg` away from (docs/privacy.md). */
+  exclude?: FixedSpec;
+  excludeMinAngleDeg?: number;
+  /** Existing identities to pack the new ones among (they stay fixed; only new rows come back). */
+  extend?: FixedSpec;
 }
 
 /** The persisted job request. Inline galleries are written into the job folder so resume can read them. */
@@ -41,11 +48,12 @@ interface PackJobRequest {
   recognizer: string;
   gallery: { kind: 'none' } | { kind: 'file'; path: string } | { kind: 'image_dir'; path: string } | { kind: 'builtin'; size: number };
   outputPath?: string;
+  fixed?: FixedRequest;
 }
 
 export interface GalleryBuilder {
   /** Embeds every face image under `dir` with `recognizer` (largest face per image). */
-  fromImageDir(dir: string, recognizer: string, signal: AbortSignal, files: FileGuard): Promise<{ data: Float32Array; rows: number; dim: number }>;
+  fromImageDir(dir: string, recognizer: string, signal: AbortSignal, files: FileGuard): Promise<{ data: Float32Array; rows: number; dim: number; files?: string[] }>;
   /** Embeddings of `size` faces drawn from the default generator, embedded by `recognizer`. */
   builtin(size: number, recognizer: string, seed: number, signal: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }>;
 }
@@ -105,9 +113,28 @@ export class PackingApp {
       dim ||= r.dim;
     }
 
-    const params = withPackDefaults({ ...input.params, dim }, gallery.kind !== 'none');
+    const hasFixed = input.exclude !== undefined || input.extend !== undefined;
+    if ((input.exclude?.kind === 'image_dir' || input.extend?.kind === 'image_dir') && !recognizer) {
+      const r = deps.recognizerDim(input.recognizer);
+      if (dim !== 0 && dim !== r.dim) throw new InvalidArgumentError({ field: 'dim', description: `recognizer ${r.name} embeds into ${r.dim} dimensions, not ${dim}` });
+      recognizer = r.name;
+      dim ||= r.dim;
+    }
+    // Fixed rows run on the paper step unless a mode is asked for (packing/run.ts FIXED_MODES).
+    const params = withPackDefaults({ ...input.params, dim, ...(hasFixed && !input.params.mode ? { mode: 'paper' as const } : {}) }, gallery.kind !== 'none');
     validatePackParams(params);
+    if (hasFixed && !FIXED_MODES.includes(params.mode)) {
+      throw new InvalidArgumentError({ field: 'mode', description: `exclude and extend need mode ${FIXED_MODES.join(' or ')}, not ${params.mode}` });
+    }
+    const fixed = await checkFixed(input, params.dim, deps.paths);
     options = { ...options, memory: estimatePack({ identities: params.identities, dim: params.dim, mode: params.mode, galleryRows }) };
+    if (hasFixed) {
+      // Fixed rows (packing/fixed.ts): 4 candidate vectors per point and set, and one block (the top-k
+      // scratch is the compute engine's, bounded by its block size whatever the set's size).
+      const sets = (input.exclude ? 1 : 0) + (input.extend ? 1 : 0);
+      const extra = sets * (params.identities * FIXED_K * params.dim * 4 + BLOCK_ROWS * params.dim * 4);
+      options = { ...options, memory: { bytes: options.memory!.bytes + extra, what: `${options.memory!.what}, ${sets} fixed set(s) streamed in blocks of ${BLOCK_ROWS}` } };
+    }
 
     const request: PackJobRequest = {
       params,
@@ -121,6 +148,7 @@ export class PackingApp {
               ? { kind: 'builtin', size: gallery.size || 1000 }
               : { kind: 'file', path: galleryFile ?? '' },
       outputPath: input.outputPath ? deps.paths.resolve(input.outputPath, 'output_path') : undefined,
+      ...(fixed ? { fixed: fixed.request } : {}),
     };
     if (request.outputPath) {
       // A bad output path fails the request now, not after the optimisation has run.
@@ -129,14 +157,19 @@ export class PackingApp {
     }
     if (request.gallery.kind === 'image_dir' && !existsSync(request.gallery.path)) throw new NotFoundError(`gallery folder ${gallery.kind === 'image_dir' ? gallery.path : ''}`);
 
-    if (inline) {
-      // Inline galleries live in the job folder; the job record points at that file.
-      const job = await deps.jobs.start('pack', { ...request, gallery: { kind: 'file', path: '' } }, { ...options, prepare: async (dir) => {
-        const file = join(dir, 'gallery.npy');
-        await writeFileAtomic(file, encodeNpyFloat32(inline.data, inline.rows, inline.dim));
-        return { ...request, gallery: { kind: 'file', path: file } };
-      } });
-      return job;
+    if (inline || fixed) {
+      // Inline rows live in the job folder; the job record points at those files.
+      const prepare = async (dir: string): Promise<PackJobRequest> => {
+        const out: PackJobRequest = { ...request };
+        if (inline) {
+          const file = join(dir, 'gallery.npy');
+          await writeFileAtomic(file, encodeNpyFloat32(inline.data, inline.rows, inline.dim));
+          out.gallery = { kind: 'file', path: file };
+        }
+        if (fixed) out.fixed = await fixed.prepare(dir);
+        return out;
+      };
+      return deps.jobs.start('pack', inline ? { ...request, gallery: { kind: 'file', path: '' } } : request, { ...options, prepare });
     }
     return deps.jobs.start('pack', request, options);
   }
@@ -146,6 +179,9 @@ export class PackingApp {
     const req = ctx.request as PackJobRequest;
     const gallery = await this.loadGallery(req, ctx);
     const compute = await this.deps.compute(req.params.device);
+    const fixed = req.fixed
+      ? await loadFixed(req.fixed, { dir: ctx.dir, signal: ctx.signal, recognizer: req.recognizer, dim: req.params.dim, files: this.deps.paths.files, own: OWN_FILES, galleries: this.deps.galleries })
+      : { groups: [], angleSource: '' };
     const outcome = await runPacking(req.params, gallery, {
       compute,
       signal: ctx.signal,
@@ -155,11 +191,12 @@ export class PackingApp {
       },
       checkpoints: { load: () => ctx.loadCheckpoint(), save: (b) => ctx.saveCheckpoint(b) },
       log: (msg) => ctx.log.info(msg),
-    });
+    }, fixed.groups);
+    const reports = fixedReports(outcome.metrics.fixed, fixed.angleSource);
     const npy = encodeNpyFloat32(outcome.embeddings, outcome.identities, outcome.dim);
     const npyPath = join(ctx.dir, 'result.npy');
     const sidecarPath = join(ctx.dir, 'result.json');
-    const sidecar = packSidecar(req.params, outcome, { jobId: ctx.id, recognizer: req.recognizer || null, gallery: describeGallery(req), softwareVersion: this.deps.version });
+    const sidecar = packSidecar(req.params, outcome, { jobId: ctx.id, recognizer: req.recognizer || null, gallery: describeGallery(req), softwareVersion: this.deps.version, ...reports, ...(req.fixed ? { fixedSources: req.fixed } : {}) });
     await writeFileAtomic(npyPath, npy);
     await writeFileAtomic(sidecarPath, JSON.stringify(sidecar, null, 2) + '\n');
     let outNpy = npyPath;
@@ -183,6 +220,7 @@ export class PackingApp {
       npyPath: outNpy,
       sidecarPath: outSidecar,
       provider: outcome.provider,
+      ...reports,
     };
     await ctx.emit('pack', { result });
     return result;

@@ -5,7 +5,9 @@ import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '.
 import { boundCount } from '../read-limits.js';
 import { clip } from '../safe-files.js';
 import { embedAll, sharpDecoder, type EvaluationProgress } from './embedding.js';
-import { datasetGrid, renderDatasetHtml, type GridRow } from './pages.js';
+import { datasetGrid, renderDatasetHtml, thumbnail, type GridRow } from './pages.js';
+import { auditLeakage } from './leakage-source.js';
+import type { LeakageResult } from './leakage.js';
 import { datasetQuality, drawPairs } from './quality.js';
 import { writeReport } from './report.js';
 import { datasetStats, toJson, type DatasetEvaluation, type DatasetOutcome } from './results.js';
@@ -29,6 +31,8 @@ export interface DatasetEvaluationOptions {
   pairs?: number;
   /** @default 0 */
   seed?: number | bigint;
+  /** Real identities for the leakage audit: a .npy [R, D] under the generating recognizer, or a folder of face photos. */
+  leakagePath?: string;
   /** Reference identity embeddings (.npy [N, D], row = identity); default <dataset>/identities.npy when present. */
   referencesPath?: string;
   reportDir?: string;
@@ -50,7 +54,8 @@ async function evaluateOne(
   options: DatasetEvaluationOptions,
   judge: string | undefined,
   phase: string,
-): Promise<{ evaluation: DatasetEvaluation; grid: GridRow[] }> {
+  leakage?: string,
+): Promise<{ evaluation: DatasetEvaluation; grid: GridRow[]; leakage?: { result: LeakageResult; html: string } }> {
   const reader = await openDataset(deps, root, field, options);
   try {
     const entries = reader.entries;
@@ -99,7 +104,19 @@ async function evaluateOne(
     const j = jud ? datasetQuality({ identity, embeddings: jud.plain, dim: jud.dim }, { pairSample }) : undefined;
     const stats = datasetStats(g, j, { path: root, recognizer: options.recognizer ?? null, judge: judge ?? null, ...(refs.note ? { referenceNote: refs.note } : {}) });
     const grid = await datasetGrid(reader, g, options.gridIdentities, options.gridSamples);
-    return { evaluation: { stats, generator: g, ...(j ? { judge: j } : {}) }, grid };
+    const leak = leakage
+      ? await auditLeakage(leakage, deps, {
+          recognizer: options.recognizer ?? deps.defaultRecognizer ?? 'default',
+          judge,
+          generator: gen!,
+          judged: jud,
+          identity,
+          files: entries.map((e) => e.file),
+          readSynthetic: async (i) => (await thumbnail(await reader.read(entries[i]!))).src,
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+      : undefined;
+    return { evaluation: { stats, generator: g, ...(j ? { judge: j } : {}) }, grid, ...(leak ? { leakage: leak } : {}) };
   } finally {
     await reader.close();
   }
@@ -113,9 +130,10 @@ export async function evaluateDataset(source: DatasetEvaluationSource, deps: Eva
   if (options.pairs !== undefined) boundCount(options.pairs, limitsOf(deps).maxPairs, 'pairs', 'pairs', 'limits.maxEvaluationPairs');
   let judge = options.judgeRecognizer || deps.pickJudge?.(options.recognizer);
   if (judge !== undefined && judge === options.recognizer) judge = undefined;
-  const first = await evaluateOne(root, 'dataset_path', deps, options, judge, 'embed');
+  const leakage = options.leakagePath ? requestPath(deps, options.leakagePath, 'leakage_path') : undefined;
+  const first = await evaluateOne(root, 'dataset_path', deps, options, judge, 'embed', leakage);
   const second = other ? await evaluateOne(other, 'compare_path', deps, options, judge, 'embed compared') : undefined;
-  const result: DatasetOutcome['result'] = { ...first.evaluation.stats, ...(second ? { compared: second.evaluation.stats } : {}) };
+  const result: DatasetOutcome['result'] = { ...first.evaluation.stats, ...(second ? { compared: second.evaluation.stats } : {}), ...(first.leakage ? { leakage: first.leakage.result } : {}) };
   const outcome: DatasetOutcome = {
     dataset: first.evaluation.stats,
     ...(second ? { compared: second.evaluation.stats } : {}),
@@ -125,7 +143,7 @@ export async function evaluateDataset(source: DatasetEvaluationSource, deps: Eva
   };
   if (options.reportDir) {
     options.onProgress?.({ done: 0, total: 1, phase: 'report' });
-    const html = renderDatasetHtml([first, ...(second ? [second] : [])]);
+    const html = renderDatasetHtml([first, ...(second ? [second] : [])], first.leakage?.html ?? '');
     Object.assign(outcome, await writeReport(options.reportDir, html, result));
     options.onProgress?.({ done: 1, total: 1, phase: 'report' });
   }

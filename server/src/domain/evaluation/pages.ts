@@ -14,7 +14,7 @@ export interface GridRow {
   thumbs: Thumb[];
 }
 
-async function thumbnail(encoded: Uint8Array, caption?: string): Promise<Thumb> {
+export async function thumbnail(encoded: Uint8Array, caption?: string): Promise<Thumb> {
   try {
     const jpg = await sharp(encoded).resize(72, 72, { fit: 'cover' }).jpeg({ quality: 80 }).toBuffer();
     return { src: dataUri(new Uint8Array(jpg.buffer, jpg.byteOffset, jpg.byteLength)), ...(caption ? { caption } : {}) };
@@ -95,7 +95,7 @@ export async function datasetGrid(reader: DatasetReader, g: QualityStats, nIds =
 }
 
 /** report.html of one dataset, or two side by side. */
-export function renderDatasetHtml(items: ReadonlyArray<{ evaluation: DatasetEvaluation; grid: GridRow[] }>): string {
+export function renderDatasetHtml(items: ReadonlyArray<{ evaluation: DatasetEvaluation; grid: GridRow[] }>, extraBody = ''): string {
   const names = items.map((it) => basename(it.evaluation.stats.path) || it.evaluation.stats.path);
   let body = `<h1>Dataset quality: ${escapeHtml(names.join(' vs '))}</h1>`;
   const s = items.map((it) => it.evaluation.stats);
@@ -145,5 +145,6 @@ export function renderDatasetHtml(items: ReadonlyArray<{ evaluation: DatasetEval
   items.forEach((it, i) => {
     body += `<h2>Sample faces: ${escapeHtml(names[i]!)}</h2>` + htmlGrid(it.grid);
   });
+  body += extraBody;
   return htmlPage(`Dataset quality ${names.join(' vs ')}`, body);
 }

@@ -2,6 +2,7 @@
 // by `--json`) as is. Transport alone maps them to the wire (transport/evaluation.ts).
 import type { RocPoint, VerificationMetrics } from './protocol.js';
 import type { QualityStats } from './quality.js';
+import type { LeakageResult } from './leakage.js';
 
 /** A verification benchmark's result (verificationResult() sets the key order: required keys first). */
 export interface VerificationResult
@@ -80,8 +81,8 @@ export interface DatasetEvaluation {
 export interface DatasetOutcome {
   dataset: DatasetStats;
   compared?: DatasetStats;
-  /** What result.json holds: the dataset's stats at top level (+ `compared`). */
-  result: DatasetStats & { compared?: DatasetStats };
+  /** What result.json holds: the dataset's stats at top level (+ `compared`, + `leakage`). */
+  result: DatasetStats & { compared?: DatasetStats; leakage?: LeakageResult };
   json: string;
   details: DatasetEvaluation[];
   reportPath?: string;

@@ -29,6 +29,8 @@ export interface EvaluationDeps {
   pickJudge?: (recognizer: string | undefined) => string | undefined;
   /** Name of the recognizer used when a request names none (to check reference sidecars). */
   defaultRecognizer?: string;
+  /** Embeds the largest face of every image under a folder (the leakage audit's real identities). */
+  embedFaces?: (dir: string, recognizer: string | undefined, signal: AbortSignal | undefined) => Promise<{ data: Float32Array; rows: number; dim: number; files?: string[] }>;
 }
 
 /** A request path through the data root's policy (unconfined, as the in-process CLI reads, without one). */

@@ -25,6 +25,11 @@ export interface GenerateSummaryInfo {
   /** '' when no dataset is written. */
   outputDir: string;
   manifestPath: string;
+  /** Privacy guard (exclude_path): attempts rejected, samples dropped, the angle and how it was obtained. */
+  rejectedNearReal?: number;
+  droppedNearReal?: number;
+  excludeMinAngleDeg?: number;
+  excludeAngleSource?: string;
 }
 
 export type GenerateJobEvent = { progress: GenerateProgressInfo } | { summary: GenerateSummaryInfo };
@@ -42,4 +47,6 @@ export interface FaceSampleInfo {
   belowThreshold: boolean;
   /** Dataset-relative file, '' when no dataset is written. */
   file: string;
+  /** Attempts the privacy guard rejected. */
+  rejectedNearReal?: number;
 }

@@ -30,8 +30,13 @@ export interface GenerateParams {
   recognizer?: string;
   /** Consistency filter threshold in [-1, 1]; undefined = no filter. */
   minCosine?: number;
-  /** Extra attempts when below minCosine. @default 4 (proto: 0 = 4) */
+  /** Extra attempts when below minCosine (or too close to a real identity). @default 4 (proto: 0 = 4) */
   maxRetries: number;
+  /**
+   * Privacy guard: unit rows [count, dim] of real identities in the recognizer's space. An attempt
+   * whose embedding comes within minAngleDeg of a row is rejected and resampled.
+   */
+  exclude?: { rows: Float32Array; count: number; dim: number; minAngleDeg: number };
 }
 
 /** Everything optional except the identities, as a handler or CLI has it. */

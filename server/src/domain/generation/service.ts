@@ -41,13 +41,27 @@ export interface GeneratedSample {
   attempts: number;
   /** The filter never reached minCosine; the best attempt was kept. */
   belowThreshold: boolean;
+  /** Attempts the privacy guard rejected (within the exclusion angle of a real identity). */
+  rejectedNearReal: number;
+  /** Every attempt was rejected by the guard: the sample must not be written. */
+  droppedNearReal: boolean;
 }
 
 interface Pending {
   identity: number;
   sample: number;
   attempts: number;
-  best?: { seed: number; image: RawImageData; embedding?: Float32Array; cosine: number; scored: boolean };
+  rejected: number;
+  /** `ok`: not rejected by the privacy guard. */
+  best?: { seed: number; image: RawImageData; embedding?: Float32Array; cosine: number; scored: boolean; ok: boolean };
+}
+
+/** Largest cosine between an embedding (any norm) and unit rows [count, d]. */
+function nearestRealCos(e: Float32Array, rows: Float32Array, count: number, d: number): number {
+  const inv = 1 / Math.sqrt(dot(e, 0, e, 0, d) || 1);
+  let best = -Infinity;
+  for (let r = 0; r < count; r++) best = Math.max(best, dot(e, 0, rows, r * d, d) * inv);
+  return best;
 }
 
 function unitRow(m: GenerateParams['identities'], row: number): Float32Array {
@@ -86,8 +100,13 @@ export async function* generateSamples(params: GenerateParams, deps: GenerationD
     });
   }
   const filter = params.minCosine !== undefined;
-  const needEmbedding = filter || params.includeEmbedding;
+  const guard = params.exclude;
+  const needEmbedding = filter || params.includeEmbedding || guard !== undefined;
   const recognizer = needEmbedding ? await deps.models.recognizer(params.recognizer) : undefined;
+  if (guard && recognizer && recognizer.info.dim !== guard.dim) {
+    throw new InvalidArgumentError({ field: 'exclude_path', description: `rows have ${guard.dim} dimensions, recognizer ${recognizer.info.name} embeds into ${recognizer.info.dim}` });
+  }
+  const guardCos = guard ? Math.cos((guard.minAngleDeg * Math.PI) / 180) : Infinity;
   const sameSpace = recognizer !== undefined && recognizer.info.dim === generator.info.dim;
   const { start, end } = identityRange(params);
   const K = params.imagesPerIdentity;
@@ -150,7 +169,10 @@ export async function* generateSamples(params: GenerateParams, deps: GenerationD
         cosine = ref ? dot(embeddings, i * d, ref, 0, d) : 0;
         scored = ref !== undefined;
       }
-      if (!p.best || cosine > p.best.cosine) p.best = { seed, image, cosine, scored, ...(embedding ? { embedding } : {}) };
+      const ok = !guard || !embedding || nearestRealCos(embedding, guard.rows, guard.count, d) <= guardCos;
+      if (!ok) p.rejected++;
+      // An attempt the guard accepts beats any it rejected; then the better consistency.
+      if (!p.best || (ok && !p.best.ok) || (ok === p.best.ok && cosine > p.best.cosine)) p.best = { seed, image, cosine, scored, ok, ...(embedding ? { embedding } : {}) };
     }
   };
 
@@ -161,7 +183,7 @@ export async function* generateSamples(params: GenerateParams, deps: GenerationD
     // Next batch of (identity, sample) pairs, in order, skipping what a previous run produced.
     const batch: Pending[] = [];
     while (batch.length < batchSize && identity < end) {
-      if (!deps.skip?.(identity, sample)) batch.push({ identity, sample, attempts: 0 });
+      if (!deps.skip?.(identity, sample)) batch.push({ identity, sample, attempts: 0, rejected: 0 });
       if (++sample >= K) {
         sample = 0;
         identity++;
@@ -169,9 +191,9 @@ export async function* generateSamples(params: GenerateParams, deps: GenerationD
     }
     if (batch.length === 0) continue;
     await renderRound(batch);
-    if (filter) {
+    if (filter || guard) {
       for (let retry = 0; retry < params.maxRetries; retry++) {
-        const failing = batch.filter((p) => (p.best?.cosine ?? -Infinity) < minCos);
+        const failing = batch.filter((p) => (p.best?.cosine ?? -Infinity) < minCos || p.best?.ok === false);
         if (failing.length === 0) break;
         await renderRound(failing);
       }
@@ -188,6 +210,8 @@ export async function* generateSamples(params: GenerateParams, deps: GenerationD
         scored: best.scored,
         attempts: p.attempts,
         belowThreshold: filter && best.cosine < minCos,
+        rejectedNearReal: p.rejected,
+        droppedNearReal: !best.ok,
       };
       if (best.embedding && needEmbedding) out.embedding = best.embedding;
       p.best = undefined;

@@ -1,6 +1,7 @@
 // What a pack job emits on its `pack` channel (domain types; transport/packing-wire.ts maps them to
 // the wire). The field names are those the job log has always persisted, so older logs read back.
 import type { PackMetricsInfo } from './objective.js';
+import type { FixedReportInfo } from './fixed.js';
 import type { PackOutcome, PackProgressInfo } from './run.js';
 
 export interface PackResultInfo {
@@ -14,6 +15,9 @@ export interface PackResultInfo {
   npyPath: string;
   sidecarPath: string;
   provider: string;
+  /** With an exclusion set / existing identities (domain/app/packing-fixed.ts). */
+  exclusion?: FixedReportInfo;
+  extension?: FixedReportInfo;
 }
 
 export type PackJobEvent = { progress: PackProgressInfo } | { result: PackResultInfo };

@@ -4,10 +4,12 @@
 // The points are normalised inside the objective (x̂ = x/|x|, as F.normalize does), so the gradient
 // with respect to x is tangent to the sphere at x̂.
 import { dot, normalizeRows as normalizeRowsOf } from '../../util/vec.js';
+import type { FixedMetrics } from './fixed.js';
 
 export { dot };
 
 export interface PackMetricsInfo {
+  /** Smallest angle between two packed identities (with fixed rows: among the packed ones only). */
   minAngleDeg: number;
   meanNnAngleDeg: number;
   maxCosine: number;
@@ -15,6 +17,8 @@ export interface PackMetricsInfo {
   loss: number;
   packingLoss: number;
   galleryLoss: number;
+  /** With fixed rows (exclusion set, existing identities): the angles to them (packing/fixed.ts). */
+  fixed?: FixedMetrics;
 }
 
 const DEG = 180 / Math.PI;
@@ -79,6 +83,12 @@ export interface GradientInput {
   gallery?: Float32Array | null;
   galleryNn?: Int32Array | null;
   alpha: number;
+  /**
+   * Fixed rows (packing/fixed.ts): for listed row r, `fixedSlot[r] >= 0` means its nearest neighbour is
+   * the fixed vector at that slot of `fixedVectors` (a constant), which then replaces the x_nn(r) term.
+   */
+  fixedVectors?: Float32Array | null;
+  fixedSlot?: Int32Array | null;
   /** Output [N, D]; zeroed here. With `rows`, only rows of the batch (and their neighbours) are written. */
   out: Float32Array;
 }
@@ -89,7 +99,7 @@ export interface GradientInput {
  * batch are treated as constants (detached), so only batch rows receive gradient.
  */
 export function packingGradient(inp: GradientInput): void {
-  const { x, n, d, rows, nn, gallery, galleryNn, alpha, out } = inp;
+  const { x, n, d, rows, nn, gallery, galleryNn, alpha, out, fixedVectors, fixedSlot } = inp;
   out.fill(0);
   const m = rows ? rows.length : n;
   const w = 1 / m;
@@ -103,8 +113,13 @@ export function packingGradient(inp: GradientInput): void {
     const j = nn[r]!;
     const oi = i * d;
     const oj = j * d;
-    for (let c = 0; c < d; c++) out[oi + c]! += w * x[oj + c]!;
-    if (!inBatch || inBatch[j]) for (let c = 0; c < d; c++) out[oj + c]! += w * x[oi + c]!;
+    const fs = fixedSlot && fixedVectors ? fixedSlot[r]! : -1;
+    if (fs >= 0) {
+      for (let c = 0; c < d; c++) out[oi + c]! += w * fixedVectors![fs * d + c]!;
+    } else {
+      for (let c = 0; c < d; c++) out[oi + c]! += w * x[oj + c]!;
+      if (!inBatch || inBatch[j]) for (let c = 0; c < d; c++) out[oj + c]! += w * x[oi + c]!;
+    }
     if (gallery && galleryNn && alpha !== 0) {
       const og = galleryNn[r]! * d;
       for (let c = 0; c < d; c++) out[oi + c]! -= alpha * w * gallery[og + c]!;

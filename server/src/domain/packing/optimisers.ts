@@ -7,6 +7,7 @@ import { type PackParams } from './params.js';
 import { type Rng } from '../../util/rng.js';
 import { metricsFrom, packingGradient, normalizeRows, type PackMetricsInfo } from './objective.js';
 import { type PackStateArrays } from './checkpoint.js';
+import type { FixedSet } from './fixed.js';
 
 export interface OptimiserContext {
   params: PackParams;
@@ -16,6 +17,8 @@ export interface OptimiserContext {
   x: Float32Array;
   gallery: Float32Array | null;
   galleryRows: number;
+  /** Fixed rows that repel and never move (exclusion set / existing identities); paper and stochastic modes. */
+  fixed?: FixedSet | null;
   compute: ComputeEngine;
   rng: Rng;
   signal?: AbortSignal;
@@ -37,7 +40,7 @@ export interface Optimiser {
 }
 
 /** Exact metrics of an iterate: one blockwise nearest-neighbour pass (+ nearest gallery rows). */
-export async function exactEvaluation(ctx: OptimiserContext, x: Float32Array): Promise<{ metrics: PackMetricsInfo; nn: Int32Array; galleryNn: Int32Array | null }> {
+export async function exactEvaluation(ctx: OptimiserContext, x: Float32Array): Promise<{ metrics: PackMetricsInfo; nn: Int32Array; nnCos: Float32Array; galleryNn: Int32Array | null }> {
   const { n, d, compute, gallery, galleryRows, signal, params } = ctx;
   const nn = await compute.nearestNeighbours(x, n, d, 1, signal);
   let gnn: Int32Array | null = null;
@@ -47,7 +50,9 @@ export async function exactEvaluation(ctx: OptimiserContext, x: Float32Array): P
     gnn = r.index;
     gcos = r.value;
   }
-  return { metrics: metricsFrom(nn.value, gcos, params.alpha), nn: nn.index, galleryNn: gnn };
+  const metrics = metricsFrom(nn.value, gcos, params.alpha);
+  if (ctx.fixed) metrics.fixed = ctx.fixed.metrics(x);
+  return { metrics, nn: nn.index, nnCos: nn.value, galleryNn: gnn };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,6 +117,7 @@ export class PaperOptimiser implements Optimiser {
   private readonly g: Float32Array;
   private nn: Int32Array | null = null;
   private galleryNn: Int32Array | null = null;
+  private fixedSlot: Int32Array | null = null;
 
   constructor(
     private readonly ctx: OptimiserContext,
@@ -124,12 +130,13 @@ export class PaperOptimiser implements Optimiser {
     const e = await exactEvaluation(this.ctx, this.ctx.x);
     this.nn = e.nn;
     this.galleryNn = e.galleryNn;
+    this.fixedSlot = this.ctx.fixed ? this.ctx.fixed.gradientSlots(this.ctx.x, e.nnCos) : null;
     return { metrics: e.metrics, exact: true, phase: 'adam' };
   }
 
   update(iteration: number): void {
     const { x, n, d, gallery, params } = this.ctx;
-    packingGradient({ x, n, d, nn: this.nn!, gallery, galleryNn: this.galleryNn, alpha: params.alpha, out: this.g });
+    packingGradient({ x, n, d, nn: this.nn!, gallery, galleryNn: this.galleryNn, alpha: params.alpha, out: this.g, fixedVectors: this.ctx.fixed?.vectors, fixedSlot: this.fixedSlot });
     adamRows(x, this.g, this.m, this.v, d, iteration + 1, params.learningRate, range(n));
     normalizeRows(x, n, d);
   }
@@ -152,6 +159,7 @@ export class StochasticOptimiser implements Optimiser {
   private batch: Int32Array = new Int32Array(0);
   private nn: Int32Array | null = null;
   private galleryNn: Int32Array | null = null;
+  private fixedSlot: Int32Array | null = null;
   private readonly evalEvery: number;
 
   constructor(
@@ -183,13 +191,14 @@ export class StochasticOptimiser implements Optimiser {
     }
     this.batch = batch;
     this.nn = nn.index;
+    this.fixedSlot = this.ctx.fixed ? this.ctx.fixed.gradientSlots(x, nn.value, batch) : null;
     return { metrics: exact ?? metricsFrom(nn.value, gcos, params.alpha), exact: exact !== null, phase: exact ? 'adam+eval' : 'adam' };
   }
 
   update(iteration: number): void {
     const { x, n, d, gallery, params } = this.ctx;
     // zero outside the batch (packingGradient writes batch rows only), then Adam on every row
-    packingGradient({ x, n, d, rows: this.batch, nn: this.nn!, gallery, galleryNn: this.galleryNn, alpha: params.alpha, out: this.g });
+    packingGradient({ x, n, d, rows: this.batch, nn: this.nn!, gallery, galleryNn: this.galleryNn, alpha: params.alpha, out: this.g, fixedVectors: this.ctx.fixed?.vectors, fixedSlot: this.fixedSlot });
     adamRows(x, this.g, this.m, this.v, d, iteration + 1, params.learningRate, range(n));
     normalizeRows(x, n, d);
   }

@@ -17,6 +17,7 @@ import {
 import { FastOptimiser } from './fast-optimiser.js';
 import { isBaselineMode, validatePackParams, type PackParams } from './params.js';
 import { Rng } from '../../util/rng.js';
+import { FixedSet, packScore, type FixedGroup } from './fixed.js';
 
 export interface PackProgressInfo {
   iteration: number;
@@ -55,8 +56,9 @@ export interface PackRunContext {
 }
 
 /** The parameters that shape the trajectory; a checkpoint only resumes a run with the same ones. */
-function fingerprint(p: PackParams, galleryRows: number, provider: string): string {
-  return JSON.stringify([p.mode, p.identities, p.dim, p.init, p.alpha, p.learningRate, p.iterations, p.batchSize, p.seed, p.checkpointEvery, galleryRows, provider]);
+function fingerprint(p: PackParams, galleryRows: number, provider: string, fixed: FixedSet | null): string {
+  const base = [p.mode, p.identities, p.dim, p.init, p.alpha, p.learningRate, p.iterations, p.batchSize, p.seed, p.checkpointEvery, galleryRows, provider];
+  return JSON.stringify(fixed ? [...base, fixed.digest] : base);
 }
 
 function initialPoints(p: PackParams, gallery: Float32Array | null, galleryRows: number, rng: Rng): Float32Array {
@@ -81,12 +83,20 @@ function initialPoints(p: PackParams, gallery: Float32Array | null, galleryRows:
   return x;
 }
 
+/** Modes that take fixed rows (exclusion set / existing identities): the JS paper step and stochastic. */
+export const FIXED_MODES: readonly string[] = ['paper', 'stochastic'];
+
 export async function runPacking(
   params: PackParams,
   gallery: { data: Float32Array; rows: number } | null,
   ctx: PackRunContext,
+  fixedGroups: FixedGroup[] = [],
 ): Promise<PackOutcome> {
   validatePackParams(params);
+  if (fixedGroups.length > 0 && !FIXED_MODES.includes(params.mode)) {
+    throw new InvalidArgumentError({ field: 'mode', description: `exclusion sets and --extend need mode ${FIXED_MODES.join(' or ')}, not ${params.mode}` });
+  }
+  const fixed = fixedGroups.length > 0 ? new FixedSet(fixedGroups, params.identities, params.dim) : null;
   const { identities: n, dim: d } = params;
   const log = ctx.log ?? (() => {});
   let g: Float32Array | null = null;
@@ -101,7 +111,9 @@ export async function runPacking(
   }
   const started = performance.now();
   if (isBaselineMode(params.mode)) return baseline(params, g, gRows, ctx, started);
-  const fp = fingerprint(params, gRows, ctx.compute.provider + (params.mode === 'paper' && ctx.fused !== false ? ':fused' : ''));
+  // Fixed rows run paper mode on the JS step (the fused runtime step has no fixed block).
+  const useFused = params.mode === 'paper' && ctx.fused !== false && !fixed;
+  const fp = fingerprint(params, gRows, ctx.compute.provider + (useFused ? ':fused' : ''), fixed);
   const saved = ctx.checkpoints ? await ctx.checkpoints.load() : null;
   throwIfAborted(ctx.signal);
 
@@ -128,17 +140,23 @@ export async function runPacking(
   } else {
     rng = new Rng(params.seed);
     x = initialPoints(params, g, gRows, rng);
+    if (fixed) {
+      await fixed.refresh(x, ctx.compute, ctx.signal);
+      fixed.project(x);
+    }
     best = Float32Array.from(x);
   }
+  if (fixed && saved) await fixed.refresh(x, ctx.compute, ctx.signal);
 
   const elapsed = () => priorElapsed + (performance.now() - started) / 1000;
   /** Seconds held back from max_seconds for the final exact metrics (updated as passes are timed). */
   let reserved = 0;
   const timeFraction = () => (params.maxSeconds > 0 ? Math.min(1, elapsed() / Math.max(1e-3, params.maxSeconds - reserved)) : 0);
-  const octx: OptimiserContext = { params, n, d, x, gallery: g, galleryRows: gRows, compute: ctx.compute, rng, signal: ctx.signal, timeFraction };
+  const octx: OptimiserContext = { params, n, d, x, gallery: g, galleryRows: gRows, fixed, compute: ctx.compute, rng, signal: ctx.signal, timeFraction };
   const { bestMin: _b, ...optScalars } = restoreScalars;
   const restore = restoreArrays ? { arrays: restoreArrays, scalars: optScalars } : undefined;
-  const fused = params.mode === 'paper' && ctx.fused !== false ? new FusedPaperOptimiser(octx, best, restore) : null;
+  const fused = useFused ? new FusedPaperOptimiser(octx, best, restore) : null;
+  const prev = fixed ? new Float32Array(n * d) : null;
   const opt: Optimiser | null = fused
     ? null
     : params.mode === 'paper'
@@ -151,13 +169,29 @@ export async function runPacking(
   let stopReason: PackOutcome['stopReason'] = 'completed';
   let it = startIteration;
   const loopStart = performance.now();
+  const checkpoint = async (el: number): Promise<void> => {
+    const st = fused ? await fused.sync(best) : opt!.saveState();
+    const bytes = encodeCheckpoint({
+      fingerprint: fp,
+      iteration: it,
+      rng: Array.from(rng.state()),
+      elapsedSeconds: el,
+      scalars: { ...st.scalars, bestMin },
+      arrays: { x, best, ...st.arrays },
+    });
+    throwIfAborted(ctx.signal);
+    await ctx.checkpoints!.save(bytes);
+  };
   /** The next steps: several per run on the fused path (never past a checkpoint), else one. */
   const advance = async (): Promise<Evaluation[]> => {
     if (fused) return fused.chunk(it, Math.min(fused.stepsPerRun, T - it, params.checkpointEvery - (it % params.checkpointEvery)));
+    if (fixed) await fixed.ensureFresh(x, ctx.compute, ctx.signal);
     const ev = await opt!.evaluate(it);
-    if (ev.exact && ev.metrics.minAngleDeg > bestMin) best.set(x);
+    if (ev.exact && packScore(ev.metrics.minAngleDeg, ev.metrics.fixed) > bestMin) best.set(x);
     throwIfAborted(ctx.signal);
+    prev?.set(x);
     opt!.update(it);
+    if (fixed) fixed.afterStep(prev!, x);
     return [ev];
   };
   // max_seconds covers the final exact metrics too: stop when the next advance plus one exact pass
@@ -182,7 +216,8 @@ export async function runPacking(
       reserved = reserve(next / evs.length);
       const overBudget = params.maxSeconds > 0 && el + next + reserved >= params.maxSeconds;
       for (const [k, ev] of evs.entries()) {
-        if (ev.exact && ev.metrics.minAngleDeg > bestMin) bestMin = ev.metrics.minAngleDeg;
+        const score = packScore(ev.metrics.minAngleDeg, ev.metrics.fixed);
+        if (ev.exact && score > bestMin) bestMin = score;
         it++;
         if (ctx.onProgress && (it % params.progressEvery === 0 || it === T || (overBudget && k === evs.length - 1))) {
           const rate = (performance.now() - loopStart) / 1000 / Math.max(1, it - startIteration);
@@ -195,32 +230,38 @@ export async function runPacking(
         stopReason = 'max_seconds';
         break;
       }
-      if (ctx.checkpoints && it % params.checkpointEvery === 0 && it < T) {
-        const st = fused ? await fused.sync(best) : opt!.saveState();
-        const bytes = encodeCheckpoint({
-          fingerprint: fp,
-          iteration: it,
-          rng: Array.from(rng.state()),
-          elapsedSeconds: el,
-          scalars: { ...st.scalars, bestMin },
-          arrays: { x, best, ...st.arrays },
-        });
-        throwIfAborted(ctx.signal);
-        await ctx.checkpoints.save(bytes);
-      }
+      if (ctx.checkpoints && it % params.checkpointEvery === 0 && it < T) await checkpoint(el);
     }
     if (fused) await fused.sync(best);
   } finally {
     await fused?.release();
   }
   // Paper and stochastic return the final iterate (Algorithm 1/2 of the paper). Fast mode returns its
-  // best iterate (its restarts cycles start from fresh points; the last cycle need not be the best).
-  const last = await exactEvaluation(octx, x);
-  let metrics = last.metrics;
+  // best iterate (its restart cycles start from fresh points; the last cycle need not be the best).
+  const exact = async (y: Float32Array) => {
+    if (fixed) await fixed.refresh(y, ctx.compute, ctx.signal);
+    return (await exactEvaluation(octx, y)).metrics;
+  };
+  let metrics = await exact(x);
   let out = x;
-  if (params.mode === 'fast' && !(last.metrics.minAngleDeg >= bestMin)) {
+  if (params.mode === 'fast' && !(packScore(metrics.minAngleDeg, metrics.fixed) >= bestMin)) {
     out = best;
-    metrics = (await exactEvaluation(octx, best)).metrics;
+    metrics = await exact(best);
+  }
+  const ex = metrics.fixed?.exclusion;
+  if (fixed && ex && ex.minAngleDeg < ex.requiredMinAngleDeg) {
+    // A last projection with exact candidates, checked by a fresh exact pass.
+    fixed.project(out);
+    metrics = await exact(out);
+    const ex2 = metrics.fixed!.exclusion!;
+    if (ex2.minAngleDeg < ex2.requiredMinAngleDeg) {
+      if (ctx.checkpoints) await checkpoint(elapsed());
+      throw new FailedPreconditionError(
+        `exclusion constraint not met: the returned identities come within ${ex2.minAngleDeg.toFixed(3)}° of an excluded row, ` +
+          `${ex2.requiredMinAngleDeg.toFixed(3)}° required (the best iterate is kept in the job's checkpoint; lower exclude_min_angle_deg, ` +
+          'pack fewer identities or raise iterations)',
+      );
+    }
   }
   const total = elapsed();
   log(`pack: ${params.mode} done after ${it} iterations in ${total.toFixed(1)} s: min angle ${metrics.minAngleDeg.toFixed(3)}°`);

@@ -31,6 +31,13 @@ export interface EvaluateDatasetRequest {
   'seed'?: (number | string | Long);
   'reportDir'?: (string);
   'detach'?: (boolean);
+  /**
+   * Leakage audit (docs/privacy.md): real identities to compare every generated face with, under the
+   * generating recognizer and the judge. A server-side .npy [R, D] of embeddings under the generating
+   * recognizer (one row per person; no judge side), or a folder of face photos (largest face each,
+   * embedded under both). The result's JSON carries a `leakage` object; the report shows the closest pairs.
+   */
+  'leakagePath'?: (string);
 }
 
 export interface EvaluateDatasetRequest__Output {
@@ -62,4 +69,11 @@ export interface EvaluateDatasetRequest__Output {
   'seed': (number);
   'reportDir': (string);
   'detach': (boolean);
+  /**
+   * Leakage audit (docs/privacy.md): real identities to compare every generated face with, under the
+   * generating recognizer and the judge. A server-side .npy [R, D] of embeddings under the generating
+   * recognizer (one row per person; no judge side), or a folder of face photos (largest face each,
+   * embedded under both). The result's JSON carries a `leakage` object; the report shows the closest pairs.
+   */
+  'leakagePath': (string);
 }

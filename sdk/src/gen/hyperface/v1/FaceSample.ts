@@ -36,6 +36,10 @@ export interface FaceSample {
    * Dataset-relative file, when a dataset is written.
    */
   'file'?: (string);
+  /**
+   * Attempts the privacy guard rejected for this sample (too close to a real identity).
+   */
+  'rejectedNearReal'?: (number);
 }
 
 export interface FaceSample__Output {
@@ -70,4 +74,8 @@ export interface FaceSample__Output {
    * Dataset-relative file, when a dataset is written.
    */
   'file': (string);
+  /**
+   * Attempts the privacy guard rejected for this sample (too close to a real identity).
+   */
+  'rejectedNearReal': (number);
 }

@@ -80,10 +80,22 @@ export interface GenerateRequest {
    */
   'detach'?: (boolean);
   /**
+   * Privacy guard (docs/privacy.md): a server-side .npy [R, D] of real identities embedded by
+   * `recognizer`. A rendered face whose embedding comes within `exclude_min_angle_deg` of a row is
+   * rejected and resampled (new derived seed, at most `max_retries` times, like min_cosine); a
+   * sample with no acceptable attempt is not written and is counted (summary.dropped_near_real).
+   */
+  'excludePath'?: (string);
+  /**
+   * 0 < angle < 180 degrees; unset/0 = arccos of the recognizer's FAR 1e-3 threshold among the rows.
+   */
+  'excludeMinAngleDeg'?: (number | string);
+  /**
    * The identities to render.
    */
   'identities'?: "embeddingsPath"|"packJobId"|"embeddings";
   '_minCosine'?: "minCosine";
+  '_excludeMinAngleDeg'?: "excludeMinAngleDeg";
 }
 
 export interface GenerateRequest__Output {
@@ -160,8 +172,20 @@ export interface GenerateRequest__Output {
    */
   'detach': (boolean);
   /**
+   * Privacy guard (docs/privacy.md): a server-side .npy [R, D] of real identities embedded by
+   * `recognizer`. A rendered face whose embedding comes within `exclude_min_angle_deg` of a row is
+   * rejected and resampled (new derived seed, at most `max_retries` times, like min_cosine); a
+   * sample with no acceptable attempt is not written and is counted (summary.dropped_near_real).
+   */
+  'excludePath': (string);
+  /**
+   * 0 < angle < 180 degrees; unset/0 = arccos of the recognizer's FAR 1e-3 threshold among the rows.
+   */
+  'excludeMinAngleDeg'?: (number);
+  /**
    * The identities to render.
    */
   'identities'?: "embeddingsPath"|"packJobId"|"embeddings";
   '_minCosine'?: "minCosine";
+  '_excludeMinAngleDeg'?: "excludeMinAngleDeg";
 }

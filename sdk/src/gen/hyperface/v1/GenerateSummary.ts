@@ -12,6 +12,13 @@ export interface GenerateSummary {
   'elapsedSeconds'?: (number | string);
   'outputDir'?: (string);
   'manifestPath'?: (string);
+  /**
+   * Privacy guard: rendered attempts rejected (too close to a real identity), samples dropped
+   * because every attempt was, and the angle it enforced (0 without exclude_path).
+   */
+  'rejectedNearReal'?: (number | string | Long);
+  'droppedNearReal'?: (number | string | Long);
+  'excludeMinAngleDeg'?: (number | string);
 }
 
 export interface GenerateSummary__Output {
@@ -24,4 +31,11 @@ export interface GenerateSummary__Output {
   'elapsedSeconds': (number);
   'outputDir': (string);
   'manifestPath': (string);
+  /**
+   * Privacy guard: rendered attempts rejected (too close to a real identity), samples dropped
+   * because every attempt was, and the angle it enforced (0 without exclude_path).
+   */
+  'rejectedNearReal': (number);
+  'droppedNearReal': (number);
+  'excludeMinAngleDeg': (number);
 }

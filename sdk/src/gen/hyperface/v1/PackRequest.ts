@@ -4,6 +4,7 @@ import type { GallerySource as _hyperface_v1_GallerySource, GallerySource__Outpu
 import type { PackMode as _hyperface_v1_PackMode, PackMode__Output as _hyperface_v1_PackMode__Output } from '../../hyperface/v1/PackMode.js';
 import type { PackInit as _hyperface_v1_PackInit, PackInit__Output as _hyperface_v1_PackInit__Output } from '../../hyperface/v1/PackInit.js';
 import type { Device as _hyperface_v1_Device, Device__Output as _hyperface_v1_Device__Output } from '../../hyperface/v1/Device.js';
+import type { FixedSource as _hyperface_v1_FixedSource, FixedSource__Output as _hyperface_v1_FixedSource__Output } from '../../hyperface/v1/FixedSource.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface PackRequest {
@@ -79,10 +80,27 @@ export interface PackRequest {
    * `result.npy` + `result.json` in its own job directory as well.
    */
   'outputPath'?: (string);
+  /**
+   * Real identities to keep away from: every returned identity ends at least
+   * `exclude_min_angle_deg` from every row, or the job fails FAILED_PRECONDITION (keeping its best
+   * checkpoint). Modes PAPER and STOCHASTIC only.
+   */
+  'exclude'?: (_hyperface_v1_FixedSource | null);
+  /**
+   * The exclusion angle in degrees, 0 < angle < 180. Unset/0 = arccos of the recognizer's cosine
+   * threshold at FAR 1e-3, estimated from the impostor pairs among the excluded rows (docs/privacy.md).
+   */
+  'excludeMinAngleDeg'?: (number | string);
+  /**
+   * Existing identities to extend: the `identities` new ones are packed among these rows, which stay
+   * fixed; the result holds only the new rows. Modes PAPER and STOCHASTIC only.
+   */
+  'extend'?: (_hyperface_v1_FixedSource | null);
   '_alpha'?: "alpha";
   '_learningRate'?: "learningRate";
   '_iterations'?: "iterations";
   '_batchSize'?: "batchSize";
+  '_excludeMinAngleDeg'?: "excludeMinAngleDeg";
 }
 
 export interface PackRequest__Output {
@@ -158,8 +176,25 @@ export interface PackRequest__Output {
    * `result.npy` + `result.json` in its own job directory as well.
    */
   'outputPath': (string);
+  /**
+   * Real identities to keep away from: every returned identity ends at least
+   * `exclude_min_angle_deg` from every row, or the job fails FAILED_PRECONDITION (keeping its best
+   * checkpoint). Modes PAPER and STOCHASTIC only.
+   */
+  'exclude': (_hyperface_v1_FixedSource__Output | null);
+  /**
+   * The exclusion angle in degrees, 0 < angle < 180. Unset/0 = arccos of the recognizer's cosine
+   * threshold at FAR 1e-3, estimated from the impostor pairs among the excluded rows (docs/privacy.md).
+   */
+  'excludeMinAngleDeg'?: (number);
+  /**
+   * Existing identities to extend: the `identities` new ones are packed among these rows, which stay
+   * fixed; the result holds only the new rows. Modes PAPER and STOCHASTIC only.
+   */
+  'extend': (_hyperface_v1_FixedSource__Output | null);
   '_alpha'?: "alpha";
   '_learningRate'?: "learningRate";
   '_iterations'?: "iterations";
   '_batchSize'?: "batchSize";
+  '_excludeMinAngleDeg'?: "excludeMinAngleDeg";
 }
