@@ -42,7 +42,8 @@ export class InteractiveGeneration {
    * returns what validation read so the job path does not read it again.
    */
   async open(input: GenerateInput, detach: boolean): Promise<{ interactive?: InteractiveGenerate; checked?: ValidatedGenerate }> {
-    if (detach || input.datasetFormat !== 'none' || input.outputDir || this.deps.maxFaces <= 0) return {};
+    // The exclusion guard (issue 19) runs on the job path only, so a guarded request is a job.
+    if (detach || input.datasetFormat !== 'none' || input.outputDir || input.excludePath || this.deps.maxFaces <= 0) return {};
     const checked = await this.deps.app.validate(input);
     const faces = planSize(checked.params);
     if (faces > this.deps.maxFaces) return { checked };
