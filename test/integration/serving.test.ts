@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Metadata, Server, ServerCredentials, status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { HyperfaceClient, toTensor, type HyperfaceError } from '@hyperface/sdk';
 import { startTestDaemon } from '../helpers/daemon.js';
 import { codeOf, lcgIdentities } from '../helpers/calls.js';
@@ -163,5 +165,45 @@ test('retention removes old finished job records (count policy) but not a job a 
     assert.equal(second.nextPageToken, '');
   } finally {
     await t.stop();
+  }
+});
+
+test('the SDK retries RESOURCE_EXHAUSTED after exactly the delay the server sends (grpc-retry-pushback-ms), not when told -1, and not past the deadline', async () => {
+  // A plain grpc-js server that refuses with a given pushback, so the attempts can be timed.
+  const attempts: number[] = [];
+  let pushback = '400';
+  let refusals = 1;
+  const server = new Server();
+  server.addService(healthService, {
+    check(_call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<{ status: string }>) {
+      attempts.push(Date.now());
+      if (attempts.length > refusals) return cb(null, { status: 'SERVING' });
+      const metadata = new Metadata();
+      metadata.set('grpc-retry-pushback-ms', pushback);
+      cb({ code: status.RESOURCE_EXHAUSTED, details: 'busy', metadata });
+    },
+    watch() {},
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const client = new HyperfaceClient({ address: `127.0.0.1:${port}` });
+  try {
+    assert.equal(await client.health(), 'SERVING');
+    assert.equal(attempts.length, 2);
+    assert.ok(attempts[1]! - attempts[0]! >= 380, `retried after ${attempts[1]! - attempts[0]!} ms (pushback 400)`);
+    // -1: the server says waiting will not help.
+    attempts.length = 0;
+    pushback = '-1';
+    assert.equal(await codeOf(client.health()), 'RESOURCE_EXHAUSTED');
+    assert.equal(attempts.length, 1, 'not retried');
+    // A delay longer than what is left of the deadline: the call ends at its deadline.
+    attempts.length = 0;
+    pushback = '5000';
+    const t0 = Date.now();
+    assert.equal(await codeOf(client.health('', { timeoutMs: 500 })), 'DEADLINE_EXCEEDED');
+    assert.ok(Date.now() - t0 < 2000);
+    assert.equal(attempts.length, 1);
+  } finally {
+    client.close();
+    server.forceShutdown();
   }
 });
