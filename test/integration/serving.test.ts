@@ -207,3 +207,25 @@ test('the SDK retries RESOURCE_EXHAUSTED after exactly the delay the server send
     server.forceShutdown();
   }
 });
+
+test('callers are served round-robin: a token with a backlog of queued calls does not hold back another token\'s call', async () => {
+  const t = await startTestDaemon({ 'models.load': ['builtin'], 'auth.tokens': ['token-a', 'token-b'], 'limits.maxConcurrentRequests': 1 });
+  const a = new HyperfaceClient({ address: t.address, token: 'token-a' });
+  const b = new HyperfaceClient({ address: t.address, token: 'token-b' });
+  try {
+    await a.waitForReady({ timeoutMs: 120_000 });
+    const holder = await holdSlot(a);
+    const done: string[] = [];
+    const calls = [1, 2, 3, 4].map((i) => faces(a, request(10 + i, i)).then(() => done.push(`a${i}`)));
+    await sleep(300);
+    calls.push(faces(b, request(20, 1)).then(() => done.push('b1')));
+    await sleep(200);
+    await holder.release();
+    await Promise.all(calls);
+    assert.deepEqual(done, ['a1', 'b1', 'a2', 'a3', 'a4']);
+  } finally {
+    a.close();
+    b.close();
+    await t.stop();
+  }
+});
