@@ -109,7 +109,7 @@ test('queue full → RESOURCE_EXHAUSTED with a retry delay; a deadline that expi
       refused = error as HyperfaceError;
     }
     assert.equal(refused?.code, 'RESOURCE_EXHAUSTED');
-    assert.ok(Date.now() - t0 < 500, 'refused at once');
+    assert.ok(Date.now() - t0 < 1500, 'refused at once, not after a wait');
     assert.match(refused.message, /limits\.maxQueuedRequests = 1/);
     assert.ok((refused.retryDelayMs ?? 0) > 0, 'carries a retry delay');
     // The retrying client is refused too, waits the pushback, and gets in once the slot frees.
