@@ -172,7 +172,7 @@ test('the SDK retries RESOURCE_EXHAUSTED after exactly the delay the server send
   // A plain grpc-js server that refuses with a given pushback, so the attempts can be timed.
   const attempts: number[] = [];
   let pushback = '400';
-  let refusals = 1;
+  const refusals = 1;
   const server = new Server();
   server.addService(healthService, {
     check(_call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<{ status: string }>) {
