@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Metadata, Server, ServerCredentials, status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { HyperfaceClient, toTensor, type HyperfaceError } from '@hyperface/sdk';
 import { startTestDaemon } from '../helpers/daemon.js';
 import { codeOf, lcgIdentities } from '../helpers/calls.js';
@@ -107,7 +109,7 @@ test('queue full → RESOURCE_EXHAUSTED with a retry delay; a deadline that expi
       refused = error as HyperfaceError;
     }
     assert.equal(refused?.code, 'RESOURCE_EXHAUSTED');
-    assert.ok(Date.now() - t0 < 500, 'refused at once');
+    assert.ok(Date.now() - t0 < 1500, 'refused at once, not after a wait');
     assert.match(refused.message, /limits\.maxQueuedRequests = 1/);
     assert.ok((refused.retryDelayMs ?? 0) > 0, 'carries a retry delay');
     // The retrying client is refused too, waits the pushback, and gets in once the slot frees.
@@ -162,6 +164,68 @@ test('retention removes old finished job records (count policy) but not a job a 
     assert.notEqual(second.jobs[0]!.id, first.jobs[0]!.id);
     assert.equal(second.nextPageToken, '');
   } finally {
+    await t.stop();
+  }
+});
+
+test('the SDK retries RESOURCE_EXHAUSTED after exactly the delay the server sends (grpc-retry-pushback-ms), not when told -1, and not past the deadline', async () => {
+  // A plain grpc-js server that refuses with a given pushback, so the attempts can be timed.
+  const attempts: number[] = [];
+  let pushback = '400';
+  const refusals = 1;
+  const server = new Server();
+  server.addService(healthService, {
+    check(_call: ServerUnaryCall<unknown, unknown>, cb: sendUnaryData<{ status: string }>) {
+      attempts.push(Date.now());
+      if (attempts.length > refusals) return cb(null, { status: 'SERVING' });
+      const metadata = new Metadata();
+      metadata.set('grpc-retry-pushback-ms', pushback);
+      cb({ code: status.RESOURCE_EXHAUSTED, details: 'busy', metadata });
+    },
+    watch() {},
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const client = new HyperfaceClient({ address: `127.0.0.1:${port}` });
+  try {
+    assert.equal(await client.health(), 'SERVING');
+    assert.equal(attempts.length, 2);
+    assert.ok(attempts[1]! - attempts[0]! >= 380, `retried after ${attempts[1]! - attempts[0]!} ms (pushback 400)`);
+    // -1: the server says waiting will not help.
+    attempts.length = 0;
+    pushback = '-1';
+    assert.equal(await codeOf(client.health()), 'RESOURCE_EXHAUSTED');
+    assert.equal(attempts.length, 1, 'not retried');
+    // A delay longer than what is left of the deadline: the call ends at its deadline.
+    attempts.length = 0;
+    pushback = '5000';
+    const t0 = Date.now();
+    assert.equal(await codeOf(client.health('', { timeoutMs: 500 })), 'DEADLINE_EXCEEDED');
+    assert.ok(Date.now() - t0 < 2000);
+    assert.equal(attempts.length, 1);
+  } finally {
+    client.close();
+    server.forceShutdown();
+  }
+});
+
+test('callers are served round-robin: a token with a backlog of queued calls does not hold back another token\'s call', async () => {
+  const t = await startTestDaemon({ 'models.load': ['builtin'], 'auth.tokens': ['token-a', 'token-b'], 'limits.maxConcurrentRequests': 1 });
+  const a = new HyperfaceClient({ address: t.address, token: 'token-a' });
+  const b = new HyperfaceClient({ address: t.address, token: 'token-b' });
+  try {
+    await a.waitForReady({ timeoutMs: 120_000 });
+    const holder = await holdSlot(a);
+    const done: string[] = [];
+    const calls = [1, 2, 3, 4].map((i) => faces(a, request(10 + i, i)).then(() => done.push(`a${i}`)));
+    await sleep(300);
+    calls.push(faces(b, request(20, 1)).then(() => done.push('b1')));
+    await sleep(200);
+    await holder.release();
+    await Promise.all(calls);
+    assert.deepEqual(done, ['a1', 'b1', 'a2', 'a3', 'a4']);
+  } finally {
+    a.close();
+    b.close();
     await t.stop();
   }
 });

@@ -2,7 +2,9 @@
 
 
 /**
- * Sent first on every job-backed stream: the id to re-attach with JobService.WatchJob.
+ * Sent first on every job-backed stream: the id to re-attach with JobService.WatchJob. An
+ * interactive Generate (no dataset, small; docs/serving.md) is not a job: it sends this once it is
+ * admitted, with an empty job_id.
  */
 export interface JobAccepted {
   'jobId'?: (string);
@@ -13,7 +15,9 @@ export interface JobAccepted {
 }
 
 /**
- * Sent first on every job-backed stream: the id to re-attach with JobService.WatchJob.
+ * Sent first on every job-backed stream: the id to re-attach with JobService.WatchJob. An
+ * interactive Generate (no dataset, small; docs/serving.md) is not a job: it sends this once it is
+ * admitted, with an empty job_id.
  */
 export interface JobAccepted__Output {
   'jobId': (string);

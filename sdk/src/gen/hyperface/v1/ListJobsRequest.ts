@@ -10,6 +10,10 @@ export interface ListJobsRequest {
    * 0 = 100, at most 1000.
    */
   'pageSize'?: (number);
+  /**
+   * Newest first; the token is an opaque cursor (the last job of the previous page), so jobs removed
+   * by retention between two pages do not make the next one skip any.
+   */
   'pageToken'?: (string);
 }
 
@@ -20,5 +24,9 @@ export interface ListJobsRequest__Output {
    * 0 = 100, at most 1000.
    */
   'pageSize': (number);
+  /**
+   * Newest first; the token is an opaque cursor (the last job of the previous page), so jobs removed
+   * by retention between two pages do not make the next one skip any.
+   */
   'pageToken': (string);
 }
