@@ -130,3 +130,13 @@ void test('gradient fixed term: a fixed nearest neighbour replaces the packed on
   }
   for (let c = 0; c < 2 * d; c++) assert.ok(Math.abs(out[c]! - ref[c]!) < 1e-6);
 });
+
+void test('exclusion in stochastic mode: the constraint holds too', async () => {
+  const d = 16;
+  const m = 20_000;
+  const excluded = unitRows(m, d, 6);
+  const params = withPackDefaults({ identities: 32, dim: d, mode: 'stochastic', batchSize: 8, iterations: 80, seed: 2 }, false);
+  const out = await runPacking(params, null, { compute: await compute() }, [{ role: 'exclude', source: memorySource(excluded, m, d, d, 'exclude'), minAngleDeg: 30 }]);
+  assert.ok(minCross(out.embeddings, 32, excluded, m, d) >= 30 - 1e-3);
+  assert.ok(out.metrics.minAngleDeg > 0);
+});
