@@ -41,7 +41,7 @@ test('hyperface demo: pack → generate → evaluate on the embedded models, the
 test('hyperface pack --dim: pure geometry, a .npy NumPy reads with unit rows, and a JSON sidecar', async () => {
   const dir = tempDir();
   const out = join(dir, 'cross.npy');
-  const { stdout } = await run(process.execPath, [CLI, 'pack', '--identities', '16', '--dim', '8', '--gallery', 'none', '--seed', '1', '--out', out, '--data-dir', join(dir, 'data'), '--json']);
+  const { stdout } = await run(process.execPath, [CLI, 'pack', '--identities', '16', '--dim', '8', '--gallery', 'none', '--mode', 'fast', '--seed', '1', '--out', out, '--data-dir', join(dir, 'data'), '--json']);
   const s = lastJson(stdout) as { min_angle_deg: number; shape: number[] };
   assert.deepEqual(s.shape, [16, 8]);
   assert.ok(Math.abs(s.min_angle_deg - 90) < 0.5, `cross-polytope in 8-d: ${s.min_angle_deg}`);

@@ -83,7 +83,7 @@ test('reflection lists the six hyperface.v1 services and a plain grpc-js client 
   );
   const packer = new Generic(d.address, grpc.credentials.createInsecure()) as unknown as { Pack(req: object): grpc.ClientReadableStream<Record<string, unknown>> };
   const events: Record<string, unknown>[] = [];
-  for await (const ev of packer.Pack({ identities: 6, dim: 3, gallery: { none: true }, iterations: 200 })) events.push(ev as Record<string, unknown>);
+  for await (const ev of packer.Pack({ identities: 6, dim: 3, gallery: { none: true }, mode: 'PACK_MODE_FAST', iterations: 200 })) events.push(ev as Record<string, unknown>);
   const result = events.find((e) => e.result)?.result as { metrics: { minAngleDeg: number } } | undefined;
   assert.ok(result, 'a result event arrives');
   assert.ok(Math.abs(result.metrics.minAngleDeg - 90) < 0.5, `octahedron min angle ${result.metrics.minAngleDeg}`);
@@ -150,7 +150,7 @@ test('aborting the SDK call cancels the server-side job', async () => {
 });
 
 test('stream_embeddings returns unit rows, and WatchJob replays the same job', async () => {
-  const out = await collectPack(d.client.pack({ identities: 24, dim: 4, gallery: { none: true }, streamEmbeddings: true }));
+  const out = await collectPack(d.client.pack({ identities: 24, dim: 4, gallery: { none: true }, mode: 'PACK_MODE_FAST', streamEmbeddings: true }));
   const m = out.embeddings!;
   assert.equal(m.rows, 24);
   assert.equal(m.cols, 4);

@@ -15,6 +15,7 @@ const run = promisify(execFile);
 let d: TestDaemon;
 before(async () => {
   d = await startTestDaemon({ 'models.load': ['faceres', 'builtin'] });
+  await d.daemon.ready;
 });
 after(async () => {
   await d.stop();
@@ -82,4 +83,17 @@ void test('N = 10,000 on the builtin gallery of 1,000 (recognizer dim 1024): the
   assert.ok(packed.min_angle_deg > best - 4, `final ${packed.min_angle_deg}° vs best ${best}°`);
   assert.ok(packed.min_angle_deg > base.min_angle_deg + 30, `packed ${packed.min_angle_deg}° vs random-gallery ${base.min_angle_deg}°`);
   assert.ok(packed.mean_gallery_distance > 0 && packed.mean_gallery_distance < 1, `gallery distance ${packed.mean_gallery_distance}`);
+});
+
+void test('--gallery builtin:SIZE sets the builtin gallery size; a bad size is a usage error', async () => {
+  const dir = tempDir();
+  const s = await pack(['--identities', '4', '--gallery', 'builtin:3', '--mode', 'random-gallery', '--seed', '2', '--out', join(dir, 'g.npy')]);
+  const side = JSON.parse(readFileSync(s.sidecar, 'utf8')) as { request: { gallery: { kind: string; size: number } } };
+  assert.deepEqual(side.request.gallery, { kind: 'builtin', size: 3 });
+  const bad = await run(process.execPath, [CLI, 'pack', '--identities', '4', '--gallery', 'builtin:many', '--out', join(dir, 'x.npy'), '--address', d.address]).then(
+    () => null,
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.ok(bad && bad.code !== 0);
+  assert.match(bad.stderr, /builtin:SIZE/);
 });

@@ -1,7 +1,7 @@
 // Fast mode, the third optimiser behind the Optimiser interface of optimisers.ts (kept apart: its
 // annealed soft-max schedule is a file's worth on its own).
 import { SMALL_PROBLEM } from './params.js';
-import { dot, metricsFrom, projectTangent, normalizeRows } from './objective.js';
+import { addGalleryRows, dot, metricsFrom, projectTangent, normalizeRows } from './objective.js';
 import { type PackStateArrays } from './checkpoint.js';
 import { adamRows, axpyPair, range, type Evaluation, type Optimiser, type OptimiserContext } from './optimisers.js';
 
@@ -201,14 +201,7 @@ export class FastOptimiser implements Optimiser {
     // soft max of the pair cosines with total weight 1), so the gallery term below — the paper's
     // α·mean_i(1 − max_g cos), with its exact gradient — weighs the same against packing in every mode
     if (wsum > 0) for (let c = 0; c < n * d; c++) dir[c]! /= wsum;
-    if (gallery && this.galleryNn && params.alpha > 0) {
-      const a = params.alpha / n;
-      for (let i = 0; i < n; i++) {
-        const oi = i * d;
-        const og = this.galleryNn[i]! * d;
-        for (let q = 0; q < d; q++) dir[oi + q]! += a * gallery[og + q]!;
-      }
-    }
+    if (gallery && this.galleryNn && params.alpha > 0) addGalleryRows(dir, d, gallery, this.galleryNn, params.alpha / n);
     projectTangent(dir, x, n, d);
     let maxNorm = 0;
     for (let i = 0; i < n; i++) maxNorm = Math.max(maxNorm, Math.sqrt(dot(dir, i * d, dir, i * d, d)));

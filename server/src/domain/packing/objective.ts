@@ -120,13 +120,25 @@ export function packingGradient(inp: GradientInput): void {
       for (let c = 0; c < d; c++) out[oi + c]! += w * x[oj + c]!;
       if (!inBatch || inBatch[j]) for (let c = 0; c < d; c++) out[oj + c]! += w * x[oi + c]!;
     }
-    if (gallery && galleryNn && alpha !== 0) {
-      const og = galleryNn[r]! * d;
-      for (let c = 0; c < d; c++) out[oi + c]! -= alpha * w * gallery[og + c]!;
-    }
   }
+  if (gallery && galleryNn && alpha !== 0) addGalleryRows(out, d, gallery, galleryNn, -alpha * w, rows);
   if (rows) projectTangent(out, x, n, d, rows);
   else projectTangent(out, x, n, d);
+}
+
+/**
+ * out_i += coef · g_nn(i) for each listed row (all rows when `rows` is omitted). With coef = −α/M and a
+ * tangent projection afterwards this is the gradient of the paper's gallery term
+ * α·(1/M)·Σ_i (1 − max_g cos(x_i, g)) — paper and stochastic mode (above) and fast mode (descent
+ * direction, coef = +α/N) share it, so α means the same thing in every mode.
+ */
+export function addGalleryRows(out: Float32Array, d: number, gallery: Float32Array, galleryNn: Int32Array, coef: number, rows?: Int32Array): void {
+  const m = rows ? rows.length : galleryNn.length;
+  for (let r = 0; r < m; r++) {
+    const oi = (rows ? rows[r]! : r) * d;
+    const og = galleryNn[r]! * d;
+    for (let c = 0; c < d; c++) out[oi + c]! += coef * gallery[og + c]!;
+  }
 }
 
 /** Dense reference (O(N²·D), tests only): loss of raw (unnormalised) rows. */
