@@ -10,7 +10,7 @@
 // generator was built and checked on other seeds only (bank seed 7, pack seed 101, generation 202).
 //
 //   npx tsc -b sdk server && nice node bench/generate/separability.mjs [--identities 1000,10000] [--k 4]
-//        [--pack-seed 5] [--gen-seed 9] [--pack-args "--mode paper"] [--faces 400] [--keep]
+//        [--pack-seed 5] [--gen-seed 9] [--pack-args="--mode paper"] [--faces 400] [--keep]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
