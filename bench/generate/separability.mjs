@@ -10,9 +10,10 @@
 // generator was built and checked on other seeds only (bank seed 7, pack seed 101, generation 202).
 //
 //   npx tsc -b sdk server && nice node bench/generate/separability.mjs [--identities 1000,10000] [--k 4]
-//        [--pack-seed 5] [--gen-seed 9] [--pack-args "--mode paper"] [--faces 400] [--keep]
+//        [--pack-seed 5] [--gen-seed 9] [--pack-args="--mode paper"] [--faces 400] [--keep]
+//        [--ids FILE.npy (a pack's output with its .json sidecar: skip packing; one N)]
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -26,6 +27,7 @@ const { values: opt } = parseArgs({
     'pack-args': { type: 'string', default: '' },
     faces: { type: 'string', default: '400' },
     keep: { type: 'boolean', default: false },
+    ids: { type: 'string' },
   },
 });
 const root = new URL('../../', import.meta.url).pathname;
@@ -35,17 +37,19 @@ const TARGETS = { 1000: { faceres_rank1: 0.98, judge_rank1: 0.95, consistency: 0
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 async function cli(args, cwd) {
-  // the in-process daemon keeps its jobs under cwd/hyperface-data
-  const { stdout } = await run(process.execPath, [join(root, 'server/bin/hyperface.js'), ...args, '--json', '--quiet'], { maxBuffer: 256 << 20, cwd });
+  // a private data dir: the in-process daemon would otherwise resume other runs' jobs from the shared default
+  const { stdout } = await run(process.execPath, [join(root, 'server/bin/hyperface.js'), ...args, '--data-dir', join(cwd, 'data'), '--json', '--quiet'], { maxBuffer: 256 << 20, cwd });
   return JSON.parse(stdout.trim().split('\n').at(-1));
 }
 
 async function separability(n, k) {
   const dir = mkdtempSync(join(tmpdir(), 'hf-bench-sep-'));
   const started = Date.now();
-  const ids = join(dir, 'ids.npy');
+  const ids = opt.ids ?? join(dir, 'ids.npy');
   const extra = opt['pack-args'].split(' ').filter(Boolean);
-  const pack = await cli(['pack', '--identities', String(n), '--recognizer', 'faceres', '--gallery', 'builtin', '--seed', opt['pack-seed'], ...extra, '--out', ids], dir);
+  const pack = opt.ids
+    ? sidecarMetrics(opt.ids)
+    : await cli(['pack', '--identities', String(n), '--recognizer', 'faceres', '--gallery', 'builtin', '--seed', opt['pack-seed'], ...extra, '--out', ids], dir);
   const t1 = Date.now();
   await cli(['generate', '--embeddings', ids, '--images-per-identity', String(k), '--seed', opt['gen-seed'], '--out', join(dir, 'dataset')], dir);
   const t2 = Date.now();
@@ -55,7 +59,7 @@ async function separability(n, k) {
   const out = {
     identities: r.identities,
     samples: r.samples,
-    pack: { args: extra.join(' ') || '(defaults)', seed: Number(opt['pack-seed']), min_angle_deg: pack.min_angle_deg, mean_gallery_distance: pack.mean_gallery_distance },
+    pack: { args: opt.ids ? `from ${opt.ids}: ${JSON.stringify(pack.parameters)}` : extra.join(' ') || '(defaults)', seed: Number(opt['pack-seed']), min_angle_deg: pack.min_angle_deg, mean_gallery_distance: pack.mean_gallery_distance },
     generation_seed: Number(opt['gen-seed']),
     faceres_rank1: r.rank1,
     judge_rank1: r.judge_rank1,
@@ -72,6 +76,12 @@ async function separability(n, k) {
   };
   if (!opt.keep) rmSync(dir, { recursive: true, force: true });
   return out;
+}
+
+/** The metrics a pack recorded in its sidecar (FILE.json next to FILE.npy). */
+function sidecarMetrics(npy) {
+  const side = JSON.parse(readFileSync(npy.replace(/\.npy$/, '.json'), 'utf8'));
+  return { min_angle_deg: side.metrics.minAngleDeg, mean_gallery_distance: side.metrics.meanGalleryDistance, parameters: side.parameters };
 }
 
 function out_value(r, key) {

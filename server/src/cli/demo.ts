@@ -8,7 +8,9 @@ import { collectPack, writeNpy } from '@hyperface/sdk';
 import { connect, intOption, numberOption, parseCommand, printJson, Progress, say, UsageError } from './common.js';
 
 export const DEMO_USAGE = `hyperface demo --out DIR [--identities 24] [--images-per-identity 4] [--gallery-size 200]
-  [--pack-seconds 20] [--seed 0] [--leakage REAL.npy|PHOTO_DIR] [--address HOST:PORT] [--json]`;
+  [--pack-seconds 20] [--iterations T] [--seed 0] [--leakage REAL.npy|PHOTO_DIR] [--address HOST:PORT] [--json]
+  --iterations fixes the packing's iteration count (default: the mode's own, cut at --pack-seconds), so a
+  run reproduces on any machine when --pack-seconds is large enough.`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, DEMO_USAGE, {
@@ -17,6 +19,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     'images-per-identity': { type: 'string' },
     'gallery-size': { type: 'string' },
     'pack-seconds': { type: 'string' },
+    iterations: { type: 'string' },
     seed: { type: 'string' },
     leakage: { type: 'string' },
   });
@@ -28,6 +31,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const k = intOption(values['images-per-identity'], 'images-per-identity', 4)!;
   const gallerySize = intOption(values['gallery-size'], 'gallery-size', 200)!;
   const packSeconds = numberOption(values['pack-seconds'], 'pack-seconds') ?? 20;
+  const iterations = intOption(values.iterations, 'iterations', 0);
   const seed = intOption(values.seed, 'seed', 0, 'uint64')!;
   await mkdir(out, { recursive: true });
   const log = (line: string): void => say(values.json, values.quiet, line);
@@ -40,7 +44,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
     log(`[2/4] packing ${identities} identities in the default recognizer's space (builtin gallery of ${gallerySize} faces)…`);
     const packed = await collectPack(
-      conn.client.pack({ identities, dim: 0, gallery: { builtinSize: gallerySize }, seed, maxSeconds: packSeconds, streamEmbeddings: true }),
+      conn.client.pack({ identities, dim: 0, gallery: { builtinSize: gallerySize }, seed, maxSeconds: packSeconds, ...(iterations ? { iterations } : {}), streamEmbeddings: true }),
       (p) => progress.update(p.iteration, p.iterations, `min angle ${p.metrics?.minAngleDeg.toFixed(2)}°`),
     );
     progress.done();

@@ -1,4 +1,5 @@
-// The `builtin` generator: identity embedding (faceres space, 1024-d) → MLP → facesjs parameters →
+// The `builtin` generator: identity embedding (faceres space, 1024-d) → nearest identity of the bank
+// (bank.ts; the MLP when a model has no bank) → facesjs parameters →
 // ArcFace-aligned cartoon face. Offline, CPU only, deterministic per (embedding, seed, variation).
 // Who the face is depends on the clean identity embedding alone; the sample seed and the variation
 // amounts (β included) only pick the nuisance of one photo of that person (variation.ts).
@@ -86,7 +87,7 @@ class BuiltinGenerator implements Generator {
       state: 'ready',
       description:
         options.description ??
-        `facesjs cartoon faces driven by an MLP from the ${options.recognizer ?? 'faceres'} embedding space (${weights.dim}-d), ${this.size}x${this.size} ArcFace-aligned`,
+        `facesjs cartoon faces chosen ${weights.bank ? `from a bank of ${weights.bank.count} rendered identities` : 'by an MLP'} in the ${options.recognizer ?? 'faceres'} embedding space (${weights.dim}-d), ${this.size}x${this.size} ArcFace-aligned`,
     };
   }
 
