@@ -19,7 +19,7 @@ const base = tempDir('hf-bombs-');
 const root = join(base, 'root');
 const dataDir = join(root, 'state');
 const MiB = 1 << 20;
-const DAEMON_ARGS = ['--data-dir', dataDir, '--data-root', root, '--log-level', 'error', '--models-load', 'faceres', '--limits-max-dataset-samples', '1000000'];
+const DAEMON_ARGS = ['--data-dir', dataDir, '--data-root', root, '--log-level', 'error', '--models-load', 'faceres', '--limits-max-dataset-samples', '1000000', '--limits-memory-budget-bytes', String(4 * 1024 ** 3)];
 let d: ChildDaemon;
 let peakRss = 0;
 let sampler: NodeJS.Timeout | undefined;
@@ -88,30 +88,30 @@ async function terminal(client: HyperfaceClient, id: string, timeoutMs = 60_000)
 
 function buildBombs(): void {
   mkdirSync(dataDir, { recursive: true });
-  // manifest.jsonl: one 48 MB line of empty objects (the issue's 390 MB bomb, scaled down).
+  // manifest.jsonl: one 16 MB line of 5 M empty objects (the issue's 390 MB bomb, scaled down).
   mkdirSync(join(root, 'man-bomb'), { recursive: true });
   const head = Buffer.from('{"identity":0,"sample":0,"seed":0,"file":"a.png","x":[');
-  const line = Buffer.alloc(48 * MiB, '{},');
+  const line = Buffer.alloc(16 * MiB, '{},');
   writeFileSync(join(root, 'man-bomb', 'manifest.jsonl'), Buffer.concat([head, line, Buffer.from('{}]}\n{"identity":0,"sample":1,"seed":1,"file":"b.png"}\n')]));
-  // pairs.txt: 6 M short lines (over maxPairs, after a split that makes millions of strings).
+  // pairs.txt: 2 M short lines (over maxPairs, after a split that makes millions of strings).
   mkdirSync(join(root, 'lfw'), { recursive: true });
-  writeFileSync(join(root, 'pairs-bomb.txt'), Buffer.alloc(36 * MiB, 'a 1 2\n'));
-  // train.idx: 30 MB of lines next to a tiny train.rec.
+  writeFileSync(join(root, 'pairs-bomb.txt'), Buffer.alloc(12 * MiB, 'a 1 2\n'));
+  // train.idx: 2.6 M lines next to a tiny train.rec.
   mkdirSync(join(root, 'idx-bomb'), { recursive: true });
   const rec = Buffer.alloc(8 + 24);
   rec.writeUInt32LE(0xced7230a, 0);
   rec.writeUInt32LE(24, 4);
   writeFileSync(join(root, 'idx-bomb', 'train.rec'), rec);
-  writeFileSync(join(root, 'idx-bomb', 'train.idx'), Buffer.alloc(30 * MiB, '1\t0\n'));
-  // .npy whose header is 24 MB: a shape of 8 M dimensions.
-  const dict = Buffer.concat([Buffer.from("{'descr': '<f4', 'fortran_order': False, 'shape': ("), Buffer.alloc(24 * MiB, '1, '), Buffer.from('), }\n')]);
+  writeFileSync(join(root, 'idx-bomb', 'train.idx'), Buffer.alloc(10 * MiB, '1\t0\n'));
+  // .npy whose header is 8 MB: a shape of 2.8 M dimensions.
+  const dict = Buffer.concat([Buffer.from("{'descr': '<f4', 'fortran_order': False, 'shape': ("), Buffer.alloc(8 * MiB, '1, '), Buffer.from('), }\n')]);
   const pre = Buffer.alloc(12);
   pre.write('\x93NUMPY', 0, 'latin1');
   pre[6] = 3;
   pre.writeUInt32LE(dict.length, 8);
   writeFileSync(join(root, 'hdr-bomb.npy'), Buffer.concat([pre, dict, Buffer.alloc(16)]));
-  // insightface .bin: a pickle of 6 M empty lists (one byte each) inside one list.
-  writeFileSync(join(root, 'list-bomb.bin'), Buffer.concat([Buffer.from([0x80, 0x02, 0x5d, 0x28]), Buffer.alloc(6_000_000, 0x5d), Buffer.from([0x65, 0x2e])]));
+  // insightface .bin: a pickle of 3 M empty lists (one byte each) inside one list.
+  writeFileSync(join(root, 'list-bomb.bin'), Buffer.concat([Buffer.from([0x80, 0x02, 0x5d, 0x28]), Buffer.alloc(3_000_000, 0x5d), Buffer.from([0x65, 0x2e])]));
 }
 
 before(async () => {
@@ -130,7 +130,7 @@ after(async () => {
 
 test('structured-file bombs fail their jobs with a clear status; health answers within 1 s; RSS bounded; a restart does not resume them', { timeout: 150_000 }, async () => {
   const c = d.client;
-  // Admission counts what an evaluation reads: a manifest that can list ~1 M rows is refused up front.
+  // Admission counts what an evaluation reads: a manifest that can list ~350 k rows (11 GiB of embeddings) is refused up front.
   const whole = await codeOf(c.evaluateDataset({ datasetPath: 'man-bomb', pairs: 50, detach: true }));
   assert.equal(whole.code, 'RESOURCE_EXHAUSTED', whole.message);
   assert.match(whole.message, /of lists/);
@@ -197,7 +197,7 @@ test('the data dir is not addressable through any request path, even inside the 
 
 test('the defaults started from $HOME: the per-user state folder under the data root "." is excluded', { timeout: 60_000 }, async () => {
   const home = tempDir('hf-home-');
-  const h = await spawnDaemon(['--log-level', 'error', '--models-load', 'faceres'], { HOME: home, XDG_STATE_HOME: '' }, { cwd: home });
+  const h = await spawnDaemon(['--log-level', 'error', '--models-load', 'none'], { HOME: home, XDG_STATE_HOME: '' }, { cwd: home });
   try {
     await h.client.waitForReady({ service: 'hyperface.v1.PackingService', timeoutMs: 60_000 });
     const victim = await codeOf(h.client.pack({ identities: 8, dim: 4, gallery: { none: true }, iterations: 5, detach: true }));
