@@ -259,3 +259,44 @@ test('a YAML config bomb (anchors and aliases) is refused with a message, quickl
   assert.match(r.stderr, /alias|resource exhaustion|not valid YAML/i);
   assert.ok(Date.now() - t < 15_000);
 });
+
+test('a full disk during Pack checkpoints fails the job with RESOURCE_EXHAUSTED; the daemon stays up and restarts clean', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir('hf-full-');
+  const tiny = join(dir, 'tiny');
+  mkdirSync(tiny);
+  // A 1 MiB tmpfs needs root (CAP_SYS_ADMIN); without it this test cannot make a disk full.
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', tiny]).status !== 0) {
+    t.skip('cannot mount a tmpfs here (needs root)');
+    return;
+  }
+  try {
+    const args = ['--data-dir', join(tiny, 'state'), '--data-root', dir, '--models-load', 'none', '--log-level', 'error'];
+    const f = await spawnDaemon(args);
+    let id: string | undefined;
+    try {
+      await f.client.waitForReady({ service: 'hyperface.v1.PackingService', timeoutMs: 30_000 });
+      // 2000 × 256 float32 = 2 MiB per checkpoint: the first one cannot fit.
+      id = (await codeOf(f.client.pack({ identities: 2000, dim: 256, gallery: { none: true }, iterations: 200, checkpointEvery: 20, detach: true }))).jobId;
+      assert.ok(id);
+      const job = await terminal(f.client, id, 30_000);
+      assert.equal(job.state, 'JOB_STATE_FAILED');
+      assert.match(job.error, /disk is full \(ENOSPC\)/);
+      assert.equal(await f.client.health('', { timeoutMs: 1000 }), 'SERVING');
+    } finally {
+      f.child.kill('SIGTERM');
+      await f.exited;
+      f.client.close();
+    }
+    const again = await spawnDaemon(args);
+    try {
+      await again.client.waitForReady({ service: 'hyperface.v1.JobService', timeoutMs: 30_000 });
+      assert.equal((await terminal(again.client, id, 5000)).state, 'JOB_STATE_FAILED');
+    } finally {
+      again.child.kill('SIGKILL');
+      await again.exited;
+      again.client.close();
+    }
+  } finally {
+    spawnSync('umount', [tiny]);
+  }
+});

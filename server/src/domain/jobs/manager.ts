@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   CancelledError,
+  diskError,
   HyperfaceError,
   NotFoundError,
   UnavailableError,
@@ -306,10 +307,10 @@ export class JobManager {
         } else if (controller.signal.aborted) {
           await this.transition(record, 'cancelled');
         } else {
-          const known = error instanceof HyperfaceError;
-          if (!known) log.error('job failed', { error: error as Error });
-          record.error = known ? error.message : 'internal error (see the daemon log)';
-          record.errorCode = known ? error.code : 'INTERNAL';
+          const mapped = error instanceof HyperfaceError ? error : diskError(error);
+          if (!(error instanceof HyperfaceError)) log.error('job failed', { error: error as Error });
+          record.error = mapped ? mapped.message : 'internal error (see the daemon log)';
+          record.errorCode = mapped ? mapped.code : 'INTERNAL';
           await this.transition(record, 'failed');
         }
       } finally {
