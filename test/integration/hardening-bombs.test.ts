@@ -165,6 +165,53 @@ test('structured-file bombs fail their jobs with a clear status; health answers 
   for (const [id, error] of failed) assert.deepEqual(await terminal(d.client, id, 5000), { state: 'JOB_STATE_FAILED', error });
 });
 
+test('malformed .npy / .bin / .rec / .idx (truncated, wrong dtype, overflowing shapes, NaN rows): a clear refusal, never INTERNAL', { timeout: 90_000 }, async () => {
+  const c = d.client;
+  await c.waitForReady({ timeoutMs: 60_000 });
+  const dir = join(root, 'malformed');
+  mkdirSync(dir, { recursive: true });
+  const npy = (descr: string, shape: string, body: Buffer): Buffer => {
+    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+    header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+    const pre = Buffer.alloc(10);
+    pre.write('\x93NUMPY', 0, 'latin1');
+    pre[6] = 1;
+    pre.writeUInt16LE(header.length, 8);
+    return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
+  };
+  const f32 = (values: number[]): Buffer => Buffer.from(Float32Array.from(values).buffer);
+  writeFileSync(join(dir, 'truncated.npy'), npy('<f4', '(4, 8)', f32([1, 2, 3])));
+  writeFileSync(join(dir, 'strings.npy'), npy('<U4', '(4, 8)', Buffer.alloc(4 * 8 * 16)));
+  writeFileSync(join(dir, 'overflow.npy'), npy('<f4', '(18446744073709551615, 18446744073709551615)', f32([1])));
+  writeFileSync(join(dir, 'negative.npy'), npy('<f4', '(-4, 8)', f32([1])));
+  writeFileSync(join(dir, 'nan.npy'), npy('<f4', '(4, 2)', f32([1, 0, Number.NaN, 1, 0, 1, 1, 1])));
+  writeFileSync(join(dir, 'labels.npy'), npy('|b1', '(2,)', Buffer.from([1, 0])));
+  writeFileSync(join(dir, 'truncated.bin'), Buffer.from([0x80, 0x02, 0x5d, 0x28, 0x43, 0x10, 0x41]));
+  mkdirSync(join(dir, 'rec'), { recursive: true });
+  writeFileSync(join(dir, 'rec', 'train.rec'), Buffer.from([0x0a, 0x23, 0xd7, 0xce, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
+  writeFileSync(join(dir, 'rec', 'train.idx'), '0\t0\n1\t-8\n2\t1e300\nx\ty\n');
+  const refused = ['INVALID_ARGUMENT', 'FAILED_PRECONDITION', 'RESOURCE_EXHAUSTED', 'NOT_FOUND'];
+  const cases: Array<[string, () => AsyncIterable<object>]> = [
+    ['truncated .npy gallery', () => c.pack({ identities: 8, dim: 8, gallery: { npyPath: 'malformed/truncated.npy' }, iterations: 5 })],
+    ['string dtype .npy gallery', () => c.pack({ identities: 8, dim: 8, gallery: { npyPath: 'malformed/strings.npy' }, iterations: 5 })],
+    ['overflowing shape', () => c.pack({ identities: 8, dim: 8, gallery: { npyPath: 'malformed/overflow.npy' }, iterations: 5 })],
+    ['negative shape', () => c.pack({ identities: 8, dim: 8, gallery: { npyPath: 'malformed/negative.npy' }, iterations: 5 })],
+    ['NaN rows in a gallery', () => c.pack({ identities: 8, dim: 2, gallery: { npyPath: 'malformed/nan.npy' }, iterations: 5 })],
+    ['NaN rows in verification embeddings', () => c.evaluateVerification({ npy: { embeddingsPath: 'malformed/nan.npy', issamePath: 'malformed/labels.npy' }, detach: true })],
+    ['truncated .bin', () => c.evaluateVerification({ binPath: 'malformed/truncated.bin', detach: true })],
+    ['broken .rec / .idx', () => c.evaluateDataset({ datasetPath: 'malformed/rec', pairs: 10, detach: true })],
+  ];
+  const wrong: string[] = [];
+  for (const [name, call] of cases) {
+    const r = await codeOf(call());
+    const outcome = r.jobId ? await terminal(c, r.jobId, 30_000) : undefined;
+    if (outcome && (outcome.state !== 'JOB_STATE_FAILED' || /internal error/i.test(outcome.error))) wrong.push(`${name}: job ${outcome.state} ${outcome.error}`);
+    if (!outcome && !refused.includes(r.code)) wrong.push(`${name}: ${r.code} ${r.message}`);
+  }
+  assert.deepEqual(wrong, []);
+  assert.equal(await c.health('', { timeoutMs: 1000 }), 'SERVING');
+});
+
 test('the data dir is not addressable through any request path, even inside the data root', { timeout: 60_000 }, async () => {
   const c = d.client;
   await c.waitForReady({ service: 'hyperface.v1.PackingService', timeoutMs: 30_000 });
