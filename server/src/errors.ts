@@ -90,6 +90,14 @@ export class PermissionDeniedError extends HyperfaceError {
 }
 
 /** Throws the signal's reason as a CancelledError / DeadlineExceededError when it is aborted. */
+/** A full or read-only disk (a system error, not a bug): the job fails with a clear RESOURCE_EXHAUSTED instead of INTERNAL. */
+export function diskError(error: unknown): HyperfaceError | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new ResourceExhaustedError(`the disk is full (${code}) while writing this job's files; free space, then retry`, 0, { cause: error });
+  if (code === 'EROFS') return new ResourceExhaustedError('the file system is read-only (EROFS) where this job writes', 0, { cause: error });
+  return undefined;
+}
+
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal);
 }

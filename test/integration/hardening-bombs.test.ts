@@ -19,7 +19,7 @@ const base = tempDir('hf-bombs-');
 const root = join(base, 'root');
 const dataDir = join(root, 'state');
 const MiB = 1 << 20;
-const DAEMON_ARGS = ['--data-dir', dataDir, '--data-root', root, '--log-level', 'error', '--models-load', 'faceres', '--limits-max-dataset-samples', '1000000'];
+const DAEMON_ARGS = ['--data-dir', dataDir, '--data-root', root, '--log-level', 'error', '--models-load', 'faceres', '--limits-max-dataset-samples', '1000000', '--limits-memory-budget-bytes', String(4 * 1024 ** 3)];
 let d: ChildDaemon;
 let peakRss = 0;
 let sampler: NodeJS.Timeout | undefined;
@@ -88,30 +88,30 @@ async function terminal(client: HyperfaceClient, id: string, timeoutMs = 60_000)
 
 function buildBombs(): void {
   mkdirSync(dataDir, { recursive: true });
-  // manifest.jsonl: one 48 MB line of empty objects (the issue's 390 MB bomb, scaled down).
+  // manifest.jsonl: one 16 MB line of 5 M empty objects (the issue's 390 MB bomb, scaled down).
   mkdirSync(join(root, 'man-bomb'), { recursive: true });
   const head = Buffer.from('{"identity":0,"sample":0,"seed":0,"file":"a.png","x":[');
-  const line = Buffer.alloc(48 * MiB, '{},');
+  const line = Buffer.alloc(16 * MiB, '{},');
   writeFileSync(join(root, 'man-bomb', 'manifest.jsonl'), Buffer.concat([head, line, Buffer.from('{}]}\n{"identity":0,"sample":1,"seed":1,"file":"b.png"}\n')]));
-  // pairs.txt: 6 M short lines (over maxPairs, after a split that makes millions of strings).
+  // pairs.txt: 2 M short lines (over maxPairs, after a split that makes millions of strings).
   mkdirSync(join(root, 'lfw'), { recursive: true });
-  writeFileSync(join(root, 'pairs-bomb.txt'), Buffer.alloc(36 * MiB, 'a 1 2\n'));
-  // train.idx: 30 MB of lines next to a tiny train.rec.
+  writeFileSync(join(root, 'pairs-bomb.txt'), Buffer.alloc(12 * MiB, 'a 1 2\n'));
+  // train.idx: 2.6 M lines next to a tiny train.rec.
   mkdirSync(join(root, 'idx-bomb'), { recursive: true });
   const rec = Buffer.alloc(8 + 24);
   rec.writeUInt32LE(0xced7230a, 0);
   rec.writeUInt32LE(24, 4);
   writeFileSync(join(root, 'idx-bomb', 'train.rec'), rec);
-  writeFileSync(join(root, 'idx-bomb', 'train.idx'), Buffer.alloc(30 * MiB, '1\t0\n'));
-  // .npy whose header is 24 MB: a shape of 8 M dimensions.
-  const dict = Buffer.concat([Buffer.from("{'descr': '<f4', 'fortran_order': False, 'shape': ("), Buffer.alloc(24 * MiB, '1, '), Buffer.from('), }\n')]);
+  writeFileSync(join(root, 'idx-bomb', 'train.idx'), Buffer.alloc(10 * MiB, '1\t0\n'));
+  // .npy whose header is 8 MB: a shape of 2.8 M dimensions.
+  const dict = Buffer.concat([Buffer.from("{'descr': '<f4', 'fortran_order': False, 'shape': ("), Buffer.alloc(8 * MiB, '1, '), Buffer.from('), }\n')]);
   const pre = Buffer.alloc(12);
   pre.write('\x93NUMPY', 0, 'latin1');
   pre[6] = 3;
   pre.writeUInt32LE(dict.length, 8);
   writeFileSync(join(root, 'hdr-bomb.npy'), Buffer.concat([pre, dict, Buffer.alloc(16)]));
-  // insightface .bin: a pickle of 6 M empty lists (one byte each) inside one list.
-  writeFileSync(join(root, 'list-bomb.bin'), Buffer.concat([Buffer.from([0x80, 0x02, 0x5d, 0x28]), Buffer.alloc(6_000_000, 0x5d), Buffer.from([0x65, 0x2e])]));
+  // insightface .bin: a pickle of 3 M empty lists (one byte each) inside one list.
+  writeFileSync(join(root, 'list-bomb.bin'), Buffer.concat([Buffer.from([0x80, 0x02, 0x5d, 0x28]), Buffer.alloc(3_000_000, 0x5d), Buffer.from([0x65, 0x2e])]));
 }
 
 before(async () => {
@@ -130,7 +130,7 @@ after(async () => {
 
 test('structured-file bombs fail their jobs with a clear status; health answers within 1 s; RSS bounded; a restart does not resume them', { timeout: 150_000 }, async () => {
   const c = d.client;
-  // Admission counts what an evaluation reads: a manifest that can list ~1 M rows is refused up front.
+  // Admission counts what an evaluation reads: a manifest that can list ~350 k rows (11 GiB of embeddings) is refused up front.
   const whole = await codeOf(c.evaluateDataset({ datasetPath: 'man-bomb', pairs: 50, detach: true }));
   assert.equal(whole.code, 'RESOURCE_EXHAUSTED', whole.message);
   assert.match(whole.message, /of lists/);
@@ -165,6 +165,53 @@ test('structured-file bombs fail their jobs with a clear status; health answers 
   for (const [id, error] of failed) assert.deepEqual(await terminal(d.client, id, 5000), { state: 'JOB_STATE_FAILED', error });
 });
 
+test('malformed .npy / .bin / .rec / .idx (truncated, wrong dtype, overflowing shapes, NaN rows): a clear refusal, never INTERNAL', { timeout: 90_000 }, async () => {
+  const c = d.client;
+  await c.waitForReady({ timeoutMs: 60_000 });
+  const dir = join(root, 'malformed');
+  mkdirSync(dir, { recursive: true });
+  const npy = (descr: string, shape: string, body: Buffer): Buffer => {
+    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+    header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+    const pre = Buffer.alloc(10);
+    pre.write('\x93NUMPY', 0, 'latin1');
+    pre[6] = 1;
+    pre.writeUInt16LE(header.length, 8);
+    return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
+  };
+  const f32 = (values: number[]): Buffer => Buffer.from(Float32Array.from(values).buffer);
+  writeFileSync(join(dir, 'truncated.npy'), npy('<f4', '(4, 8)', f32([1, 2, 3])));
+  writeFileSync(join(dir, 'strings.npy'), npy('<U4', '(4, 8)', Buffer.alloc(4 * 8 * 16)));
+  writeFileSync(join(dir, 'overflow.npy'), npy('<f4', '(18446744073709551615, 18446744073709551615)', f32([1])));
+  writeFileSync(join(dir, 'negative.npy'), npy('<f4', '(-4, 8)', f32([1])));
+  writeFileSync(join(dir, 'nan.npy'), npy('<f4', '(4, 2)', f32([1, 0, Number.NaN, 1, 0, 1, 1, 1])));
+  writeFileSync(join(dir, 'labels.npy'), npy('|b1', '(2,)', Buffer.from([1, 0])));
+  writeFileSync(join(dir, 'truncated.bin'), Buffer.from([0x80, 0x02, 0x5d, 0x28, 0x43, 0x10, 0x41]));
+  mkdirSync(join(dir, 'rec'), { recursive: true });
+  writeFileSync(join(dir, 'rec', 'train.rec'), Buffer.from([0x0a, 0x23, 0xd7, 0xce, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
+  writeFileSync(join(dir, 'rec', 'train.idx'), '0\t0\n1\t-8\n2\t1e300\nx\ty\n');
+  const refused = ['INVALID_ARGUMENT', 'FAILED_PRECONDITION', 'RESOURCE_EXHAUSTED', 'NOT_FOUND'];
+  const cases: Array<[string, () => AsyncIterable<object>]> = [
+    ['truncated .npy gallery', () => c.pack({ identities: 8, dim: 8, gallery: { npyPath: 'malformed/truncated.npy' }, iterations: 5 })],
+    ['string dtype .npy gallery', () => c.pack({ identities: 8, dim: 8, gallery: { npyPath: 'malformed/strings.npy' }, iterations: 5 })],
+    ['overflowing shape', () => c.pack({ identities: 8, dim: 8, gallery: { npyPath: 'malformed/overflow.npy' }, iterations: 5 })],
+    ['negative shape', () => c.pack({ identities: 8, dim: 8, gallery: { npyPath: 'malformed/negative.npy' }, iterations: 5 })],
+    ['NaN rows in a gallery', () => c.pack({ identities: 8, dim: 2, gallery: { npyPath: 'malformed/nan.npy' }, iterations: 5 })],
+    ['NaN rows in verification embeddings', () => c.evaluateVerification({ npy: { embeddingsPath: 'malformed/nan.npy', issamePath: 'malformed/labels.npy' }, detach: true })],
+    ['truncated .bin', () => c.evaluateVerification({ binPath: 'malformed/truncated.bin', detach: true })],
+    ['broken .rec / .idx', () => c.evaluateDataset({ datasetPath: 'malformed/rec', pairs: 10, detach: true })],
+  ];
+  const wrong: string[] = [];
+  for (const [name, call] of cases) {
+    const r = await codeOf(call());
+    const outcome = r.jobId ? await terminal(c, r.jobId, 30_000) : undefined;
+    if (outcome && (outcome.state !== 'JOB_STATE_FAILED' || /internal error/i.test(outcome.error))) wrong.push(`${name}: job ${outcome.state} ${outcome.error}`);
+    if (!outcome && !refused.includes(r.code)) wrong.push(`${name}: ${r.code} ${r.message}`);
+  }
+  assert.deepEqual(wrong, []);
+  assert.equal(await c.health('', { timeoutMs: 1000 }), 'SERVING');
+});
+
 test('the data dir is not addressable through any request path, even inside the data root', { timeout: 60_000 }, async () => {
   const c = d.client;
   await c.waitForReady({ service: 'hyperface.v1.PackingService', timeoutMs: 30_000 });
@@ -197,7 +244,7 @@ test('the data dir is not addressable through any request path, even inside the 
 
 test('the defaults started from $HOME: the per-user state folder under the data root "." is excluded', { timeout: 60_000 }, async () => {
   const home = tempDir('hf-home-');
-  const h = await spawnDaemon(['--log-level', 'error', '--models-load', 'faceres'], { HOME: home, XDG_STATE_HOME: '' }, { cwd: home });
+  const h = await spawnDaemon(['--log-level', 'error', '--models-load', 'none'], { HOME: home, XDG_STATE_HOME: '' }, { cwd: home });
   try {
     await h.client.waitForReady({ service: 'hyperface.v1.PackingService', timeoutMs: 60_000 });
     const victim = await codeOf(h.client.pack({ identities: 8, dim: 4, gallery: { none: true }, iterations: 5, detach: true }));
@@ -258,4 +305,45 @@ test('a YAML config bomb (anchors and aliases) is refused with a message, quickl
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /alias|resource exhaustion|not valid YAML/i);
   assert.ok(Date.now() - t < 15_000);
+});
+
+test('a full disk during Pack checkpoints fails the job with RESOURCE_EXHAUSTED; the daemon stays up and restarts clean', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir('hf-full-');
+  const tiny = join(dir, 'tiny');
+  mkdirSync(tiny);
+  // A 1 MiB tmpfs needs root (CAP_SYS_ADMIN); without it this test cannot make a disk full.
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', tiny]).status !== 0) {
+    t.skip('cannot mount a tmpfs here (needs root)');
+    return;
+  }
+  try {
+    const args = ['--data-dir', join(tiny, 'state'), '--data-root', dir, '--models-load', 'none', '--log-level', 'error'];
+    const f = await spawnDaemon(args);
+    let id: string | undefined;
+    try {
+      await f.client.waitForReady({ service: 'hyperface.v1.PackingService', timeoutMs: 30_000 });
+      // 2000 × 256 float32 = 2 MiB per checkpoint: the first one cannot fit.
+      id = (await codeOf(f.client.pack({ identities: 2000, dim: 256, gallery: { none: true }, iterations: 200, checkpointEvery: 20, detach: true }))).jobId;
+      assert.ok(id);
+      const job = await terminal(f.client, id, 30_000);
+      assert.equal(job.state, 'JOB_STATE_FAILED');
+      assert.match(job.error, /disk is full \(ENOSPC\)/);
+      assert.equal(await f.client.health('', { timeoutMs: 1000 }), 'SERVING');
+    } finally {
+      f.child.kill('SIGTERM');
+      await f.exited;
+      f.client.close();
+    }
+    const again = await spawnDaemon(args);
+    try {
+      await again.client.waitForReady({ service: 'hyperface.v1.JobService', timeoutMs: 30_000 });
+      assert.equal((await terminal(again.client, id, 5000)).state, 'JOB_STATE_FAILED');
+    } finally {
+      again.child.kill('SIGKILL');
+      await again.exited;
+      again.client.close();
+    }
+  } finally {
+    spawnSync('umount', [tiny]);
+  }
 });

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
 import { readNpyMatrix } from '../npy-files.js';
+import { readSidecarFile } from '../fence/files.js';
 import { estimateGenerate } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { FileGuard, isInside } from '../safe-files.js';
@@ -218,7 +219,7 @@ export class GenerationApp {
     let text: string;
     try {
       text = (await this.guardFor(from).read(from, { maxBytes: 1 << 20, field: 'embeddings_path', signal })).toString('utf8');
-      JSON.parse(text);
+      await readSidecarFile(from, { files: this.guardFor(from), field: 'embeddings_path', signal, maxBytes: 1 << 20 }); // valid JSON, checked in the fence
     } catch {
       return; // no (readable) sidecar: evaluation matches references by width and says so
     }

@@ -54,7 +54,8 @@ export function leaseIsLive(root: string, info: LeaseInfo, now = Date.now()): bo
 export async function readLease(root: string): Promise<LeaseInfo | undefined> {
   const path = join(root, LEASE_FILE);
   const st = await lstat(path).catch(() => undefined);
-  if (!st?.isFile()) return undefined;
+  // Ours are ~300 bytes; the folder is a request's, so anything large is junk, not read.
+  if (!st?.isFile() || st.size > 64 * 1024) return undefined;
   try {
     const info = JSON.parse(await readFile(path, 'utf8')) as LeaseInfo;
     return typeof info.holder === 'string' && Number.isInteger(info.pid) ? info : undefined;

@@ -8,7 +8,7 @@ import { openBin } from '../datasets/insightface-bin.js';
 import { lfwImagePath, readLfwPairs } from '../datasets/lfw.js';
 import { openDatasetReader, type DatasetReader } from '../datasets/reader.js';
 import { readNpyMatrix, type NpyMatrix } from '../npy-files.js';
-import { readNpyLabelsFile } from '../fence/files.js';
+import { readNpyLabelsFile, readSidecarFile } from '../fence/files.js';
 import type { PathPolicy } from '../paths.js';
 import { boundCount, DEFAULT_READ_LIMITS, MAX_BYTES, type ReadLimits } from '../read-limits.js';
 import { clip, FileGuard } from '../safe-files.js';
@@ -166,7 +166,7 @@ export async function loadReferences(
   const sidecarPath = path.replace(/\.npy$/i, '') + '.json';
   let recorded: string | null | undefined;
   try {
-    const sidecar = JSON.parse((await files.read(sidecarPath, { maxBytes: MAX_BYTES.sidecar, field: ctx.field, ...(ctx.signal ? { signal: ctx.signal } : {}) })).toString('utf8')) as { recognizer?: unknown };
+    const sidecar = await readSidecarFile(sidecarPath, { files, field: ctx.field, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     recorded = typeof sidecar.recognizer === 'string' && sidecar.recognizer !== '' ? sidecar.recognizer : null;
   } catch (error) {
     if (!(error instanceof NotFoundError)) return refuse(`its sidecar ${basename(sidecarPath)} cannot be read: ${clip((error as Error).message)}`);

@@ -96,3 +96,9 @@ export async function scanBinFile(path: string, ctx: ReadContext & { maxPairs: n
   }
   return fenced('bin', { handle, size, field: ctx.field, maxPairs: ctx.maxPairs }, [handle], fence(path, ctx, size));
 }
+
+/** A JSON sidecar next to a .npy (<= MAX_BYTES.sidecar): parsed in the fence; only its recognizer comes back. */
+export async function readSidecarFile(path: string, ctx: ReadContext & { maxBytes?: number }): Promise<{ recognizer: string | null | undefined }> {
+  const bytes = await bytesOf(path, ctx, ctx.maxBytes ?? MAX_BYTES.sidecar);
+  return fenced('sidecar', { bytes }, [bytes], fence(path, ctx, bytes.byteLength));
+}

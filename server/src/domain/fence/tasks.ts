@@ -42,6 +42,7 @@ interface Tasks {
   npyMatrix: { in: { bytes: ArrayBuffer }; out: { data: Float32Array; rows: number; cols: number } };
   npyLabels: { in: { bytes: ArrayBuffer }; out: Uint8Array };
   bin: { in: { handle: FileHandle; size: number; field: string; maxPairs: number }; out: BinScan };
+  sidecar: { in: { bytes: ArrayBuffer }; out: { recognizer: string | null | undefined } };
 }
 
 export type TaskName = keyof Tasks;
@@ -101,6 +102,12 @@ export async function runTask<N extends TaskName>(name: N, input: TaskInput<N>):
     bin,
     lfw: ({ bytes, field, maxPairs }: TaskInput<'lfw'>) => parseLfwPairs(new TextDecoder().decode(bytes), field, maxPairs),
     npyMatrix: ({ bytes }: TaskInput<'npyMatrix'>) => decodeNpyMatrix(new Uint8Array(bytes)),
+    // A JSON sidecar: only the recognizer it records comes back (a string, null when none, undefined when absent).
+    sidecar: ({ bytes }: TaskInput<'sidecar'>) => {
+      const v = JSON.parse(new TextDecoder().decode(bytes)) as { recognizer?: unknown } | null;
+      const r = typeof v === 'object' && v !== null ? v.recognizer : undefined;
+      return { recognizer: typeof r === 'string' ? r : r === null ? null : undefined };
+    },
     npyLabels: ({ bytes }: TaskInput<'npyLabels'>) => Uint8Array.from(decodeNpy(new Uint8Array(bytes)).data as ArrayLike<number>, (v) => (Number(v) !== 0 ? 1 : 0)),
   } as unknown as Record<TaskName, (input: unknown) => unknown>;
   return (await run[name](input)) as TaskOutput<N>;

@@ -129,3 +129,36 @@ test('after a restart, unfinished jobs resume with their checkpoint and a resume
   assert.equal(done.state, 'succeeded');
   assert.deepEqual(Array.from(seen ?? []), [7, 7]);
 });
+
+test('a job that outlives the shutdown grace is FAILED at once and not resumed; the watchdog marker fails the jobs it names', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jobs-'));
+  const jobs = manager(dataDir);
+  await jobs.open();
+  let started!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  // Ignores its abort signal: stands in for any run stuck in work that cannot be interrupted.
+  jobs.register('pack', () => (started(), new Promise(() => undefined)));
+  const stuck = await jobs.start('pack', { n: 1 });
+  await running;
+  await jobs.shutdown(50);
+  assert.equal(jobs.get(stuck.id).state, 'failed');
+  assert.match(jobs.get(stuck.id).error ?? '', /did not stop within shutdown\.graceMs \(50 ms\)/);
+  const reopened = manager(dataDir);
+  assert.deepEqual(await reopened.open(), [], 'nothing to resume');
+  assert.equal(reopened.get(stuck.id).state, 'failed');
+
+  // A job left running (the process was killed) is resumed, unless the watchdog named it.
+  const other = mkdtempSync(join(tmpdir(), 'jobs-'));
+  const first = manager(other);
+  await first.open();
+  let go!: () => void;
+  const on = new Promise<void>((r) => (go = r));
+  first.register('pack', () => (go(), new Promise(() => undefined)));
+  const a = await first.start('pack', { n: 1 });
+  await on;
+  const b = manager(other);
+  const unfinished = await b.open({ jobs: [a.id], reason: 'the main thread did not run for 31000 ms' });
+  assert.deepEqual(unfinished, []);
+  assert.equal(b.get(a.id).state, 'failed');
+  assert.match(b.get(a.id).error ?? '', /watchdog ended the process while this job ran \(the main thread did not run for 31000 ms\)/);
+});

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   CancelledError,
+  diskError,
   HyperfaceError,
   NotFoundError,
   UnavailableError,
@@ -32,6 +33,8 @@ export type { JobContext, JobRunner, StartOptions } from './types.js';
 interface Running {
   controller: AbortController;
   done: Promise<void>;
+  /** Failed by shutdown for outliving shutdown.graceMs: whatever the run does later is not recorded. */
+  abandoned?: boolean;
   sink?: (payload: JobLivePayload) => Promise<void>;
 }
 
@@ -298,6 +301,16 @@ export class JobManager {
       }),
     ]);
     clearTimeout(timer);
+    // A run that ignored the abort for the whole grace would hang again if resumed: it fails now.
+    for (const [id, run] of this.running) {
+      const record = this.jobs.get(id);
+      if (!record || TERMINAL_STATES.has(record.state)) continue;
+      run.abandoned = true;
+      this.options.log.error('job did not stop within the shutdown grace; failing it', { job: id, graceMs });
+      record.error = `the job did not stop within shutdown.graceMs (${graceMs} ms) after the daemon was asked to stop; it is not resumed`;
+      record.errorCode = 'DEADLINE_EXCEEDED';
+      await this.transition(record, 'failed').catch(() => undefined);
+    }
   }
 
   get runningCount(): number {
@@ -326,11 +339,13 @@ export class JobManager {
         // Cancelled (or shut down) while the state was being written: do not start the work.
         controller.signal.throwIfAborted();
         const result = await runner(ctx);
+        if (entry.abandoned) return;
         record.result = result;
         record.progress = 1;
         await this.transition(record, 'succeeded');
       } catch (error) {
         const reason: unknown = controller.signal.reason;
+        if (entry.abandoned) return;
         if (reason instanceof ShutdownError) {
           log.info('job interrupted by shutdown; will resume on restart');
           record.state = 'queued';
@@ -341,10 +356,10 @@ export class JobManager {
         } else if (controller.signal.aborted) {
           await this.transition(record, 'cancelled');
         } else {
-          const known = error instanceof HyperfaceError;
-          if (!known) log.error('job failed', { error: error as Error });
-          record.error = known ? error.message : 'internal error (see the daemon log)';
-          record.errorCode = known ? error.code : 'INTERNAL';
+          const mapped = error instanceof HyperfaceError ? error : diskError(error);
+          if (!(error instanceof HyperfaceError)) log.error('job failed', { error: error as Error });
+          record.error = mapped ? mapped.message : 'internal error (see the daemon log)';
+          record.errorCode = mapped ? mapped.code : 'INTERNAL';
           await this.transition(record, 'failed');
         }
       } finally {
