@@ -178,7 +178,7 @@ export async function runPacking(
       if (firstDt === null) firstDt = dt;
       else recent = [...recent.slice(-3), dt];
       const el = elapsed();
-      const next = recent.length ? Math.max(...recent) : firstDt!;
+      const next = recent.length ? Math.max(...recent) : firstDt;
       reserved = reserve(next / evs.length);
       const overBudget = params.maxSeconds > 0 && el + next + reserved >= params.maxSeconds;
       for (const [k, ev] of evs.entries()) {
