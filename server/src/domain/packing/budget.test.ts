@@ -18,6 +18,7 @@ function slowed(engine: ComputeEngine, delay: number, calls: Record<string, numb
           return f.apply(target, args);
         };
       }
+      if (prop === 'estimatePassSeconds') return async (...args: unknown[]) => ((await f.apply(target, args)) as number) + delay;
       if (prop === 'passSeconds') {
         // the sleep is part of the pass
         return (...args: unknown[]) => {
@@ -92,6 +93,35 @@ void test('fast mode with a gallery from compute.refineFrom identities: nearest-
     for (const c of exact.value) mean += 1 - Math.min(1, Math.max(-1, c));
     mean /= n;
     assert.ok(Math.abs(out.metrics.meanGalleryDistance - mean) < 1e-4, `gallery metric ${out.metrics.meanGalleryDistance} vs exact ${mean}`);
+  } finally {
+    await engine.release();
+  }
+});
+
+void test('max_seconds on a resumed large-N run (no full pass before the end): a timed sample reserves the final one', async () => {
+  const n = 2100;
+  const d = 4;
+  let saved: Uint8Array | null = null;
+  const store = { load: () => Promise.resolve(saved), save: (b: Uint8Array) => ((saved = b), Promise.resolve()) };
+  const base = { identities: n, dim: d, mode: 'fast' as const, iterations: 1_000_000, checkpointEvery: 10 };
+  const first = await createComputeEngine({ threads: 2, refineFrom: 2000 });
+  try {
+    await runPacking(withPackDefaults({ ...base, maxSeconds: 3 }, false), null, { compute: first, checkpoints: store });
+  } finally {
+    await first.release();
+  }
+  assert.ok(saved, 'a checkpoint was written');
+  // a new process: this engine has timed no pass at this shape
+  const engine = await createComputeEngine({ threads: 2, refineFrom: 2000 });
+  try {
+    const calls: Record<string, number> = {};
+    const compute = slowed(engine, 2, calls);
+    const budget = 12;
+    const out = await runPacking(withPackDefaults({ ...base, maxSeconds: budget }, false), null, { compute, checkpoints: store });
+    assert.equal(out.stopReason, 'max_seconds');
+    assert.ok((calls.refineNeighbours ?? 0) >= 1 && calls.nearestNeighbours === 1, JSON.stringify(calls));
+    // before: nothing was reserved (no pass timed since the resume) and the final pass (≥ 2 s) came on top
+    assert.ok(out.elapsedSeconds <= budget * 1.02, `elapsed ${out.elapsedSeconds.toFixed(3)} s for a ${budget} s budget`);
   } finally {
     await engine.release();
   }
