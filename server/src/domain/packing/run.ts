@@ -164,7 +164,7 @@ export async function runPacking(
   // (as long as the last one the engine timed; a fused paper step holds one) would not fit
   let recent: number[] = [];
   let firstDt: number | null = null;
-  // no full pass timed yet (stochastic mode, a resumed large-N run): a sample of the final pass is
+  // no full pass timed yet (a resumed large-N run): a timed sample estimates the final one
   let estimated: number | undefined;
   const reserve = (perStep: number) => {
     const nn = ctx.compute.passSeconds('nn', n, d) ?? (fused ? perStep : (estimated ?? 0));
