@@ -1,15 +1,18 @@
 // Min angle reached in a wall-clock budget; one mode per process so peak RSS is per mode.
 //   node bench/pack/quality.mjs MODE N D SECONDS [device=cpu] [batch]
-//   MODE = fast | paper | stochastic | numpy (the NumPy reference of the paper optimiser)
+//   MODE = fast | paper | stochastic | numpy (the NumPy reference of the paper optimiser, run as the
+//   honest peer: OpenBLAS's native kernel, see bench/lib/peer.mjs; GRAM=gemm|syrk picks its Gram form)
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createComputeEngine } from '../../server/dist/runtime/compute/engine.js';
 import { runPacking, withPackDefaults } from '../../server/dist/domain/packing/index.js';
+import { PYTHON, peerEnv } from '../lib/peer.mjs';
 
 const [mode, ns, ds, ss, device = 'cpu', batch] = process.argv.slice(2);
 const [n, d, seconds] = [Number(ns), Number(ds), Number(ss)];
 if (mode === 'numpy') {
-  const out = execFileSync(process.env.PYTHON ?? 'python3', [fileURLToPath(new URL('numpy_step.py', import.meta.url)), 'quality', ns, ds, ss], { encoding: 'utf8' });
+  const env = { ...peerEnv(), GRAM: process.env.GRAM ?? 'gemm' };
+  const out = execFileSync(PYTHON, [fileURLToPath(new URL('numpy_step.py', import.meta.url)), 'quality', ns, ds, ss], { encoding: 'utf8', env });
   console.log(out.trim());
 } else {
   const compute = await createComputeEngine({ device, log: (m) => console.error(m) });

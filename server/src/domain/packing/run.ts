@@ -198,8 +198,10 @@ export async function runPacking(
   // (as long as the last one the engine timed; a fused paper step holds one) would not fit
   let recent: number[] = [];
   let firstDt: number | null = null;
+  // no full pass timed yet (a resumed large-N run): a timed sample estimates the final one
+  let estimated: number | undefined;
   const reserve = (perStep: number) => {
-    const nn = ctx.compute.passSeconds('nn', n, d) ?? (fused ? perStep : 0);
+    const nn = ctx.compute.passSeconds('nn', n, d) ?? (fused ? perStep : (estimated ?? 0));
     return 1.05 * (nn + (g ? (ctx.compute.passSeconds('gallery', n, d, gRows) ?? 0) : 0));
   };
   try {
@@ -211,8 +213,9 @@ export async function runPacking(
       const dt = (performance.now() - a0) / 1000;
       if (firstDt === null) firstDt = dt;
       else recent = [...recent.slice(-3), dt];
+      if (params.maxSeconds > 0 && !fused && estimated === undefined && ctx.compute.passSeconds('nn', n, d) === undefined) estimated = await ctx.compute.estimatePassSeconds(x, n, d, ctx.signal);
       const el = elapsed();
-      const next = recent.length ? Math.max(...recent) : firstDt!;
+      const next = recent.length ? Math.max(...recent) : firstDt;
       reserved = reserve(next / evs.length);
       const overBudget = params.maxSeconds > 0 && el + next + reserved >= params.maxSeconds;
       for (const [k, ev] of evs.entries()) {

@@ -83,6 +83,8 @@ export interface ComputeEngine {
   refineGallery(req: GalleryRefineRequest): Promise<TopKResult>;
   /** Wall seconds of the last full (exact, quadratic) pass of this kind and shape, if one ran: budgets reserve it for the final metrics. */
   passSeconds(kind: 'nn' | 'gallery', n: number, dim: number, g?: number): number | undefined;
+  /** The last full nearest-neighbour pass's seconds at this shape or, if none ran, an estimate from a timed sample of ≤ 1024 rows against all n (O(n·D)·1024). */
+  estimatePassSeconds(x: Float32Array, n: number, dim: number, signal?: AbortSignal): Promise<number>;
   /** The fused paper-mode step (nearest neighbours, gradient, Adam, renormalisation) with resident state. */
   paperStepper(opts: PaperStepperOptions): PaperStepper;
   /** Number of cached sessions (one per graph shape). */
@@ -207,6 +209,21 @@ class OrtComputeEngine implements ComputeEngine {
   private dotSession(dim: number): DotSession {
     return async (keyRows, rows, width) =>
       (await this.graph(`cand:${keyRows}x${dim}:${rows}x${width}`, () => buildCandidateDotModel({ n: keyRows, d: dim, rows, width }), rows, width)).session;
+  }
+
+  async estimatePassSeconds(x: Float32Array, n: number, dim: number, signal?: AbortSignal): Promise<number> {
+    const known = this.passSeconds('nn', n, dim) ?? this.passes.get(`estimate:${n}x${dim}`);
+    if (known !== undefined) return known;
+    const m = Math.min(n, 1024);
+    const selfIndex = Int32Array.from({ length: m }, (_, i) => i);
+    const once = () => this.topK({ rows: m, keys: x, keyRows: n, dim, k: 1, selfIndex, signal });
+    await once(); // session creation is not part of the estimate
+    const t0 = performance.now();
+    await once();
+    // the symmetric full pass does about half of n/m such sample runs' Gram work, plus its reductions: n/m is the safe side
+    const est = ((performance.now() - t0) / 1000) * (n / m);
+    this.passes.set(`estimate:${n}x${dim}`, est);
+    return est;
   }
 
   refineNeighbours(req: RefineRequest): Promise<TopKResult> {
