@@ -20,7 +20,6 @@ import { PreprocessPool } from './runtime/pool/pool.js';
 import { largestFaceAligner } from './runtime/pool/largest-face.js';
 import { ComputeEngines } from './runtime/compute/engines.js';
 import { ModelRepository } from './runtime/models/repository.js';
-import { validateModelsConfig } from './runtime/models/config.js';
 import { GrpcServer, type ServiceName } from './transport/server.js';
 import { DaemonHealth } from './transport/health.js';
 import { jobHandlers } from './transport/jobs.js';
@@ -64,15 +63,6 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const telemetry = Telemetry.create({ otlpEndpoint: config.telemetry.otlpEndpoint, version: VERSION });
 
   // --- runtime -------------------------------------------------------------------------------
-  const modelsConfig = validateModelsConfig(
-    {
-      builtin: config.models.builtin,
-      entries: config.models.entries,
-      defaults: { ...(config.defaults.recognizer ? { recognizer: config.defaults.recognizer } : {}), ...(config.defaults.generator ? { generator: config.defaults.generator } : {}) },
-    },
-    { defaultsPath: 'defaults' },
-  );
-  if (config.models.load.length > 0) modelsConfig.entries = modelsConfig.entries.filter((e) => config.models.load.includes(e.name));
   const engines = new ComputeEngines((level, msg) => log[level](msg, { component: 'compute' }));
   const compute = engines.get;
 
@@ -174,7 +164,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const ready = (async () => {
     await compute(config.compute.device);
     health.computeReady();
-    const repo = await ModelRepository.create(modelsConfig, {
+    const repo = await ModelRepository.create(config.models, {
       log: (level, msg, fields) => log[level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'info'](msg, { component: 'models', ...fields }),
       signal: shutdownController.signal,
       baseDir: config.models.baseDir,
