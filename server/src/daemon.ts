@@ -14,6 +14,9 @@ import { PackingApp } from './domain/app/packing.js';
 import { GenerationApp } from './domain/app/generation.js';
 import { createGalleryBuilder } from './domain/app/galleries.js';
 import { EvaluationApp } from './domain/app/evaluation.js';
+import { packJob } from './domain/app/packing-job.js';
+import { generateJob } from './domain/app/generation-job.js';
+import { datasetJob, verifyJob } from './domain/app/evaluation-jobs.js';
 import { pickJudge } from './domain/evaluation/judge.js';
 import { RecognitionService } from './domain/recognition/service.js';
 import { PreprocessPool } from './runtime/pool/pool.js';
@@ -70,7 +73,6 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const paths = new PathPolicy(config.dataRoot);
   const files = paths.files;
   const jobs = new JobManager({ dataDir: config.dataDir, maxConcurrentJobs: config.limits.maxConcurrentJobs, maxAttempts: config.limits.maxJobAttempts, memoryBudget: resolveMemoryBudget(config.limits.memoryBudgetBytes), log });
-  const unfinished = await jobs.open();
   // Models load after the port opens; until then these getters answer UNAVAILABLE.
   const models = new Late<ModelRepository>('models are still loading; retry shortly');
   const recognition = new Late<RecognitionService>('models are still loading; retry shortly');
@@ -95,7 +97,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     maxIdentities: config.limits.maxIdentities,
   });
   // One span per job, and a count of jobs started by kind.
-  const traced = (kind: JobKind, run: JobRunner): JobRunner => (ctx: JobContext) => {
+  const traced = <R>(kind: JobKind, run: JobRunner<R>): JobRunner<R> => (ctx: JobContext<R>) => {
     telemetry.jobsStarted.add(1, { kind });
     return telemetry.span(`job ${kind}`, { 'hyperface.job.id': ctx.id, 'hyperface.job.kind': kind, 'hyperface.job.resumes': ctx.resumes }, () => run(ctx));
   };
@@ -110,7 +112,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     const st = pool.stats();
     return st.workers > 0 ? st.running / st.workers : 0;
   });
-  jobs.register('pack', traced('pack', packing.run));
+  jobs.register(packJob, traced(packJob.kind, packing.run));
   const generation = new GenerationApp({
     jobs,
     paths,
@@ -121,7 +123,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     files,
     onFace: (generator) => telemetry.faces.add(1, { generator }),
   });
-  jobs.register('generate', traced('generate', generation.run));
+  jobs.register(generateJob, traced(generateJob.kind, generation.run));
   const evaluation = new EvaluationApp({
     jobs,
     paths,
@@ -132,8 +134,10 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       return { embedder: service, align: largestFaceAligner(pool), defaultRecognizer: repo.defaultRecognizerName, pickJudge: (recognizer) => pickJudge(repo.list('recognizer'), recognizer, repo.defaultRecognizerName) };
     },
   });
-  jobs.register('evaluate_verification', traced('evaluate_verification', evaluation.runVerification));
-  jobs.register('evaluate_dataset', traced('evaluate_dataset', evaluation.runDataset));
+  jobs.register(verifyJob, traced(verifyJob.kind, evaluation.runVerification));
+  jobs.register(datasetJob, traced(datasetJob.kind, evaluation.runDataset));
+  // After every kind is registered: records are parsed with their kind's request schema.
+  const unfinished = await jobs.open();
 
   // --- transport -----------------------------------------------------------------------------
   const { maxIdentities, maxImagesPerIdentity, maxGallerySize, maxEvaluationPairs: maxPairs } = config.limits;

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { JobContext, JobManager } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import { estimateEvaluation } from '../jobs/memory.js';
+import { datasetJob, verifyJob } from './evaluation-jobs.js';
 import type { PathPolicy } from '../paths.js';
 import { boundCount, DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits.js';
 import { evaluateDataset, evaluateVerification, type EvaluationDeps, type EvaluationJobEvent, type VerificationSource } from '../evaluation/index.js';
@@ -67,10 +68,11 @@ export class EvaluationApp {
     if (input.folds < 2 && input.folds !== 0) throw new InvalidArgumentError({ field: 'folds', description: 'must be >= 2' });
     boundCount(input.folds, this.limits.maxPairs, 'folds', 'folds', 'limits.maxEvaluationPairs');
     const reportDir = await this.reportDir(input.reportDir);
-    // Inline embeddings are kept as plain arrays in the persisted request.
-    const request = { ...input, source: source.kind === 'embeddings' ? { ...source, embeddings: Array.from(source.embeddings) } : source, reportDir };
+    // Inline embeddings are persisted as a JSON array (a Float32Array serialises as an object); the
+    // kind's schema turns them back into a Float32Array on resume.
+    const request: VerifyInput = { ...input, source, reportDir };
     const samples = source.kind === 'embeddings' ? source.issame.length * 2 : 0;
-    return this.deps.jobs.start('evaluate_verification', request, { memory: estimateEvaluation({ samples, pairs: samples / 2 }) });
+    return this.deps.jobs.start(verifyJob, request, { memory: estimateEvaluation({ samples, pairs: samples / 2 }) });
   }
 
   async startDataset(input: DatasetInput): Promise<JobRecord> {
@@ -85,7 +87,7 @@ export class EvaluationApp {
       reportDir: await this.reportDir(input.reportDir),
     };
     const samples = input.maxIdentities && input.maxSamplesPerIdentity ? input.maxIdentities * input.maxSamplesPerIdentity : 0;
-    return this.deps.jobs.start('evaluate_dataset', request, { memory: estimateEvaluation({ samples, pairs: input.pairs || 3000 }) });
+    return this.deps.jobs.start(datasetJob, request, { memory: estimateEvaluation({ samples, pairs: input.pairs || 3000 }) });
   }
 
   /** A requested report folder: confined, and never reached through a symlink (checked again before writing). */
@@ -96,7 +98,7 @@ export class EvaluationApp {
     return dir;
   }
 
-  private progress(ctx: JobContext): (p: { done: number; total: number; phase: string }) => void {
+  private progress(ctx: JobContext<unknown>): (p: { done: number; total: number; phase: string }) => void {
     const started = Date.now();
     let last = 0;
     return (p) => {
@@ -109,10 +111,10 @@ export class EvaluationApp {
     };
   }
 
-  readonly runVerification = async (ctx: JobContext): Promise<unknown> => {
-    const req = ctx.request as Omit<VerifyInput, 'source'> & { source: VerificationSource | (Omit<Extract<VerificationSource, { kind: 'embeddings' }>, 'embeddings'> & { embeddings: number[] }) };
+  readonly runVerification = async (ctx: JobContext<VerifyInput>): Promise<unknown> => {
+    const req = ctx.request;
     if (req.reportDir) await this.deps.paths.files.writableTarget(req.reportDir, 'report_dir', 'folder');
-    const source: VerificationSource = req.source.kind === 'embeddings' ? { ...req.source, embeddings: Float32Array.from(req.source.embeddings) } : req.source;
+    const source = req.source;
     const outcome = await evaluateVerification(source, this.runDeps(), {
       recognizer: req.recognizer,
       flip: req.flip,
@@ -129,8 +131,8 @@ export class EvaluationApp {
     return { ...r, report: outcome.reportPath };
   };
 
-  readonly runDataset = async (ctx: JobContext): Promise<unknown> => {
-    const req = ctx.request as DatasetInput;
+  readonly runDataset = async (ctx: JobContext<DatasetInput>): Promise<unknown> => {
+    const req = ctx.request;
     if (req.reportDir) await this.deps.paths.files.writableTarget(req.reportDir, 'report_dir', 'folder');
     const outcome = await evaluateDataset({ path: req.path, comparePath: req.comparePath }, this.runDeps(), {
       recognizer: req.recognizer,

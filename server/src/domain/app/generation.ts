@@ -11,6 +11,7 @@ import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
+import { generateJob, type GenerateJobRequest } from './generation-job.js';
 import { readNpyMatrix } from '../npy-files.js';
 import { estimateGenerate } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
@@ -41,13 +42,6 @@ export interface GenerateInput {
   skipImages: boolean;
 }
 
-interface GenerateJobRequest extends Omit<GenerateInput, 'identities'> {
-  /** The identities as a file: the job folder's copy for inline ones, else the source file. */
-  identitiesPath: string;
-  /** What the job writes (request + identities): an identical request attaches to it. */
-  fingerprint?: string;
-}
-
 type Matrix = { data: Float32Array; rows: number; dim: number };
 
 /** A job as start() returns it; `attached` when an identical running job already writes the folder. */
@@ -72,7 +66,7 @@ export class GenerationApp {
   private readonly claims = new Map<string, Promise<unknown>>();
   constructor(private readonly deps: GenerationDepsApp) {}
 
-  async start(input: GenerateInput, options: StartOptions = {}): Promise<StartedGenerate> {
+  async start(input: GenerateInput, options: StartOptions<GenerateJobRequest> = {}): Promise<StartedGenerate> {
     const { deps } = this;
     if (input.datasetFormat !== 'none' && !input.outputDir) throw new InvalidArgumentError({ field: 'output_dir', description: 'required when dataset_format is set' });
     if (input.outputDir && input.datasetFormat === 'none') throw new InvalidArgumentError({ field: 'dataset_format', description: 'set IMAGEFOLDER or RECORDIO to write output_dir' });
@@ -116,9 +110,9 @@ export class GenerationApp {
   }
 
   /** One writer per output folder: attach to an identical job that writes it, refuse a different one. */
-  private async claimAndLaunch(outputDir: string, request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions): Promise<StartedGenerate> {
+  private async claimAndLaunch(outputDir: string, request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions<GenerateJobRequest>): Promise<StartedGenerate> {
     const { jobs } = this.deps;
-    const writer = jobs.list({ kind: 'generate' }).find((j) => !TERMINAL_STATES.has(j.state) && (j.request as GenerateJobRequest).outputDir === outputDir);
+    const writer = jobs.list({ kind: generateJob.kind }).find((j) => !TERMINAL_STATES.has(j.state) && jobs.requestOf(generateJob, j.id)?.outputDir === outputDir);
     if (writer) {
       if ((await this.fingerprintOfJob(writer)) !== request.fingerprint) {
         throw new FailedPreconditionError(`output_dir ${outputDir} is being written by job ${writer.id} with a different request; wait for it, cancel it, or choose another folder`);
@@ -132,7 +126,8 @@ export class GenerationApp {
   }
 
   private async fingerprintOfJob(job: JobRecord): Promise<string> {
-    const req = job.request as GenerateJobRequest;
+    const req = this.deps.jobs.requestOf(generateJob, job.id);
+    if (!req) return '';
     if (req.fingerprint) return req.fingerprint;
     try {
       return fingerprintOf(req, await this.readMatrix(req.identitiesPath));
@@ -141,11 +136,11 @@ export class GenerationApp {
     }
   }
 
-  private launch(request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions): Promise<JobRecord> {
+  private launch(request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions<GenerateJobRequest>): Promise<JobRecord> {
     const { deps } = this;
     if (inline) {
       const rows = inline;
-      return deps.jobs.start('generate', request, {
+      return deps.jobs.start(generateJob, request, {
         ...options,
         prepare: async (dir) => {
           const file = join(dir, 'identities.npy');
@@ -154,7 +149,7 @@ export class GenerationApp {
         },
       });
     }
-    return deps.jobs.start('generate', request, options);
+    return deps.jobs.start(generateJob, request, options);
   }
 
   /** Identities from a request's .npy (confined to the data root) or from a job folder (the daemon's own). */
@@ -184,8 +179,8 @@ export class GenerationApp {
     await writeFileAtomic(join(outputDir, 'identities.json'), text);
   }
 
-  readonly run = async (ctx: JobContext): Promise<unknown> => {
-    const req = ctx.request as GenerateJobRequest;
+  readonly run = async (ctx: JobContext<GenerateJobRequest>): Promise<unknown> => {
+    const req = ctx.request;
     const identities = await this.readMatrix(req.identitiesPath, ctx.signal);
     const params = validateGenerateParams(withGenerateDefaults({ ...req.params, identities }), { maxImagesPerIdentity: this.deps.maxImagesPerIdentity });
     const total = planSize(params);

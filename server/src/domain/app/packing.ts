@@ -9,6 +9,7 @@ import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
+import { packJob, type PackJobRequest } from './packing-job.js';
 import { readNpyMatrix } from '../npy-files.js';
 import { estimatePack } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
@@ -32,14 +33,6 @@ export interface PackInput {
   /** Undefined = builtin when a recognizer is involved, none when `dim` is given. */
   gallery?: GallerySpec;
   /** Server-side output .npy (already confined by the caller's PathPolicy or raw here). */
-  outputPath?: string;
-}
-
-/** The persisted job request. Inline galleries are written into the job folder so resume can read them. */
-interface PackJobRequest {
-  params: PackParams;
-  recognizer: string;
-  gallery: { kind: 'none' } | { kind: 'file'; path: string } | { kind: 'image_dir'; path: string } | { kind: 'builtin'; size: number };
   outputPath?: string;
 }
 
@@ -70,7 +63,7 @@ const sidecarOf = (npy: string): string => npy.replace(/\.npy$/i, '') + '.json';
 export class PackingApp {
   constructor(private readonly deps: PackingDeps) {}
 
-  async start(input: PackInput, options: StartOptions = {}): Promise<JobRecord> {
+  async start(input: PackInput, options: StartOptions<PackJobRequest> = {}): Promise<JobRecord> {
     const { deps } = this;
     const violations: { field: string; description: string }[] = [];
     if (!Number.isInteger(input.params.identities) || input.params.identities < 2) violations.push({ field: 'identities', description: 'must be an integer >= 2' });
@@ -131,19 +124,19 @@ export class PackingApp {
 
     if (inline) {
       // Inline galleries live in the job folder; the job record points at that file.
-      const job = await deps.jobs.start('pack', { ...request, gallery: { kind: 'file', path: '' } }, { ...options, prepare: async (dir) => {
+      const job = await deps.jobs.start(packJob, { ...request, gallery: { kind: 'file', path: '' } }, { ...options, prepare: async (dir) => {
         const file = join(dir, 'gallery.npy');
         await writeFileAtomic(file, encodeNpyFloat32(inline.data, inline.rows, inline.dim));
-        return { ...request, gallery: { kind: 'file', path: file } };
+        return { ...request, gallery: { kind: 'file' as const, path: file } };
       } });
       return job;
     }
-    return deps.jobs.start('pack', request, options);
+    return deps.jobs.start(packJob, request, options);
   }
 
   /** The job runner registered with the JobManager for 'pack' jobs. */
-  readonly run = async (ctx: JobContext): Promise<unknown> => {
-    const req = ctx.request as PackJobRequest;
+  readonly run = async (ctx: JobContext<PackJobRequest>): Promise<unknown> => {
+    const req = ctx.request;
     const gallery = await this.loadGallery(req, ctx);
     const compute = await this.deps.compute(req.params.device);
     const outcome = await runPacking(req.params, gallery, {
