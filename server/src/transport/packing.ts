@@ -1,20 +1,18 @@
 // PackingService.Pack: decode → PackingApp.start → stream the job's events (and result rows).
-import { readFile } from 'node:fs/promises';
 import type { PackingServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/PackingService';
 import type { PackRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/PackRequest';
 import type { PackEvent } from '@hyperface/sdk/gen/hyperface/v1/PackEvent';
-import { decodeNpyMatrix } from '@hyperface/sdk/npy';
 import { toTensor } from '@hyperface/sdk/tensor';
 import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
 import { packEventToWire } from './packing-wire.js';
-import { Bounds, DEFAULT_BOUNDS, enumOf, matrixFromWire, MAX_EVERY, type RequestBounds } from './bounds.js';
+import { Bounds, enumOf, matrixFromWire, MAX_EVERY, type RequestBounds } from './bounds.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 
-export function decodePackRequest(req: PackRequest__Output, bounds: RequestBounds = DEFAULT_BOUNDS): PackInput {
+export function decodePackRequest(req: PackRequest__Output, bounds: RequestBounds): PackInput {
   new Bounds()
     .check('gallery.builtin_size', req.gallery?.source === 'builtinSize' ? req.gallery.builtinSize : undefined, bounds.maxGallerySize, 'limits.maxGallerySize')
     .check('progress_every', req.progressEvery, MAX_EVERY)
@@ -76,7 +74,7 @@ export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobM
       });
       if (!result) return;
       if (req.streamEmbeddings) {
-        const m = decodeNpyMatrix(new Uint8Array(await readFile(result.result?.npyPath ?? '')));
+        const m = await app.resultRows(job.id, ctx.signal);
         const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (m.cols * 4)));
         for (let r = 0; r < m.rows; r += rowsPerChunk) {
           const n = Math.min(rowsPerChunk, m.rows - r);

@@ -78,8 +78,7 @@ export class EvaluationApp {
   async startDataset(input: DatasetInput): Promise<JobRecord> {
     const { paths } = this.deps;
     if (!input.path) throw new InvalidArgumentError({ field: 'dataset_path', description: 'required' });
-    // Bounded here, before a job exists: a huge count must never reach an allocation (nor a resume).
-    boundCount(input.pairs, this.limits.maxPairs, 'pairs', 'pairs', 'limits.maxEvaluationPairs');
+    // `pairs` was bounded by the transport (limits.maxEvaluationPairs) before this call.
     const request: DatasetInput = {
       ...input,
       path: paths.resolve(input.path, 'dataset_path'),

@@ -14,7 +14,7 @@ import { readNpyMatrix } from '../npy-files.js';
 import { estimatePack } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
 import { FileGuard } from '../safe-files.js';
-import { packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
+import { dimViolations, packParamViolations, packSidecar, runPacking, withPackDefaults, type PackParams } from '../packing/index.js';
 import { normalizeRows } from '../../util/vec.js';
 import type { PackResultInfo } from '../packing/events.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
@@ -65,12 +65,12 @@ export class PackingApp {
 
   async start(input: PackInput, options: StartOptions<PackJobRequest> = {}): Promise<JobRecord> {
     const { deps } = this;
-    const violations: { field: string; description: string }[] = [];
-    if (!Number.isInteger(input.params.identities) || input.params.identities < 2) violations.push({ field: 'identities', description: 'must be an integer >= 2' });
-    else if (input.params.identities > deps.maxIdentities) violations.push({ field: 'identities', description: `must be <= ${deps.maxIdentities} (limits.maxIdentities)` });
-    if (violations.length > 0) throw new InvalidArgumentError(violations);
-
     const gallery = input.gallery ?? (input.params.dim > 0 && !input.recognizer ? { kind: 'none' as const } : { kind: 'builtin' as const, size: 0 });
+    // Every count of the request, once, before any file or model is touched; `dim` once it is known.
+    const params = withPackDefaults(input.params, gallery.kind !== 'none');
+    const bad = packParamViolations(params, { maxIdentities: deps.maxIdentities });
+    if (input.params.dim !== 0) bad.push(...dimViolations(input.params.dim));
+    if (bad.length > 0) throw new InvalidArgumentError(bad);
     let dim = input.params.dim;
     let recognizer = input.recognizer ?? '';
     let galleryFile: string | undefined;
@@ -98,8 +98,11 @@ export class PackingApp {
       dim ||= r.dim;
     }
 
-    const params = withPackDefaults({ ...input.params, dim }, gallery.kind !== 'none');
-    validatePackParams(params);
+    if (input.params.dim === 0) {
+      const badDim = dimViolations(dim);
+      if (badDim.length > 0) throw new InvalidArgumentError(badDim);
+    }
+    params.dim = dim;
     options = { ...options, memory: estimatePack({ identities: params.identities, dim: params.dim, mode: params.mode, galleryRows }) };
 
     const request: PackJobRequest = {
@@ -180,6 +183,14 @@ export class PackingApp {
     await ctx.emit('pack', { result });
     return result;
   };
+
+  /**
+   * The rows of a finished job's result: its own copy in the job folder, read through the file
+   * guard (a regular file of the daemon's own, type- and size-checked), for the stream that asked.
+   */
+  resultRows(jobId: string, signal?: AbortSignal): Promise<{ data: Float32Array; rows: number; cols: number }> {
+    return readNpyMatrix(OWN_FILES, join(this.deps.jobs.dirOf(jobId), 'result.npy'), 'result', signal);
+  }
 
   private async loadGallery(req: PackJobRequest, ctx: JobContext): Promise<{ data: Float32Array; rows: number } | null> {
     const g = req.gallery;

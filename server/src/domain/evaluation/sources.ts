@@ -2,16 +2,16 @@
 // pairs.txt + images, .npy embeddings + labels, inline embeddings), generated datasets and
 // reference embeddings. Request paths go through the data root's PathPolicy and every file is read
 // through its FileGuard (real path inside the root, regular file, size cap, cancellable).
-import { basename, extname, resolve } from 'node:path';
+import { basename, extname } from 'node:path';
 import { decodeNpy, NpyFormatError } from '@hyperface/sdk/npy';
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { openBin } from '../datasets/insightface-bin.js';
 import { lfwImagePath, readLfwPairs } from '../datasets/lfw.js';
 import { openDatasetReader, type DatasetReader } from '../datasets/reader.js';
 import { readNpyMatrix, type NpyMatrix } from '../npy-files.js';
-import type { PathPolicy } from '../paths.js';
+import type { PathPolicy, SafePath } from '../paths.js';
 import { boundCount, DEFAULT_READ_LIMITS, MAX_BYTES, type ReadLimits } from '../read-limits.js';
-import { clip, FileGuard } from '../safe-files.js';
+import { clip, type FileGuard } from '../safe-files.js';
 import type { AlignedEmbedder, FaceAligner, ImageDecoder } from './embedding.js';
 
 export interface EvaluationDeps {
@@ -31,14 +31,20 @@ export interface EvaluationDeps {
   defaultRecognizer?: string;
 }
 
-/** A request path through the data root's policy (unconfined, as the in-process CLI reads, without one). */
-export function requestPath(deps: EvaluationDeps, path: string, field: string): string {
+/** A request path through the data root's policy; there is no unconfined way to open one. */
+export function requestPath(deps: EvaluationDeps, path: string, field: string): SafePath {
   if (!path) throw new InvalidArgumentError({ field, description: 'required' });
-  return deps.paths ? deps.paths.resolve(path, field) : resolve(path);
+  return policyOf(deps).resolve(path, field);
 }
 
+/** The guard every file of a request is read through (confined to the same root). */
 export function guardOf(deps: EvaluationDeps): FileGuard {
-  return deps.paths?.files ?? new FileGuard(undefined);
+  return policyOf(deps).files;
+}
+
+function policyOf(deps: EvaluationDeps): PathPolicy {
+  if (!deps.paths) throw new FailedPreconditionError('an evaluation that reads files needs the data root policy (EvaluationDeps.paths)');
+  return deps.paths;
 }
 
 export function limitsOf(deps: EvaluationDeps): ReadLimits {
@@ -66,28 +72,29 @@ function toBools(values: ArrayLike<number | bigint>): boolean[] {
 
 export async function openVerificationSource(source: VerificationSource, deps: EvaluationDeps, name?: string, signal?: AbortSignal): Promise<PairsInput> {
   const stem = (p: string): string => basename(p, extname(p));
-  const files = guardOf(deps);
+  // Inline embeddings read no file: the guard is only asked for when a path is opened.
+  const files = (): FileGuard => guardOf(deps);
   const { maxPairs } = limitsOf(deps);
   const sig = signal ? { signal } : {};
   switch (source.kind) {
     case 'bin': {
       const path = requestPath(deps, source.path, 'bin_path');
-      const bench = await openBin(path, { field: 'bin_path', files, maxPairs, ...sig });
+      const bench = await openBin(path, { field: 'bin_path', files: files(), maxPairs, ...sig });
       return { name: name || stem(path), sourceLabel: path, issame: bench.issame, images: { count: bench.count, encoded: (i) => bench.image(i), close: () => bench.close() } };
     }
     case 'lfw': {
       const pairsPath = requestPath(deps, source.pairsPath, 'lfw.pairs_path');
       const dir = requestPath(deps, source.imageDir, 'lfw.image_dir');
-      await files.real(dir, 'lfw.image_dir');
-      const { pairs } = await readLfwPairs(pairsPath, { files, maxPairs, ...sig });
-      const images = pairs.flatMap((p) => [lfwImagePath(dir, p.a, 'jpg', files), lfwImagePath(dir, p.b, 'jpg', files)]);
+      await files().real(dir, 'lfw.image_dir');
+      const { pairs } = await readLfwPairs(pairsPath, { files: files(), maxPairs, ...sig });
+      const images = pairs.flatMap((p) => [lfwImagePath(dir, p.a, 'jpg', files()), lfwImagePath(dir, p.b, 'jpg', files())]);
       return {
         name: name || 'lfw',
         sourceLabel: pairsPath,
         issame: pairs.map((p) => p.issame),
         images: {
           count: images.length,
-          encoded: (i) => files.read(images[i]!, { maxBytes: MAX_BYTES.image, field: 'lfw.image_dir', ...sig }),
+          encoded: (i) => files().read(images[i]!, { maxBytes: MAX_BYTES.image, field: 'lfw.image_dir', ...sig }),
           close: async () => undefined,
         },
       };
@@ -95,10 +102,10 @@ export async function openVerificationSource(source: VerificationSource, deps: E
     case 'npy': {
       const ePath = requestPath(deps, source.embeddingsPath, 'npy.embeddings_path');
       const lPath = requestPath(deps, source.issamePath, 'npy.issame_path');
-      const m = await readNpyMatrix(files, ePath, 'npy.embeddings_path', signal);
+      const m = await readNpyMatrix(files(), ePath, 'npy.embeddings_path', signal);
       let labels: boolean[];
       try {
-        labels = toBools(decodeNpy(await files.read(lPath, { maxBytes: MAX_BYTES.npy, field: 'npy.issame_path', ...sig })).data);
+        labels = toBools(decodeNpy(await files().read(lPath, { maxBytes: MAX_BYTES.npy, field: 'npy.issame_path', ...sig })).data);
       } catch (error) {
         if (error instanceof NpyFormatError) throw new InvalidArgumentError({ field: 'npy.issame_path', description: clip(error.message) }, { cause: error });
         throw error;

@@ -15,7 +15,7 @@ import {
   type OptimiserContext,
 } from './optimisers.js';
 import { FastOptimiser } from './fast-optimiser.js';
-import { isBaselineMode, validatePackParams, type PackParams } from './params.js';
+import { isBaselineMode, type PackParams } from './params.js';
 import { Rng } from '../../util/rng.js';
 
 export interface PackProgressInfo {
@@ -86,7 +86,7 @@ export async function runPacking(
   gallery: { data: Float32Array; rows: number } | null,
   ctx: PackRunContext,
 ): Promise<PackOutcome> {
-  validatePackParams(params);
+  // `params` were validated once by the caller (validatePackParams, with the configured bounds).
   const { identities: n, dim: d } = params;
   const log = ctx.log ?? (() => {});
   let g: Float32Array | null = null;
