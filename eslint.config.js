@@ -1,13 +1,29 @@
-// Strict lint for all TypeScript: type-aware rules (no-floating-promises), import/no-cycle,
+// Strict lint for all TypeScript, the recommended rules for the *.mjs scripts, and for TypeScript: type-aware rules (no-floating-promises), import/no-cycle,
 // consistent-type-imports, and the one-way layering of server/src.
 import tseslint from 'typescript-eslint';
 import importPlugin from 'eslint-plugin-import';
+// Both come with eslint itself (its own dependencies).
+import js from '@eslint/js';
+import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'sdk/src/gen/**', '**/*.js', '**/*.mjs', '**/*.cjs', '.gpu/**', 'examples/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'sdk/src/gen/**', '**/*.js', '**/*.cjs', '.gpu/**', 'examples/**/*.ts', 'examples/**/*.js'],
   },
-  ...tseslint.configs.recommendedTypeChecked,
+  // Scripts (*.mjs: benches, dev scripts, deploy helpers): the recommended rules without type
+  // information (they are not in a tsconfig project), on Node's globals.
+  {
+    files: ['**/*.mjs'],
+    rules: js.configs.recommended.rules,
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { ecmaVersion: 'latest', sourceType: 'module', globals: globals.node },
+    rules: {
+      'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  ...tseslint.configs.recommendedTypeChecked.map((c) => ({ ...c, files: ['**/*.ts'] })),
   {
     files: ['**/*.ts'],
     languageOptions: {
@@ -44,6 +60,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [
         { regex: '(^|/)transport(/|$)', message: 'domain must not import transport (layers: transport -> domain -> runtime)' },
         { regex: '^@grpc/', message: 'the domain does not speak gRPC; transport maps domain types to the wire' },
+        { regex: '^@hyperface/sdk/(gen|proto)(/|$)', message: 'wire types belong to transport; the domain has its own types' },
       ] }],
     },
   },
@@ -52,6 +69,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { regex: '(^|/)(transport|domain)(/|$)', message: 'runtime must not import domain or transport (layers: transport -> domain -> runtime)' },
+        { regex: '^@hyperface/sdk/(gen|proto)(/|$)', message: 'wire types belong to transport; the runtime has its own types' },
       ] }],
     },
   },

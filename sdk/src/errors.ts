@@ -1,52 +1,12 @@
-// Typed errors for every failed call: one class per gRPC status the daemon uses, with the
-// google.rpc details (field violations, retry delay) decoded from the status trailer.
+// Typed errors for every failed call: one class per gRPC status the daemon uses (error-tree.ts,
+// the same classes the daemon throws), with the google.rpc details (field violations, retry delay)
+// decoded from the status trailer.
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { decodeStatusDetails, STATUS_DETAILS_KEY, type FieldViolationDetail } from './status-details.js';
+import { CancelledError, DeadlineExceededError, ERROR_CLASSES, HyperfaceError, type ErrorCodeName } from './error-tree.js';
 
-export type ErrorCodeName = keyof typeof status;
-
-export class HyperfaceError extends Error {
-  /** Canonical code name, e.g. 'INVALID_ARGUMENT'. */
-  readonly code: ErrorCodeName;
-  /** Numeric gRPC status. */
-  readonly grpcCode: number;
-  readonly fieldViolations: FieldViolationDetail[];
-  /** Server's suggested wait before retrying (RESOURCE_EXHAUSTED). */
-  readonly retryDelayMs?: number;
-
-  constructor(grpcCode: number, message: string, options: { cause?: unknown; fieldViolations?: FieldViolationDetail[]; retryDelayMs?: number } = {}) {
-    super(message, { cause: options.cause });
-    this.name = new.target.name;
-    this.grpcCode = grpcCode;
-    this.code = (status[grpcCode] as ErrorCodeName | undefined) ?? 'UNKNOWN';
-    this.fieldViolations = options.fieldViolations ?? [];
-    this.retryDelayMs = options.retryDelayMs;
-  }
-}
-
-export class InvalidArgumentError extends HyperfaceError {}
-export class NotFoundError extends HyperfaceError {}
-export class FailedPreconditionError extends HyperfaceError {}
-export class ResourceExhaustedError extends HyperfaceError {}
-export class UnavailableError extends HyperfaceError {}
-export class CancelledError extends HyperfaceError {}
-export class DeadlineExceededError extends HyperfaceError {}
-export class UnauthenticatedError extends HyperfaceError {}
-export class PermissionDeniedError extends HyperfaceError {}
-export class InternalError extends HyperfaceError {}
-
-const CLASSES: Partial<Record<number, typeof HyperfaceError>> = {
-  [status.INVALID_ARGUMENT]: InvalidArgumentError,
-  [status.NOT_FOUND]: NotFoundError,
-  [status.FAILED_PRECONDITION]: FailedPreconditionError,
-  [status.RESOURCE_EXHAUSTED]: ResourceExhaustedError,
-  [status.UNAVAILABLE]: UnavailableError,
-  [status.CANCELLED]: CancelledError,
-  [status.DEADLINE_EXCEEDED]: DeadlineExceededError,
-  [status.UNAUTHENTICATED]: UnauthenticatedError,
-  [status.PERMISSION_DENIED]: PermissionDeniedError,
-  [status.INTERNAL]: InternalError,
-};
+export { ERROR_CLASSES, GRPC_CODES, HyperfaceError, InvalidArgumentError, NotFoundError, FailedPreconditionError, ResourceExhaustedError, UnavailableError, CancelledError, DeadlineExceededError, UnauthenticatedError, PermissionDeniedError, InternalError } from './error-tree.js';
+export type { ErrorCodeName, ErrorDetails, FieldViolation } from './error-tree.js';
 
 /** Converts a grpc-js error (or anything) into the HyperfaceError family. */
 export function toHyperfaceError(error: unknown): HyperfaceError {
@@ -65,7 +25,7 @@ export function toHyperfaceError(error: unknown): HyperfaceError {
         // Malformed details: keep the status itself.
       }
     }
-    const Cls = CLASSES[se.code] ?? HyperfaceError;
+    const Cls = ERROR_CLASSES[status[se.code] as ErrorCodeName] ?? HyperfaceError;
     return new Cls(se.code, se.details ?? se.message ?? 'unknown error', { cause: error, fieldViolations, retryDelayMs });
   }
   if (error instanceof Error && error.name === 'TimeoutError') return new DeadlineExceededError(status.DEADLINE_EXCEEDED, 'the call timed out', { cause: error });

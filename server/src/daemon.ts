@@ -19,13 +19,15 @@ import { AdmissionQueue } from './domain/serving/queue.js';
 import { startRetention } from './domain/jobs/retention.js';
 import { createGalleryBuilder } from './domain/app/galleries.js';
 import { EvaluationApp } from './domain/app/evaluation.js';
+import { packJob } from './domain/app/packing-job.js';
+import { generateJob } from './domain/app/generation-job.js';
+import { datasetJob, verifyJob } from './domain/app/evaluation-jobs.js';
 import { pickJudge } from './domain/evaluation/judge.js';
 import { RecognitionService } from './domain/recognition/service.js';
 import { PreprocessPool } from './runtime/pool/pool.js';
 import { largestFaceAligner } from './runtime/pool/largest-face.js';
 import { ComputeEngines } from './runtime/compute/engines.js';
 import { ModelRepository } from './runtime/models/repository.js';
-import { validateModelsConfig } from './runtime/models/config.js';
 import { GrpcServer, type ServiceName } from './transport/server.js';
 import { DaemonHealth } from './transport/health.js';
 import { jobHandlers } from './transport/jobs.js';
@@ -76,15 +78,6 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const telemetry = Telemetry.create({ otlpEndpoint: config.telemetry.otlpEndpoint, version: VERSION });
 
   // --- runtime -------------------------------------------------------------------------------
-  const modelsConfig = validateModelsConfig(
-    {
-      builtin: config.models.builtin,
-      entries: config.models.entries,
-      defaults: { ...(config.defaults.recognizer ? { recognizer: config.defaults.recognizer } : {}), ...(config.defaults.generator ? { generator: config.defaults.generator } : {}) },
-    },
-    { defaultsPath: 'defaults' },
-  );
-  if (config.models.load.length > 0) modelsConfig.entries = modelsConfig.entries.filter((e) => config.models.load.includes(e.name));
   const engines = new ComputeEngines((level, msg) => log[level](msg, { component: 'compute' }));
   const compute = engines.get;
 
@@ -95,7 +88,6 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   // A previous run ended by the watchdog: its running jobs fail now instead of hanging again.
   const marker = Watchdog.takeMarker(join(config.dataDir, WATCHDOG_MARKER));
   if (marker) log.error('the previous run was ended by the watchdog', { reason: marker.reason, jobs: marker.jobs });
-  const unfinished = await jobs.open(marker);
   const watchdog = options.watchdog
     ? new Watchdog({ stallMs: config.limits.maxLoopBlockMs, markerPath: join(config.dataDir, WATCHDOG_MARKER), runningJobs: () => jobs.list({ state: 'running' }).map((j) => j.id) })
     : undefined;
@@ -128,7 +120,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     maxIdentities: config.limits.maxIdentities,
   });
   // One span per job, and a count of jobs started by kind.
-  const traced = (kind: JobKind, run: JobRunner): JobRunner => (ctx: JobContext) => {
+  const traced = <R>(kind: JobKind, run: JobRunner<R>): JobRunner<R> => (ctx: JobContext<R>) => {
     telemetry.jobsStarted.add(1, { kind });
     return telemetry.span(`job ${kind}`, { 'hyperface.job.id': ctx.id, 'hyperface.job.kind': kind, 'hyperface.job.resumes': ctx.resumes }, () => run(ctx));
   };
@@ -143,7 +135,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     const st = pool.stats();
     return st.workers > 0 ? st.running / st.workers : 0;
   });
-  jobs.register('pack', traced('pack', packing.run));
+  jobs.register(packJob, traced(packJob.kind, packing.run));
   // Interactive requests: a bounded, fair admission queue, and one render batcher per generator
   // shared by every request (interactive first, dataset jobs fill the rest).
   const queueWait = telemetry.meter.createHistogram('hyperface_request_queue_wait_seconds', { unit: 's', description: 'Time interactive requests waited in the admission queue', advice: { explicitBucketBoundaries: [0, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] } });
@@ -182,7 +174,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     onFace: (generator) => telemetry.faces.add(1, { generator }),
     batchers,
   });
-  jobs.register('generate', traced('generate', generation.run));
+  jobs.register(generateJob, traced(generateJob.kind, generation.run));
   const interactive = new InteractiveGeneration({
     app: generation,
     queue,
@@ -207,8 +199,10 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
       };
     },
   });
-  jobs.register('evaluate_verification', traced('evaluate_verification', evaluation.runVerification));
-  jobs.register('evaluate_dataset', traced('evaluate_dataset', evaluation.runDataset));
+  jobs.register(verifyJob, traced(verifyJob.kind, evaluation.runVerification));
+  jobs.register(datasetJob, traced(datasetJob.kind, evaluation.runDataset));
+  // After every kind is registered: records are parsed with their kind's request schema.
+  const unfinished = await jobs.open(marker);
 
   // --- transport -----------------------------------------------------------------------------
   const { maxIdentities, maxImagesPerIdentity, maxGallerySize, maxEvaluationPairs: maxPairs } = config.limits;
@@ -240,7 +234,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   const ready = (async () => {
     await compute(config.compute.device);
     health.computeReady();
-    const repo = await ModelRepository.create(modelsConfig, {
+    const repo = await ModelRepository.create(config.models, {
       log: (level, msg, fields) => log[level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'info'](msg, { component: 'models', ...fields }),
       signal: shutdownController.signal,
       baseDir: config.models.baseDir,

@@ -114,7 +114,7 @@ test('relative auth.tokenFile and tls.* paths in a config file resolve against t
   assert.equal(flagged.auth.tokenFile, 'mine.txt');
   // Through the daemon, started from another folder: the token in the file next to the config works.
   writeFileSync(join(dir, 'hyperface.yaml'), 'auth:\n  tokenFile: secrets/tokens.txt\n');
-  const d = await spawnDaemon(['--config', join(dir, 'hyperface.yaml'), '--data-root', elsewhere, '--models-load', 'none'], {}, { cwd: elsewhere });
+  const d = await spawnDaemon(['--config', join(dir, 'hyperface.yaml'), '--data-root', elsewhere, '--models-builtin', 'false'], {}, { cwd: elsewhere });
   try {
     const { HyperfaceClient } = await import('@hyperface/sdk');
     const authed = new HyperfaceClient({ address: d.address, token: 'tok-rel-123' });
@@ -125,5 +125,22 @@ test('relative auth.tokenFile and tls.* paths in a config file resolve against t
     d.child.kill('SIGKILL');
     await d.exited;
     d.client.close();
+  }
+});
+
+test('an unknown name in models.load is an error naming models.load[i]: `hyperface serve` exits 1 instead of serving no models', async () => {
+  const dir = tempDir('hf-conf-');
+  const file = join(dir, 'load.yaml');
+  writeFileSync(file, ['listen: 127.0.0.1:0', `dataDir: ${join(dir, 'data')}`, 'models:', '  load: [faceres, facers]', ''].join('\n'));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HYPERFACE_')));
+  for (const args of [['--config', file], ['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data2'), '--models-load', 'builtin,nope']]) {
+    const failed = await run(process.execPath, [CLI, 'serve', ...args], { env, timeout: 60_000 }).then(
+      (ok) => assert.fail(`the daemon started: ${ok.stdout}`),
+      (error: unknown) => error as { code: number; stderr: string; stdout: string },
+    );
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(failed.stdout, '', 'it never listened');
+    const expected = args[0] === '--config' ? 'models.load[1]: no model named "facers"' : 'models.load[1]: no model named "nope"';
+    assert.ok(failed.stderr.includes(expected), `${expected}\n---\n${failed.stderr}`);
   }
 });

@@ -12,11 +12,14 @@ import { readFileSync } from 'node:fs';
 import { CLI, tempDir } from '../helpers/daemon.js';
 
 const run = promisify(execFile);
-// This generator (identity bank), measured with these exact arguments: faceres 0.978, judge 0.939,
-// consistency 0.830. The MLP decoder it replaced: 0.956, 0.922, 0.694 (fails the first and last).
+// This generator (identity bank), measured with these exact arguments when the demo packed in fast
+// mode: faceres 0.978, judge 0.939, consistency 0.830; the MLP decoder it replaced: 0.956, 0.922,
+// 0.694 (fails the rank-1 bound). Since the default pack mode is the paper's (issue 18), the targets
+// lie further from the gallery (the face manifold), and consistency fell to 0.605 (merged tree,
+// 2026-12-06): packing buys separation at the price of target fidelity, docs/generation.md.
 const RANK1_FACERES = 0.97;
 const RANK1_JUDGE = 0.9;
-const CONSISTENCY = 0.78;
+const CONSISTENCY = 0.55;
 
 test('builtin generator keeps 60 packed identities apart: rank-1 under faceres and the judge, consistency, stated by the demo', { timeout: 900_000 }, async () => {
   const out = tempDir('hf-sep-');

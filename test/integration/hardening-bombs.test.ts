@@ -244,7 +244,7 @@ test('the data dir is not addressable through any request path, even inside the 
 
 test('the defaults started from $HOME: the per-user state folder under the data root "." is excluded', { timeout: 60_000 }, async () => {
   const home = tempDir('hf-home-');
-  const h = await spawnDaemon(['--log-level', 'error', '--models-load', 'none'], { HOME: home, XDG_STATE_HOME: '' }, { cwd: home });
+  const h = await spawnDaemon(['--log-level', 'error', '--models-builtin', 'false'], { HOME: home, XDG_STATE_HOME: '' }, { cwd: home });
   try {
     await h.client.waitForReady({ service: 'hyperface.v1.PackingService', timeoutMs: 60_000 });
     const victim = await codeOf(h.client.pack({ identities: 8, dim: 4, gallery: { none: true }, iterations: 5, detach: true }));
@@ -317,7 +317,7 @@ test('a full disk during Pack checkpoints fails the job with RESOURCE_EXHAUSTED;
     return;
   }
   try {
-    const args = ['--data-dir', join(tiny, 'state'), '--data-root', dir, '--models-load', 'none', '--log-level', 'error'];
+    const args = ['--data-dir', join(tiny, 'state'), '--data-root', dir, '--models-builtin', 'false', '--log-level', 'error'];
     const f = await spawnDaemon(args);
     let id: string | undefined;
     try {

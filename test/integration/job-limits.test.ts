@@ -73,7 +73,8 @@ test('a graceful restart (SIGTERM) does not count as a failed attempt', async ()
   d.client.close();
   d = await spawnDaemon(args);
   try {
-    assert.equal(await waitForState(d.client, id, ['JOB_STATE_RUNNING', 'JOB_STATE_FAILED']), 'JOB_STATE_RUNNING');
+    const state = await waitForState(d.client, id, ['JOB_STATE_RUNNING', 'JOB_STATE_FAILED']);
+    assert.equal(state, 'JOB_STATE_RUNNING', state === 'JOB_STATE_FAILED' ? (await d.client.getJob(id)).error : '');
     await d.client.cancelJob(id);
   } finally {
     d.child.kill('SIGTERM');

@@ -75,7 +75,9 @@ void test('exclude the real demo faces (image folder embedded by the daemon): th
 void test('forced conflict: excluding the builtin gallery while the regulariser pulls toward it; the constraint holds, at a cost', async () => {
   const base = { identities: 12, alpha: 1, iterations: 60, seed: 5, streamEmbeddings: true, mode: 'PACK_MODE_PAPER' as const };
   const free = await collectPack(d.client.pack({ ...base, gallery: { builtinSize: 40 } }));
-  const galleryFile = join(jobDir(free.jobId), 'gallery.npy');
+  // The job's cached gallery, copied out: requests cannot name files in the daemon's own data dir.
+  const galleryFile = join(tempDir(), 'builtin-gallery.npy');
+  copyFileSync(join(jobDir(free.jobId), 'gallery.npy'), galleryFile);
   const g = decodeNpyMatrix(readFileSync(galleryFile));
   // Without exclusion the points start on gallery rows and stay close to them.
   const freeAngle = minCross(free.embeddings!.data, 12, g.data, g.rows, g.cols);

@@ -9,7 +9,7 @@ export const SERVE_USAGE = `hyperface serve [--config FILE] [--listen HOST:PORT]
 
 export async function serveCommand(argv: string[]): Promise<number> {
   // One flag per setting, generated from the schema, plus the documented short names.
-  const settingFlags = Object.fromEntries(Object.keys(SETTINGS).map((p) => [flagName(p), { type: 'string' as const }]));
+  const settingFlags = Object.fromEntries(SETTINGS.map((s) => [flagName(s.path), { type: 'string' as const }]));
   const { values } = parseOrUsage(() =>
     parseArgs({
       args: argv,
@@ -33,7 +33,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const overrides: Record<string, unknown> = {};
-  for (const path of Object.keys(SETTINGS)) {
+  for (const { path } of SETTINGS) {
     const v = (values as Record<string, unknown>)[flagName(path)];
     if (typeof v === 'string') overrides[path] = v;
   }

@@ -6,6 +6,13 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { InvalidArgumentError, PermissionDeniedError } from '../errors.js';
 import { clip, FileGuard } from './safe-files.js';
 
+declare const safePath: unique symbol;
+/**
+ * A path PathPolicy.resolve confined to the data root (no `..`, no symlink escape). Only resolve
+ * makes one, so a function that takes a SafePath cannot be handed a raw request string.
+ */
+export type SafePath = string & { readonly [safePath]: true };
+
 export class PathPolicy {
   private readonly root: string;
   private readonly realRoot: string;
@@ -31,7 +38,7 @@ export class PathPolicy {
   }
 
   /** Resolves `p` (relative to the root, or absolute inside it) for the request field `field`. */
-  resolve(p: string, field: string): string {
+  resolve(p: string, field: string): SafePath {
     if (typeof p !== 'string' || p.length === 0) throw new InvalidArgumentError({ field, description: 'must be a non-empty path' });
     if (p.includes('\0')) throw new InvalidArgumentError({ field, description: 'contains a NUL byte' });
     const abs = isAbsolute(p) ? resolve(p) : resolve(this.root, p);
@@ -43,7 +50,7 @@ export class PathPolicy {
     if (!inside(this.realRoot, real)) throw new PermissionDeniedError(`${field}: ${clip(p)} leaves the data root through a symlink`);
     this.files.checkNotState(abs, field, p);
     this.files.checkNotState(real, field, p);
-    return abs;
+    return abs as SafePath; // the one place a SafePath is made
   }
 }
 

@@ -3,6 +3,7 @@
 import { fromTensor } from '@hyperface/sdk/tensor';
 import { InvalidArgumentError, type FieldViolation } from '../errors.js';
 
+/** The limits.* settings a request's counts are checked against (the daemon fills them from its config). */
 export interface RequestBounds {
   /** limits.maxIdentities */
   maxIdentities: number;
@@ -18,8 +19,6 @@ export interface RequestBounds {
 export const MAX_FOLDS = 100;
 /** progress_every / checkpoint_every: the largest `iterations` a Pack accepts. */
 export const MAX_EVERY = 10_000_000;
-
-export const DEFAULT_BOUNDS: RequestBounds = { maxIdentities: 2_000_000, maxImagesPerIdentity: 10_000, maxGallerySize: 50_000, maxPairs: 1_000_000 };
 
 /** Collects `field <= max` violations; throws them together. `setting` names the limit to raise. */
 export class Bounds {

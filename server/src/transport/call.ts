@@ -24,7 +24,7 @@ export interface TransportDeps {
   /** Aborted when the daemon starts shutting down. */
   shutdownSignal: AbortSignal;
   /** Bounds on the counts a request controls (from the limits.* settings). */
-  bounds?: RequestBounds;
+  bounds: RequestBounds;
 }
 
 /** The part of every grpc-js server call we use. */

@@ -10,7 +10,7 @@ import type { JobRecord } from '../domain/jobs/types.js';
 import { serverStream, type CallContext, type StreamWriter, type TransportDeps } from './call.js';
 import { evaluationEventToWire } from './evaluation-wire.js';
 import { followJob } from './follow.js';
-import { Bounds, DEFAULT_BOUNDS, matrixFromWire, MAX_FOLDS } from './bounds.js';
+import { Bounds, matrixFromWire, MAX_FOLDS } from './bounds.js';
 
 export function decodeVerifyRequest(req: EvaluateVerificationRequest__Output): VerifyInput {
   new Bounds().check('folds', req.folds, MAX_FOLDS).done();
@@ -59,7 +59,7 @@ export function evaluationHandlers(deps: TransportDeps, app: EvaluationApp, jobs
       await stream(jobs, job, req.detach, out, ctx);
     }),
     EvaluateDataset: serverStream<EvaluateDatasetRequest__Output, EvaluationEvent>(deps, 'EvaluateDataset', async (req, out, ctx) => {
-      const bounds = deps.bounds ?? DEFAULT_BOUNDS;
+      const { bounds } = deps;
       new Bounds()
         .check('max_identities', req.maxIdentities, bounds.maxIdentities, 'limits.maxIdentities')
         .check('max_samples_per_identity', req.maxSamplesPerIdentity, bounds.maxImagesPerIdentity, 'limits.maxImagesPerIdentity')

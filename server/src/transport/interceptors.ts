@@ -3,9 +3,9 @@
 // unlimited; the health check alone is exempt so probes always get through), and per-RPC metrics + spans.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
-import { encodeStatusDetails, STATUS_DETAILS_KEY } from '@hyperface/sdk/status-details';
-import { FailedPreconditionError } from '../errors.js';
+import { ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
+import { FailedPreconditionError, ResourceExhaustedError, UnauthenticatedError, type HyperfaceError } from '../errors.js';
+import { toServiceError } from './errors.js';
 import type { Logger } from '../logging.js';
 import type { Telemetry } from '../telemetry.js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -87,9 +87,10 @@ export function createInterceptors(options: InterceptorOptions): ServerIntercept
       options.telemetry.rpcDuration.record(seconds, { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': name, 'rpc.grpc.status_code': code });
       if (code !== status.OK && code !== status.CANCELLED) options.log.debug('rpc finished', { method: path, code: status[code], seconds });
     };
-    const reject = (code: status, details: string, metadata = new Metadata()): void => {
-      record(code);
-      call.sendStatus({ code, details, metadata });
+    const reject = (error: HyperfaceError): void => {
+      const st = toServiceError(error, options.log, path);
+      record(st.code);
+      call.sendStatus(st);
     };
     const release = (): void => {
       if (finished) return;
@@ -113,16 +114,13 @@ export function createInterceptors(options: InterceptorOptions): ServerIntercept
                 who = token ? options.tokens.check(token) : undefined;
                 if (!who && open) who = peer; // reflection without (a valid) token: limited per peer
                 if (!who) {
-                  reject(status.UNAUTHENTICATED, token ? 'invalid bearer token' : 'missing bearer token (authorization: Bearer <token>)');
+                  reject(new UnauthenticatedError(token ? 'invalid bearer token' : 'missing bearer token (authorization: Bearer <token>)'));
                   return;
                 }
               }
               const n = active.get(who) ?? 0;
               if (n >= options.maxCallsPerPrincipal) {
-                const md = new Metadata();
-                md.set(STATUS_DETAILS_KEY, encodeStatusDetails({ code: status.RESOURCE_EXHAUSTED, message: 'too many concurrent calls', fieldViolations: [], retryDelayMs: 1000 }));
-                md.set('grpc-retry-pushback-ms', '1000');
-                reject(status.RESOURCE_EXHAUSTED, `too many concurrent calls for this client (limits.maxCallsPerClient = ${options.maxCallsPerPrincipal})`, md);
+                reject(new ResourceExhaustedError(`too many concurrent calls for this client (limits.maxCallsPerClient = ${options.maxCallsPerPrincipal})`, 1000));
                 return;
               }
               principal = who;

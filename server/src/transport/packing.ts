@@ -1,9 +1,7 @@
 // PackingService.Pack: decode → PackingApp.start → stream the job's events (and result rows).
-import { readFile } from 'node:fs/promises';
 import type { PackingServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/PackingService';
 import type { PackRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/PackRequest';
 import type { PackEvent } from '@hyperface/sdk/gen/hyperface/v1/PackEvent';
-import { decodeNpyMatrix } from '@hyperface/sdk/npy';
 import { toTensor } from '@hyperface/sdk/tensor';
 import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.js';
 import type { FixedSpec } from '../domain/app/packing-fixed.js';
@@ -12,11 +10,11 @@ import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type StreamWriter, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
 import { packEventToWire } from './packing-wire.js';
-import { Bounds, DEFAULT_BOUNDS, enumOf, matrixFromWire, MAX_EVERY, type RequestBounds } from './bounds.js';
+import { Bounds, enumOf, matrixFromWire, MAX_EVERY, type RequestBounds } from './bounds.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 
-export function decodePackRequest(req: PackRequest__Output, bounds: RequestBounds = DEFAULT_BOUNDS): PackInput {
+export function decodePackRequest(req: PackRequest__Output, bounds: RequestBounds): PackInput {
   new Bounds()
     .check('gallery.builtin_size', req.gallery?.source === 'builtinSize' ? req.gallery.builtinSize : undefined, bounds.maxGallerySize, 'limits.maxGallerySize')
     .check('progress_every', req.progressEvery, MAX_EVERY)
@@ -88,7 +86,7 @@ export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobM
       // Held until the result is sent: retention must not remove the folder it is read from.
       const unhold = jobs.hold(job.id);
       try {
-        await streamPackJob(jobs, job.id, req, out, ctx.signal);
+        await streamPackJob(app, jobs, job.id, req, out, ctx.signal);
       } finally {
         unhold();
       }
@@ -96,7 +94,7 @@ export function packingHandlers(deps: TransportDeps, app: PackingApp, jobs: JobM
   };
 }
 
-async function streamPackJob(jobs: JobManager, id: string, req: PackRequest__Output, out: StreamWriter<PackEvent>, signal: AbortSignal): Promise<void> {
+async function streamPackJob(app: PackingApp, jobs: JobManager, id: string, req: PackRequest__Output, out: StreamWriter<PackEvent>, signal: AbortSignal): Promise<void> {
   await out.write({ accepted: { jobId: id, resumed: false } });
   // The result is sent once the job is durably SUCCEEDED, so a client that holds it can at
   // once name the job elsewhere (Generate's pack_job_id) without racing its bookkeeping.
@@ -109,7 +107,7 @@ async function streamPackJob(jobs: JobManager, id: string, req: PackRequest__Out
   });
   if (!result) return;
   if (req.streamEmbeddings) {
-    const m = decodeNpyMatrix(new Uint8Array(await readFile(result.result?.npyPath ?? '')));
+    const m = await app.resultRows(id, signal);
     const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (m.cols * 4)));
     for (let r = 0; r < m.rows; r += rowsPerChunk) {
       const n = Math.min(rowsPerChunk, m.rows - r);

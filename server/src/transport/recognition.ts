@@ -8,10 +8,10 @@ import type { RecognitionServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1
 import type { EmbedRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EmbedRequest';
 import type { EmbedResponse } from '@hyperface/sdk/gen/hyperface/v1/EmbedResponse';
 import { toTensor } from '@hyperface/sdk/tensor';
-import { HyperfaceError, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { EmbedItem, RecognitionService } from '../domain/recognition/service.js';
 import { duplexStream, type CallContext, type TransportDeps } from './call.js';
-import { clipMessage } from './errors.js';
+import { toPublicError } from './errors.js';
 
 export function decodeEmbedRequest(req: EmbedRequest__Output): EmbedItem {
   const image = req.image;
@@ -41,9 +41,9 @@ async function embedOne(service: RecognitionService, req: EmbedRequest__Output, 
     };
   } catch (error) {
     if (ctx.signal.aborted) throw error;
-    if (error instanceof HyperfaceError && error.code !== 'INTERNAL') return { id: req.id, index, error: { code: error.code, message: clipMessage(error.message) } };
-    ctx.log.error('embed item failed', { error: error as Error });
-    return { id: req.id, index, error: { code: 'INTERNAL', message: 'internal error (see the daemon log)' } };
+    // A bad item fails alone, with the status it would have had as a call (transport/errors.ts).
+    const { code, message } = toPublicError(error, ctx.log, 'Embed item');
+    return { id: req.id, index, error: { code, message } };
   }
 }
 

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { JobContext, JobManager } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import { estimateEvaluation } from '../jobs/memory.js';
+import { datasetJob, verifyJob } from './evaluation-jobs.js';
 import type { PathPolicy } from '../paths.js';
 import { boundCount, DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits.js';
 import { evaluateDataset, evaluateVerification, type EvaluationDeps, type EvaluationJobEvent, type VerificationSource } from '../evaluation/index.js';
@@ -82,20 +83,20 @@ export class EvaluationApp {
     if (input.folds < 2 && input.folds !== 0) throw new InvalidArgumentError({ field: 'folds', description: 'must be >= 2' });
     boundCount(input.folds, this.limits.maxPairs, 'folds', 'folds', 'limits.maxEvaluationPairs');
     const reportDir = await this.reportDir(input.reportDir);
-    // Inline embeddings are kept as plain arrays in the persisted request.
-    const request = { ...input, source: source.kind === 'embeddings' ? { ...source, embeddings: Array.from(source.embeddings) } : source, reportDir };
+    // Inline embeddings are persisted as a JSON array (a Float32Array serialises as an object); the
+    // kind's schema turns them back into a Float32Array on resume.
+    const request: VerifyInput = { ...input, source, reportDir };
     const samples = source.kind === 'embeddings' ? source.issame.length * 2 : 0;
     const files = source.kind === 'bin' ? [source.path] : source.kind === 'lfw' ? [source.pairsPath] : source.kind === 'npy' ? [source.embeddingsPath, source.issamePath] : [];
     const bytes = (await Promise.all(files.map(sizeOf))).reduce((a, b) => a + b, 0);
     // A .bin keeps its images on disk (read one by one); the lists and matrices are read whole.
-    return this.deps.jobs.start('evaluate_verification', request, { memory: estimateEvaluation({ samples, pairs: samples / 2, ...parseCost(source.kind === 'bin' ? 0 : bytes) }) });
+    return this.deps.jobs.start(verifyJob, request, { memory: estimateEvaluation({ samples, pairs: samples / 2, ...parseCost(source.kind === 'bin' ? 0 : bytes) }) });
   }
 
   async startDataset(input: DatasetInput): Promise<JobRecord> {
     const { paths } = this.deps;
     if (!input.path) throw new InvalidArgumentError({ field: 'dataset_path', description: 'required' });
-    // Bounded here, before a job exists: a huge count must never reach an allocation (nor a resume).
-    boundCount(input.pairs, this.limits.maxPairs, 'pairs', 'pairs', 'limits.maxEvaluationPairs');
+    // `pairs` was bounded by the transport (limits.maxEvaluationPairs) before this call.
     const request: DatasetInput = {
       ...input,
       path: paths.resolve(input.path, 'dataset_path'),
@@ -108,7 +109,7 @@ export class EvaluationApp {
     const listed = Math.min(this.limits.maxSamples, Math.max(Math.ceil(manifest / MIN_MANIFEST_LINE), Math.ceil(idx / MIN_IDX_LINE)));
     const requested = input.maxIdentities && input.maxSamplesPerIdentity ? input.maxIdentities * input.maxSamplesPerIdentity : Infinity;
     const samples = Math.min(requested, listed);
-    return this.deps.jobs.start('evaluate_dataset', request, { memory: estimateEvaluation({ samples, pairs: input.pairs || 3000, ...parseCost(manifest + idx) }) });
+    return this.deps.jobs.start(datasetJob, request, { memory: estimateEvaluation({ samples, pairs: input.pairs || 3000, ...parseCost(manifest + idx) }) });
   }
 
   /** A requested report folder: confined, and never reached through a symlink (checked again before writing). */
@@ -119,7 +120,7 @@ export class EvaluationApp {
     return dir;
   }
 
-  private progress(ctx: JobContext): (p: { done: number; total: number; phase: string }) => void {
+  private progress(ctx: JobContext<unknown>): (p: { done: number; total: number; phase: string }) => void {
     const started = Date.now();
     let last = 0;
     return (p) => {
@@ -132,10 +133,10 @@ export class EvaluationApp {
     };
   }
 
-  readonly runVerification = async (ctx: JobContext): Promise<unknown> => {
-    const req = ctx.request as Omit<VerifyInput, 'source'> & { source: VerificationSource | (Omit<Extract<VerificationSource, { kind: 'embeddings' }>, 'embeddings'> & { embeddings: number[] }) };
+  readonly runVerification = async (ctx: JobContext<VerifyInput>): Promise<unknown> => {
+    const req = ctx.request;
     if (req.reportDir) await this.deps.paths.files.writableTarget(req.reportDir, 'report_dir', 'folder');
-    const source: VerificationSource = req.source.kind === 'embeddings' ? { ...req.source, embeddings: Float32Array.from(req.source.embeddings) } : req.source;
+    const source = req.source;
     const outcome = await evaluateVerification(source, this.runDeps(), {
       recognizer: req.recognizer,
       flip: req.flip,
@@ -152,8 +153,8 @@ export class EvaluationApp {
     return { ...r, report: outcome.reportPath };
   };
 
-  readonly runDataset = async (ctx: JobContext): Promise<unknown> => {
-    const req = ctx.request as DatasetInput;
+  readonly runDataset = async (ctx: JobContext<DatasetInput>): Promise<unknown> => {
+    const req = ctx.request;
     if (req.reportDir) await this.deps.paths.files.writableTarget(req.reportDir, 'report_dir', 'folder');
     const outcome = await evaluateDataset({ path: req.path, comparePath: req.comparePath }, this.runDeps(), {
       recognizer: req.recognizer,

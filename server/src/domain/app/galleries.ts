@@ -10,6 +10,7 @@ import { DEFAULT_VARIATION, sampleSeed, stackImages } from '../generation/index.
 import { MAX_BYTES } from '../read-limits.js';
 import type { GalleryBuilder } from './packing.js';
 import { Rng } from '../../util/rng.js';
+import { normalizeRows } from '../../util/vec.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp']);
 const BATCH = 16;
@@ -87,13 +88,6 @@ function stack(rows: Float32Array[]): { data: Float32Array; rows: number; dim: n
 function gaussianUnit(dim: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   const v = new Float32Array(dim);
-  let norm = 0;
-  for (let i = 0; i < dim; i++) {
-    const g = rng.normal();
-    v[i] = g;
-    norm += g * g;
-  }
-  const inv = 1 / Math.sqrt(norm);
-  for (let i = 0; i < dim; i++) v[i]! *= inv;
-  return v;
+  for (let i = 0; i < dim; i++) v[i] = rng.normal();
+  return normalizeRows(v, 1, dim);
 }

@@ -11,6 +11,7 @@ import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
+import { generateJob, type GenerateJobRequest } from './generation-job.js';
 import { readNpyMatrix } from '../npy-files.js';
 import { readSidecarFile } from '../fence/files.js';
 import { estimateGenerate } from '../jobs/memory.js';
@@ -46,13 +47,6 @@ export interface GenerateInput {
   /** Privacy guard: a .npy of real identities (recognizer space) and the angle (0/undefined = default). */
   excludePath?: string;
   excludeMinAngleDeg?: number;
-}
-
-interface GenerateJobRequest extends Omit<GenerateInput, 'identities'> {
-  /** The identities as a file: the job folder's copy for inline ones, else the source file. */
-  identitiesPath: string;
-  /** What the job writes (request + identities): an identical request attaches to it. */
-  fingerprint?: string;
 }
 
 type Matrix = { data: Float32Array; rows: number; dim: number };
@@ -120,7 +114,7 @@ export class GenerationApp {
     return { matrix, params, identitiesPath, inline };
   }
 
-  async start(input: GenerateInput, options: StartOptions = {}, checked?: ValidatedGenerate): Promise<StartedGenerate> {
+  async start(input: GenerateInput, options: StartOptions<GenerateJobRequest> = {}, checked?: ValidatedGenerate): Promise<StartedGenerate> {
     const { deps } = this;
     const { matrix, identitiesPath, inline } = checked ?? (await this.validate(input));
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
@@ -147,9 +141,9 @@ export class GenerationApp {
   }
 
   /** One writer per output folder: attach to an identical job that writes it, refuse a different one. */
-  private async claimAndLaunch(outputDir: string, request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions): Promise<StartedGenerate> {
+  private async claimAndLaunch(outputDir: string, request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions<GenerateJobRequest>): Promise<StartedGenerate> {
     const { jobs } = this.deps;
-    const writer = jobs.list({ kind: 'generate' }).find((j) => !TERMINAL_STATES.has(j.state) && (j.request as GenerateJobRequest).outputDir === outputDir);
+    const writer = jobs.list({ kind: generateJob.kind }).find((j) => !TERMINAL_STATES.has(j.state) && jobs.requestOf(generateJob, j.id)?.outputDir === outputDir);
     if (writer) {
       if ((await this.fingerprintOfJob(writer)) !== request.fingerprint) {
         throw new FailedPreconditionError(`output_dir ${outputDir} is being written by job ${writer.id} with a different request; wait for it, cancel it, or choose another folder`);
@@ -163,7 +157,8 @@ export class GenerationApp {
   }
 
   private async fingerprintOfJob(job: JobRecord): Promise<string> {
-    const req = job.request as GenerateJobRequest;
+    const req = this.deps.jobs.requestOf(generateJob, job.id);
+    if (!req) return '';
     if (req.fingerprint) return req.fingerprint;
     try {
       return fingerprintOf(req, await this.readMatrix(req.identitiesPath));
@@ -172,11 +167,11 @@ export class GenerationApp {
     }
   }
 
-  private launch(request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions): Promise<JobRecord> {
+  private launch(request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions<GenerateJobRequest>): Promise<JobRecord> {
     const { deps } = this;
     if (inline) {
       const rows = inline;
-      return deps.jobs.start('generate', request, {
+      return deps.jobs.start(generateJob, request, {
         ...options,
         prepare: async (dir) => {
           const file = join(dir, 'identities.npy');
@@ -185,7 +180,7 @@ export class GenerationApp {
         },
       });
     }
-    return deps.jobs.start('generate', request, options);
+    return deps.jobs.start(generateJob, request, options);
   }
 
   /** The models as a request of class `cls` sees them: the generator batched across requests when batching is on. */
@@ -226,8 +221,8 @@ export class GenerationApp {
     await writeFileAtomic(join(outputDir, 'identities.json'), text);
   }
 
-  readonly run = async (ctx: JobContext): Promise<unknown> => {
-    const req = ctx.request as GenerateJobRequest;
+  readonly run = async (ctx: JobContext<GenerateJobRequest>): Promise<unknown> => {
+    const req = ctx.request;
     const identities = await this.readMatrix(req.identitiesPath, ctx.signal);
     const params = validateGenerateParams(withGenerateDefaults({ ...req.params, identities }), { maxImagesPerIdentity: this.deps.maxImagesPerIdentity, ...(this.deps.maxImages ? { maxImages: this.deps.maxImages } : {}) });
     const guard = req.excludePath ? await loadGuard(req.excludePath, req.excludeMinAngleDeg, this.deps.paths.files, ctx.signal) : undefined;

@@ -3,21 +3,22 @@
 // (.npy + JSON sidecar) and emits its progress and result (packing/events.ts) to the job log.
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
+import { packJob, type PackJobRequest } from './packing-job.js';
 import { readNpyMatrix } from '../npy-files.js';
 import { estimatePack } from '../jobs/memory.js';
 import type { PathPolicy } from '../paths.js';
-import { FileGuard } from '../safe-files.js';
-import { FIXED_MODES, packSidecar, runPacking, validatePackParams, withPackDefaults, type PackParams } from '../packing/index.js';
+import { FileGuard, isInside } from '../safe-files.js';
+import { dimViolations, FIXED_MODES, packParamViolations, packSidecar, runPacking, withPackDefaults, type PackParams } from '../packing/index.js';
 import { normalizeRows } from '../../util/vec.js';
 import type { PackResultInfo } from '../packing/events.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
-import { checkFixed, fixedReports, loadFixed, type FixedRequest, type FixedSpec } from './packing-fixed.js';
+import { checkFixed, fixedReports, loadFixed, type FixedSpec } from './packing-fixed.js';
 import { BLOCK_ROWS, FIXED_K } from '../packing/fixed.js';
 
 export type GallerySpec =
@@ -40,15 +41,6 @@ export interface PackInput {
   excludeMinAngleDeg?: number;
   /** Existing identities to pack the new ones among (they stay fixed; only new rows come back). */
   extend?: FixedSpec;
-}
-
-/** The persisted job request. Inline galleries are written into the job folder so resume can read them. */
-interface PackJobRequest {
-  params: PackParams;
-  recognizer: string;
-  gallery: { kind: 'none' } | { kind: 'file'; path: string } | { kind: 'image_dir'; path: string } | { kind: 'builtin'; size: number };
-  outputPath?: string;
-  fixed?: FixedRequest;
 }
 
 export interface GalleryBuilder {
@@ -78,14 +70,17 @@ const sidecarOf = (npy: string): string => npy.replace(/\.npy$/i, '') + '.json';
 export class PackingApp {
   constructor(private readonly deps: PackingDeps) {}
 
-  async start(input: PackInput, options: StartOptions = {}): Promise<JobRecord> {
+  async start(input: PackInput, options: StartOptions<PackJobRequest> = {}): Promise<JobRecord> {
     const { deps } = this;
-    const violations: { field: string; description: string }[] = [];
-    if (!Number.isInteger(input.params.identities) || input.params.identities < 2) violations.push({ field: 'identities', description: 'must be an integer >= 2' });
-    else if (input.params.identities > deps.maxIdentities) violations.push({ field: 'identities', description: `must be <= ${deps.maxIdentities} (limits.maxIdentities)` });
-    if (violations.length > 0) throw new InvalidArgumentError(violations);
-
     const gallery = input.gallery ?? (input.params.dim > 0 && !input.recognizer ? { kind: 'none' as const } : { kind: 'builtin' as const, size: 0 });
+    // Every count of the request, once, before any file or model is touched; `dim` once it is known.
+    const hasFixed = input.exclude !== undefined || input.extend !== undefined;
+    // Fixed rows run on the paper step unless a mode is asked for (packing/run.ts FIXED_MODES).
+    const params = withPackDefaults({ ...input.params, ...(hasFixed && !input.params.mode ? { mode: 'paper' as const } : {}) }, gallery.kind !== 'none');
+    const bad = packParamViolations(params, { maxIdentities: deps.maxIdentities });
+    if (hasFixed && !FIXED_MODES.includes(params.mode)) bad.push({ field: 'mode', description: `exclude and extend need mode ${FIXED_MODES.join(' or ')}, not ${params.mode}` });
+    if (input.params.dim !== 0) bad.push(...dimViolations(input.params.dim));
+    if (bad.length > 0) throw new InvalidArgumentError(bad);
     let dim = input.params.dim;
     let recognizer = input.recognizer ?? '';
     let galleryFile: string | undefined;
@@ -113,19 +108,17 @@ export class PackingApp {
       dim ||= r.dim;
     }
 
-    const hasFixed = input.exclude !== undefined || input.extend !== undefined;
     if ((input.exclude?.kind === 'image_dir' || input.extend?.kind === 'image_dir') && !recognizer) {
       const r = deps.recognizerDim(input.recognizer);
       if (dim !== 0 && dim !== r.dim) throw new InvalidArgumentError({ field: 'dim', description: `recognizer ${r.name} embeds into ${r.dim} dimensions, not ${dim}` });
       recognizer = r.name;
       dim ||= r.dim;
     }
-    // Fixed rows run on the paper step unless a mode is asked for (packing/run.ts FIXED_MODES).
-    const params = withPackDefaults({ ...input.params, dim, ...(hasFixed && !input.params.mode ? { mode: 'paper' as const } : {}) }, gallery.kind !== 'none');
-    validatePackParams(params);
-    if (hasFixed && !FIXED_MODES.includes(params.mode)) {
-      throw new InvalidArgumentError({ field: 'mode', description: `exclude and extend need mode ${FIXED_MODES.join(' or ')}, not ${params.mode}` });
+    if (input.params.dim === 0) {
+      const badDim = dimViolations(dim);
+      if (badDim.length > 0) throw new InvalidArgumentError(badDim);
     }
+    params.dim = dim;
     const fixed = await checkFixed(input, params.dim, deps.paths);
     options = { ...options, memory: estimatePack({ identities: params.identities, dim: params.dim, mode: params.mode, galleryRows }) };
     if (hasFixed) {
@@ -169,14 +162,14 @@ export class PackingApp {
         if (fixed) out.fixed = await fixed.prepare(dir);
         return out;
       };
-      return deps.jobs.start('pack', inline ? { ...request, gallery: { kind: 'file', path: '' } } : request, { ...options, prepare });
+      return deps.jobs.start(packJob, inline ? { ...request, gallery: { kind: 'file', path: '' } } : request, { ...options, prepare });
     }
-    return deps.jobs.start('pack', request, options);
+    return deps.jobs.start(packJob, request, options);
   }
 
   /** The job runner registered with the JobManager for 'pack' jobs. */
-  readonly run = async (ctx: JobContext): Promise<unknown> => {
-    const req = ctx.request as PackJobRequest;
+  readonly run = async (ctx: JobContext<PackJobRequest>): Promise<unknown> => {
+    const req = ctx.request;
     const gallery = await this.loadGallery(req, ctx);
     const compute = await this.deps.compute(req.params.device);
     const fixed = req.fixed
@@ -226,6 +219,14 @@ export class PackingApp {
     return result;
   };
 
+  /**
+   * The rows of a finished job's result: its own copy in the job folder, read through the file
+   * guard (a regular file of the daemon's own, type- and size-checked), for the stream that asked.
+   */
+  resultRows(jobId: string, signal?: AbortSignal): Promise<{ data: Float32Array; rows: number; cols: number }> {
+    return readNpyMatrix(OWN_FILES, join(this.deps.jobs.dirOf(jobId), 'result.npy'), 'result', signal);
+  }
+
   private async loadGallery(req: PackJobRequest, ctx: JobContext): Promise<{ data: Float32Array; rows: number } | null> {
     const g = req.gallery;
     if (g.kind === 'none') return null;
@@ -233,7 +234,9 @@ export class PackingApp {
     const file = g.kind === 'file' ? g.path : cached;
     if (existsSync(file)) {
       // The request's file is confined to the data root; the cached copy is the job's own.
-      const m = await readNpyMatrix(g.kind === 'file' ? this.deps.paths.files : OWN_FILES, file, 'gallery', ctx.signal);
+      // (an inline gallery's copy is in the job folder too: the data dir is closed to request paths)
+      const own = g.kind !== 'file' || isInside(resolve(this.deps.jobs.dirOf('')), resolve(file));
+      const m = await readNpyMatrix(own ? OWN_FILES : this.deps.paths.files, file, 'gallery', ctx.signal);
       if (m.cols !== req.params.dim) throw new InvalidArgumentError({ field: 'gallery', description: `gallery rows have ${m.cols} dimensions, the packing has ${req.params.dim}` });
       return { data: normalizedCopy(m.data, m.rows, m.cols), rows: m.rows };
     }

@@ -9,6 +9,9 @@ import sharp from 'sharp';
 import { encodeNpy } from '@hyperface/sdk/npy';
 import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../../errors.js';
 import { PathPolicy } from '../paths.js';
+
+/** Absolute test paths: a policy rooted at / (every read goes through a policy). */
+const ROOT = new PathPolicy('/');
 import type { FaceBatch } from '../../runtime/models/types.js';
 import { writeBin } from '../datasets/insightface-bin.js';
 import { openDatasetWriter } from '../datasets/writer.js';
@@ -147,7 +150,7 @@ void test('verification from a .bin: embeds with flip, insightface protocol, rep
   assert.deepEqual(JSON.parse(readFileSync(join(reportDir, 'result.json'), 'utf8')), JSON.parse(out.json));
   const html = readFileSync(out.reportPath!, 'utf8');
   assert.ok(html.includes('<svg') && html.includes('data:image/jpeg;base64,') && !/(src|href)="(https?:)?\/\//.test(html));
-  const noFlip = await evaluateVerification({ kind: 'bin', path: bin }, { embedder }, { flip: false });
+  const noFlip = await evaluateVerification({ kind: 'bin', path: bin }, { embedder, paths: ROOT }, { flip: false });
   assert.ok(noFlip.result.flip === false && out.result.flip === true);
 
   const shot = await screenshot(out.reportPath!, 'verify');
@@ -212,7 +215,7 @@ void test('an aborted signal cancels the evaluation', async () => {
       return new CellEmbedder().embedAligned(r, batch);
     },
   };
-  await assert.rejects(evaluateVerification({ kind: 'bin', path: join(dir, 'synth.bin') }, { embedder }, { signal: ac.signal, batchSize: 8 }), CancelledError);
+  await assert.rejects(evaluateVerification({ kind: 'bin', path: join(dir, 'synth.bin') }, { embedder, paths: ROOT }, { signal: ac.signal, batchSize: 8 }), CancelledError);
 });
 
 void test('mirrorBatch flips each row', () => {
@@ -255,10 +258,10 @@ void test('dataset quality: ImageFolder vs RecordIO side by side, judge, report 
   assert.deepEqual(out.compared.outlier_identities, [5]);
   assert.ok(embedder.calls.includes('judge') && embedder.calls.includes('gen'));
   assert.ok(events.some((e) => e.phase === 'embed compared'));
-  const limited = await evaluateDataset({ path: good }, { embedder }, { maxIdentities: 3, maxSamplesPerIdentity: 2 });
+  const limited = await evaluateDataset({ path: good }, { embedder, paths: ROOT }, { maxIdentities: 3, maxSamplesPerIdentity: 2 });
   assert.equal(limited.dataset.samples, 6);
   assert.equal(limited.dataset.judge_consistency_mean, null);
-  await assert.rejects(evaluateDataset({ path: join(dir, 'nope') }, { embedder }), NotFoundError);
+  await assert.rejects(evaluateDataset({ path: join(dir, 'nope') }, { embedder, paths: ROOT }), NotFoundError);
 
   const html = readFileSync(out.reportPath!, 'utf8');
   assert.equal((html.match(/data:image\/jpeg;base64,/g) ?? []).length, 2 * 8 * 4);

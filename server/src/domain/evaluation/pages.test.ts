@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import type { FaceBatch } from '../../runtime/models/types.js';
 import { evaluateDataset } from './dataset.js';
 import { evaluateVerification } from './verification.js';
+import { PathPolicy } from '../paths.js';
 
 const EVIL = '<script>alert(1)</script>';
 const EVIL_ATTR = '"><img src=x onerror=alert(2)>';
@@ -43,7 +44,7 @@ void test('dataset report escapes the dataset folder, recognizer and judge names
       writeFileSync(join(ds, String(id), `${k}.png`), png);
     }
   }
-  const out = await evaluateDataset({ path: ds, comparePath: ds }, { embedder, pickJudge: () => EVIL_ATTR }, { recognizer: EVIL, reportDir: join(root, 'report'), imageSize: 16 });
+  const out = await evaluateDataset({ path: ds, comparePath: ds }, { embedder, paths: new PathPolicy('/'), pickJudge: () => EVIL_ATTR }, { recognizer: EVIL, reportDir: join(root, 'report'), imageSize: 16 });
   assertEscaped(readFileSync(out.reportPath!, 'utf8'), '&lt;svg onload=alert(3)&gt;');
 });
 

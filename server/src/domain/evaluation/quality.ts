@@ -6,6 +6,7 @@
 import { equalErrorRate, mean, rocCurve, type RocPoint } from './protocol.js';
 import { Rng } from '../../util/rng.js';
 import { dot, normalizedRows64 } from '../../util/vec.js';
+import { normalizeRows } from '../../util/vec.js';
 
 export interface Histogram {
   min: number;
@@ -215,11 +216,9 @@ export function datasetQuality(input: EmbeddedSamples, options: QualityOptions =
   const cents = new Float64Array(C * dim);
   ids.forEach((id, c) => {
     for (const r of groups.get(id)!) for (let j = 0; j < dim; j++) sums[c * dim + j] = sums[c * dim + j]! + emb[r * dim + j]!;
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += sums[c * dim + j]! ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let j = 0; j < dim; j++) cents[c * dim + j] = sums[c * dim + j]! * inv;
   });
+  cents.set(sums);
+  normalizeRows(cents, C, dim);
   // Per-sample consistency.
   const looCos = new Float64Array(rows).fill(NaN);
   const refCos = new Float64Array(rows).fill(NaN);

@@ -11,6 +11,7 @@ import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
 import { InvalidArgumentError } from '../../errors.js';
 import type { FaceBatch } from '../../runtime/models/types.js';
 import { evaluateDataset } from './dataset.js';
+import { PathPolicy } from '../paths.js';
 
 const DIM = 4;
 const embedder = {
@@ -44,25 +45,25 @@ async function dataset(root: string, sidecar: Record<string, unknown> | undefine
 void test('identities.npy recorded for another recognizer is not used as the reference; the same one is', async () => {
   const root = mkdtempSync(join(tmpdir(), 'hf-refs-'));
   const ds = await dataset(root, { kind: 'hyperface.pack', recognizer: 'other' });
-  const other = await evaluateDataset({ path: ds }, { embedder, defaultRecognizer: 'gen' }, { imageSize: 16 });
+  const other = await evaluateDataset({ path: ds }, { embedder, paths: new PathPolicy('/'), defaultRecognizer: 'gen' }, { imageSize: 16 });
   assert.notEqual(other.dataset.reference_source, 'reference');
   assert.match(other.dataset.reference_note ?? '', /made for recognizer other/);
-  const explicitGen = await evaluateDataset({ path: ds }, { embedder }, { imageSize: 16, recognizer: 'other' });
+  const explicitGen = await evaluateDataset({ path: ds }, { embedder, paths: new PathPolicy('/') }, { imageSize: 16, recognizer: 'other' });
   assert.equal(explicitGen.dataset.reference_source, 'reference');
   assert.equal(explicitGen.dataset.reference_note, undefined);
   // Pure geometry (no recognizer recorded) is in no recognizer's space.
   writeFileSync(join(ds, 'identities.json'), JSON.stringify({ kind: 'hyperface.pack', recognizer: null }));
-  const geometry = await evaluateDataset({ path: ds }, { embedder, defaultRecognizer: 'gen' }, { imageSize: 16 });
+  const geometry = await evaluateDataset({ path: ds }, { embedder, paths: new PathPolicy('/'), defaultRecognizer: 'gen' }, { imageSize: 16 });
   assert.notEqual(geometry.dataset.reference_source, 'reference');
   // An explicit references_path made for another recognizer is the caller's mistake.
   writeFileSync(join(ds, 'identities.json'), JSON.stringify({ kind: 'hyperface.pack', recognizer: 'other' }));
-  await assert.rejects(evaluateDataset({ path: ds }, { embedder, defaultRecognizer: 'gen' }, { imageSize: 16, referencesPath: join(ds, 'identities.npy') }), InvalidArgumentError);
+  await assert.rejects(evaluateDataset({ path: ds }, { embedder, paths: new PathPolicy('/'), defaultRecognizer: 'gen' }, { imageSize: 16, referencesPath: join(ds, 'identities.npy') }), InvalidArgumentError);
 });
 
 void test('identities.npy without a sidecar is matched by width, and says so', async () => {
   const root = mkdtempSync(join(tmpdir(), 'hf-refs-'));
   const ds = await dataset(root, undefined);
-  const out = await evaluateDataset({ path: ds }, { embedder, defaultRecognizer: 'gen' }, { imageSize: 16 });
+  const out = await evaluateDataset({ path: ds }, { embedder, paths: new PathPolicy('/'), defaultRecognizer: 'gen' }, { imageSize: 16 });
   assert.equal(out.dataset.reference_source, 'reference');
   assert.match(out.dataset.reference_note ?? '', /no sidecar/);
 });

@@ -120,3 +120,10 @@ export type EvaluationJobEvent =
   | { progress: { done: number; total: number; phase: string; elapsedSeconds: number } }
   | { verification: { jobId: string; result: VerificationResult; tarAtFar: RocPoint[]; reportPath: string; json: string } }
   | { dataset: { jobId: string; dataset: DatasetStats; compared?: DatasetStats; reportPath: string; json: string } };
+
+// Evaluation jobs' events travel on the job log's 'evaluation' channel (the job core knows no feature).
+declare module '../jobs/types.js' {
+  interface JobChannels {
+    evaluation: EvaluationJobEvent;
+  }
+}

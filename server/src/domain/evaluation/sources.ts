@@ -2,16 +2,16 @@
 // pairs.txt + images, .npy embeddings + labels, inline embeddings), generated datasets and
 // reference embeddings. Request paths go through the data root's PathPolicy and every file is read
 // through its FileGuard (real path inside the root, regular file, size cap, cancellable).
-import { basename, extname, resolve } from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { basename, extname } from 'node:path';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { openBin } from '../datasets/insightface-bin.js';
 import { lfwImagePath, readLfwPairs } from '../datasets/lfw.js';
 import { openDatasetReader, type DatasetReader } from '../datasets/reader.js';
 import { readNpyMatrix, type NpyMatrix } from '../npy-files.js';
 import { readNpyLabelsFile, readSidecarFile } from '../fence/files.js';
-import type { PathPolicy } from '../paths.js';
+import type { PathPolicy, SafePath } from '../paths.js';
 import { boundCount, DEFAULT_READ_LIMITS, MAX_BYTES, type ReadLimits } from '../read-limits.js';
-import { clip, FileGuard } from '../safe-files.js';
+import { clip, type FileGuard } from '../safe-files.js';
 import type { AlignedEmbedder, FaceAligner, ImageDecoder } from './embedding.js';
 
 export interface EvaluationDeps {
@@ -33,14 +33,20 @@ export interface EvaluationDeps {
   embedFaces?: (dir: string, recognizer: string | undefined, signal: AbortSignal | undefined) => Promise<{ data: Float32Array; rows: number; dim: number; files?: string[] }>;
 }
 
-/** A request path through the data root's policy (unconfined, as the in-process CLI reads, without one). */
-export function requestPath(deps: EvaluationDeps, path: string, field: string): string {
+/** A request path through the data root's policy; there is no unconfined way to open one. */
+export function requestPath(deps: EvaluationDeps, path: string, field: string): SafePath {
   if (!path) throw new InvalidArgumentError({ field, description: 'required' });
-  return deps.paths ? deps.paths.resolve(path, field) : resolve(path);
+  return policyOf(deps).resolve(path, field);
 }
 
+/** The guard every file of a request is read through (confined to the same root). */
 export function guardOf(deps: EvaluationDeps): FileGuard {
-  return deps.paths?.files ?? new FileGuard(undefined);
+  return policyOf(deps).files;
+}
+
+function policyOf(deps: EvaluationDeps): PathPolicy {
+  if (!deps.paths) throw new FailedPreconditionError('an evaluation that reads files needs the data root policy (EvaluationDeps.paths)');
+  return deps.paths;
 }
 
 export function limitsOf(deps: EvaluationDeps): ReadLimits {
@@ -64,20 +70,21 @@ export interface PairsInput {
 
 export async function openVerificationSource(source: VerificationSource, deps: EvaluationDeps, name?: string, signal?: AbortSignal): Promise<PairsInput> {
   const stem = (p: string): string => basename(p, extname(p));
-  const files = guardOf(deps);
+  // Inline embeddings read no file: the guard is only asked for when a path is opened.
+  const files = (): FileGuard => guardOf(deps);
   const { maxPairs } = limitsOf(deps);
   const sig = signal ? { signal } : {};
   switch (source.kind) {
     case 'bin': {
       const path = requestPath(deps, source.path, 'bin_path');
-      const bench = await openBin(path, { field: 'bin_path', files, maxPairs, ...sig });
+      const bench = await openBin(path, { field: 'bin_path', files: files(), maxPairs, ...sig });
       return { name: name || stem(path), sourceLabel: path, issame: bench.issame, images: { count: bench.count, encoded: (i) => bench.image(i), close: () => bench.close() } };
     }
     case 'lfw': {
       const pairsPath = requestPath(deps, source.pairsPath, 'lfw.pairs_path');
       const dir = requestPath(deps, source.imageDir, 'lfw.image_dir');
-      await files.real(dir, 'lfw.image_dir');
-      const { pairs, folds, pairsPerFold } = await readLfwPairs(pairsPath, { files, maxPairs, ...sig });
+      await files().real(dir, 'lfw.image_dir');
+      const { pairs, folds, pairsPerFold } = await readLfwPairs(pairsPath, { files: files(), maxPairs, ...sig });
       if (folds === 1) {
         // View 1 is a development split: its protocol picks the threshold on pairsDevTrain and reports
         // once on pairsDevTest. Ten folds inside one of its files would be some other number.
@@ -86,14 +93,14 @@ export async function openVerificationSource(source: VerificationSource, deps: E
           description: `an LFW View 1 file (header "${pairsPerFold}": pairsDevTrain.txt / pairsDevTest.txt); its protocol chooses the threshold on DevTrain and reports once on DevTest, which this service does not run. Use View 2 pairs.txt (header "10 300") for the 10-fold protocol`,
         });
       }
-      const images = pairs.flatMap((p) => [lfwImagePath(dir, p.a, 'jpg', files), lfwImagePath(dir, p.b, 'jpg', files)]);
+      const images = pairs.flatMap((p) => [lfwImagePath(dir, p.a, 'jpg', files()), lfwImagePath(dir, p.b, 'jpg', files())]);
       return {
         name: name || 'lfw',
         sourceLabel: pairsPath,
         issame: pairs.map((p) => p.issame),
         images: {
           count: images.length,
-          encoded: (i) => files.read(images[i]!, { maxBytes: MAX_BYTES.image, field: 'lfw.image_dir', ...sig }),
+          encoded: (i) => files().read(images[i]!, { maxBytes: MAX_BYTES.image, field: 'lfw.image_dir', ...sig }),
           close: async () => undefined,
         },
       };
@@ -101,8 +108,8 @@ export async function openVerificationSource(source: VerificationSource, deps: E
     case 'npy': {
       const ePath = requestPath(deps, source.embeddingsPath, 'npy.embeddings_path');
       const lPath = requestPath(deps, source.issamePath, 'npy.issame_path');
-      const m = await readNpyMatrix(files, ePath, 'npy.embeddings_path', signal);
-      const labels = await readNpyLabelsFile(lPath, { files, field: 'npy.issame_path', ...sig });
+      const m = await readNpyMatrix(files(), ePath, 'npy.embeddings_path', signal);
+      const labels = await readNpyLabelsFile(lPath, { files: files(), field: 'npy.issame_path', ...sig });
       boundCount(labels.length, maxPairs, 'npy.issame_path', 'pairs', 'limits.maxEvaluationPairs');
       if (m.rows !== 2 * labels.length) {
         throw new InvalidArgumentError({ field: 'npy.issame_path', description: `${labels.length} labels for ${m.rows} embedding rows (need rows = 2 x labels)` });

@@ -34,6 +34,16 @@ export interface GenerateSummaryInfo {
 
 export type GenerateJobEvent = { progress: GenerateProgressInfo } | { summary: GenerateSummaryInfo };
 
+// Generate jobs' events travel on the 'generate' channel; their faces go live to the stream that started them.
+declare module '../jobs/types.js' {
+  interface JobChannels {
+    generate: GenerateJobEvent;
+  }
+  interface JobLivePayloads {
+    generate: FaceSampleInfo;
+  }
+}
+
 /** One rendered face, delivered live (with backpressure) to the stream that started the job. */
 export interface FaceSampleInfo {
   identity: number;

@@ -20,14 +20,15 @@ export interface JobContextDeps {
   sink(): ((payload: JobLivePayload) => Promise<void>) | undefined;
 }
 
-export function createJobContext(record: JobRecord, deps: JobContextDeps): JobContext {
+/** `request`: the record's request as its kind's schema typed it. */
+export function createJobContext(record: JobRecord, request: unknown, deps: JobContextDeps): JobContext {
   const { dir, log } = deps;
   const checkpoint = join(dir, 'checkpoint.bin');
   let lastProgressWrite = 0;
   return {
     id: record.id,
     dir,
-    request: record.request,
+    request,
     resumes: record.resumes,
     signal: deps.signal,
     log,

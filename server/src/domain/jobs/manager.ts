@@ -1,7 +1,7 @@
 // Jobs: long work persisted under <dataDir>/jobs/<id>/ (job.json, events.jsonl, checkpoint.bin,
 // results). Unfinished jobs resume after a restart; the event log lets a dropped stream re-attach.
 import { EventEmitter } from 'node:events';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -18,8 +18,10 @@ import { Admission, type Ticket } from './admission.js';
 import { EventLog } from './event-log.js';
 import { JobHolds } from './retention.js';
 import { createJobContext } from './context.js';
+import { watchJob } from './watch.js';
 import { formatBytes } from './memory.js';
-import { TERMINAL_STATES, type JobEvent, type JobKind, type JobLivePayload, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
+import { loadRecord } from './record.js';
+import { TERMINAL_STATES, type JobEvent, type JobKind, type JobKindDef, type JobLivePayload, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
 
 /** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
 export class ShutdownError extends UnavailableError {
@@ -28,7 +30,7 @@ export class ShutdownError extends UnavailableError {
   }
 }
 
-export type { JobContext, JobRunner, StartOptions } from './types.js';
+export type { JobContext, JobKindDef, JobRunner, StartOptions } from './types.js';
 
 interface Running {
   controller: AbortController;
@@ -51,7 +53,10 @@ export interface JobManagerOptions {
 export class JobManager {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly running = new Map<string, Running>();
-  private readonly runners = new Map<JobKind, JobRunner>();
+  /** The registry: per kind, the schema of its persisted request and its runner. */
+  private readonly kinds = new Map<JobKind, { def: JobKindDef<unknown>; run: JobRunner<unknown> }>();
+  /** Each loaded or started job's request as its kind's schema typed it (what its runner gets). */
+  private readonly requests = new Map<string, unknown>();
   private readonly events = new EventEmitter();
   private readonly log: EventLog;
   private readonly admission: Admission;
@@ -73,18 +78,23 @@ export class JobManager {
     this.log = new EventLog((id) => this.dirOf(id), (id, event) => this.events.emit(id, event));
   }
 
-  register(kind: JobKind, runner: JobRunner): void {
-    this.runners.set(kind, runner);
+  /** Registers a job kind: the schema of its persisted request and its runner. Before open(). */
+  register<R>(def: JobKindDef<R>, run: JobRunner<R>): void {
+    // The map holds every kind; a record reaches `run` only after `def.request` parsed it.
+    this.kinds.set(def.kind, { def: def, run: run as JobRunner<unknown> });
   }
 
   /**
-   * Reads the job store; returns the jobs that were unfinished (call resumeUnfinished to run them).
+   * Reads the job store (after every register()); returns the jobs that were unfinished (call
+   * resumeUnfinished to run them). A record that does not parse, or an unfinished one whose request
+   * does not parse or whose kind is not registered, is FAILED with the reason.
    * `killed`: jobs that were running when the watchdog ended the last run, with its reason: they
    * fail now (a failed attempt at once) instead of resuming into the same hang.
    */
   async open(killed?: { jobs: readonly string[]; reason: string }): Promise<JobRecord[]> {
     await mkdir(this.root, { recursive: true });
     const unfinished: JobRecord[] = [];
+    const defs = new Map([...this.kinds].map(([kind, k]) => [kind, k.def]));
     for (const id of await readdir(this.root)) {
       // A removal the process did not finish (see remove()): its folder is already out of sight.
       if (id.startsWith('.')) {
@@ -94,14 +104,22 @@ export class JobManager {
       const file = join(this.root, id, 'job.json');
       if (!existsSync(file)) continue;
       try {
-        const record = JSON.parse(await readFile(file, 'utf8')) as JobRecord;
+        const { record, request, failed } = await loadRecord(file, id, defs);
         this.jobs.set(record.id, record);
         await this.log.open(record.id);
+        if (failed) {
+          this.options.log.error('job record cannot be loaded as it is; marked FAILED', { job: id, reason: failed.reason });
+          // The damaged file is kept beside the rewritten record for whoever investigates.
+          if (failed.code === 'DATA_LOSS') await copyFile(file, `${file}.unreadable`);
+          await this.transition(record, 'failed');
+          continue;
+        }
         if (TERMINAL_STATES.has(record.state)) continue;
         if (killed?.jobs.includes(record.id)) {
           await this.failKilled(record, killed.reason);
           continue;
         }
+        this.requests.set(record.id, request);
         // Every earlier run ended with the process (crash, OOM kill): resuming would likely repeat it.
         if ((record.attempts ?? 0) >= this.maxAttempts) await this.failCrashLooping(record);
         else {
@@ -110,7 +128,8 @@ export class JobManager {
           unfinished.push(record);
         }
       } catch (error) {
-        this.options.log.warn('skipping unreadable job record', { file, error: (error as Error).message });
+        // Only the job folder itself failing (unwritable) gets here; the record stays listed if it was read.
+        this.options.log.error('job record could not be loaded or marked failed', { file, error: (error as Error).message });
       }
     }
     return unfinished;
@@ -134,7 +153,6 @@ export class JobManager {
   /** Restarts every unfinished job from its last checkpoint, at most limits.maxConcurrentJobs at once (the rest wait QUEUED). */
   resumeUnfinished(records: JobRecord[]): void {
     for (const record of records) {
-      if (!this.runners.has(record.kind)) continue;
       const resume = (ticket: Ticket): void => {
         this.queued.delete(record.id);
         // Cancelled while waiting, or the daemon is stopping: give the slot back.
@@ -155,9 +173,10 @@ export class JobManager {
     }
   }
 
-  async start(kind: JobKind, request: unknown, options: StartOptions = {}): Promise<JobRecord> {
+  async start<R>(def: JobKindDef<R>, request: R, options: StartOptions<R> = {}): Promise<JobRecord> {
+    const { kind } = def;
     if (this.closing) throw new UnavailableError('the daemon is shutting down');
-    if (!this.runners.has(kind)) throw new UnavailableError(`no runner for ${kind} jobs`);
+    if (!this.kinds.has(kind)) throw new UnavailableError(`no runner for ${kind} jobs`);
     // Taken before the first await: the check and the take are one step.
     const ticket = this.admission.take(options.memory);
     const now = Date.now();
@@ -165,12 +184,15 @@ export class JobManager {
     const record: JobRecord = { id, kind, state: 'queued', createdAtMs: now, updatedAtMs: now, progress: 0, resumes: 0, request, ...(options.memory ? { memoryBytes: options.memory.bytes } : {}) };
     try {
       await mkdir(this.dirOf(id), { recursive: true });
-      if (options.prepare) record.request = await options.prepare(this.dirOf(id));
+      const typed = options.prepare ? await options.prepare(this.dirOf(id)) : request;
+      record.request = typed;
+      this.requests.set(id, typed);
       this.jobs.set(id, record);
       await this.log.open(id, true);
       await this.persist(record);
     } catch (error) {
       ticket.release();
+      this.requests.delete(id);
       throw error;
     }
     this.launch(record, options, ticket);
@@ -188,6 +210,12 @@ export class JobManager {
       .filter((j) => (!filter.kind || j.kind === filter.kind) && (!filter.state || j.state === filter.state))
       .sort((a, b) => b.createdAtMs - a.createdAtMs || a.id.localeCompare(b.id))
       .map((j) => ({ ...j }));
+  }
+
+  /** A job's request as its kind's schema typed it; undefined for another kind or a finished job loaded from disk. */
+  requestOf<R>(def: JobKindDef<R>, id: string): R | undefined {
+    // Stored for this kind only after def.request parsed it (open) or the caller typed it (start).
+    return this.jobs.get(id)?.kind === def.kind ? (this.requests.get(id) as R | undefined) : undefined;
   }
 
   dirOf(id: string): string {
@@ -224,42 +252,10 @@ export class JobManager {
   async *watch(id: string, fromSeq = 0, signal?: AbortSignal): AsyncGenerator<JobEvent> {
     this.get(id);
     const unhold = this.hold(id);
-    const queue: JobEvent[] = [];
-    let wake: (() => void) | undefined;
-    const onEvent = (event: JobEvent): void => {
-      queue.push(event);
-      wake?.();
-    };
-    const onAbort = (): void => wake?.();
-    this.events.on(id, onEvent);
-    signal?.addEventListener('abort', onAbort);
     try {
-      let next = fromSeq;
-      for await (const event of this.log.read(id, fromSeq)) {
-        if (event.seq < next) continue;
-        next = event.seq + 1;
-        yield event;
-        if (isTerminalEvent(event)) return;
-      }
-      for (;;) {
-        while (queue.length > 0) {
-          const event = queue.shift()!;
-          if (event.seq < next) continue;
-          next = event.seq + 1;
-          yield event;
-          if (isTerminalEvent(event)) return;
-        }
-        if (signal?.aborted) return;
-        // Finished before we subscribed and its terminal event was already replayed or never
-        // written (a job from an older daemon): nothing more will come.
-        if (TERMINAL_STATES.has(this.get(id).state) && !this.running.has(id)) return;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
+      yield* watchJob({ events: this.events, log: this.log, finished: () => TERMINAL_STATES.has(this.get(id).state) && !this.running.has(id) }, id, fromSeq, signal);
     } finally {
       unhold();
-      this.events.off(id, onEvent);
-      signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -318,11 +314,11 @@ export class JobManager {
   }
 
   private launch(record: JobRecord, options: StartOptions, ticket: Ticket): void {
-    const runner = this.runners.get(record.kind)!;
+    const runner = this.kinds.get(record.kind)!.run;
     const controller = new AbortController();
     const log = this.options.log.child({ job: record.id, kind: record.kind });
     const entry: Running = { controller, done: Promise.resolve(), sink: options.sink };
-    const ctx = createJobContext(record, {
+    const ctx = createJobContext(record, this.requests.get(record.id), {
       dir: this.dirOf(record.id),
       signal: controller.signal,
       log,
@@ -394,10 +390,7 @@ export class JobManager {
   }
 
   private async persist(record: JobRecord): Promise<void> {
-    await writeFileAtomic(join(this.dirOf(record.id), 'job.json'), JSON.stringify(record, null, 2));
+    // Typed arrays in a request (inline embeddings) persist as JSON arrays; the kind's schema restores them.
+    await writeFileAtomic(join(this.dirOf(record.id), 'job.json'), JSON.stringify(record, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v), 2));
   }
-}
-
-function isTerminalEvent(event: JobEvent): boolean {
-  return event.channel === 'job' && TERMINAL_STATES.has(event.payload.state);
 }

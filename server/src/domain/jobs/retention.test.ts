@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { expiredJobs, startRetention } from './retention.js';
 import { JobManager } from './manager.js';
 import { createLogger } from '../../logging.js';
-import type { JobRecord, JobState } from './types.js';
+import * as z from 'zod';
+import { jobKind, type JobRecord, type JobState } from './types.js';
+
+const packLike = jobKind('pack', z.looseObject({ i: z.number().optional() }));
 
 const rec = (id: string, state: JobState, updatedAtMs: number): JobRecord => ({ id, kind: 'pack', state, createdAtMs: updatedAtMs, updatedAtMs, progress: 1, resumes: 0, request: {} });
 
@@ -25,13 +28,13 @@ test('expiredJobs: finished jobs beyond the newest maxCount or older than maxAge
 test('a sweep removes expired jobs with their folders, keeps a watched one until its watcher leaves', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hf-retention-'));
   const jobs = new JobManager({ dataDir, maxConcurrentJobs: 4, log: createLogger('silent') });
-  await jobs.open();
-  jobs.register('pack', async (ctx) => {
+  jobs.register(packLike, async (ctx) => {
     await ctx.emit('pack', { progress: { iteration: 1 } } as never);
     return {};
   });
+  await jobs.open();
   const ids: string[] = [];
-  for (let i = 0; i < 3; i++) ids.push((await jobs.start('pack', { i })).id);
+  for (let i = 0; i < 3; i++) ids.push((await jobs.start(packLike, { i })).id);
   for (const id of ids) await jobs.waitFor(id);
   // A watcher that has read one event and not finished.
   const watch = jobs.watch(ids[0]!);

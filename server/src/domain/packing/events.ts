@@ -21,3 +21,10 @@ export interface PackResultInfo {
 }
 
 export type PackJobEvent = { progress: PackProgressInfo } | { result: PackResultInfo };
+
+// Pack jobs' events travel on the job log's 'pack' channel (the job core knows no feature).
+declare module '../jobs/types.js' {
+  interface JobChannels {
+    pack: PackJobEvent;
+  }
+}

@@ -9,7 +9,7 @@ export type PackMode = 'fast' | 'paper' | 'stochastic' | 'random' | 'random-gall
 export const isBaselineMode = (m: PackMode): boolean => m === 'random' || m === 'random-gallery';
 
 export interface PackParams {
-  /** Number of identities N (2 ..= 2,000,000). */
+  /** Number of identities N (2 ..= limits.maxIdentities). */
   identities: number;
   /** Embedding dimension D (2 ..= 4096). */
   dim: number;
@@ -91,21 +91,38 @@ export function withPackDefaults(partial: Partial<PackParams> & { identities: nu
 
 const isInt = (v: number) => Number.isSafeInteger(v);
 
-export function validatePackParams(p: PackParams): void {
+/** Every parameter of a Pack checked at once (validatePackParams = packParamViolations + the dim). */
+export function validatePackParams(p: PackParams, limits: { maxIdentities?: number } = {}): void {
+  const bad = [...packParamViolations(p, limits), ...dimViolations(p.dim)];
+  if (bad.length) throw new InvalidArgumentError(bad);
+}
+
+/** `dim` alone: a request may leave it to the gallery or recognizer, known only after they are resolved. */
+export function dimViolations(dim: number): FieldViolation[] {
+  return Number.isSafeInteger(dim) && dim >= 2 && dim <= 4096 ? [] : [{ field: 'dim', description: 'must be an integer in [2, 4096]' }];
+}
+
+/**
+ * Every parameter but `dim`, each checked once: the app calls this on the request, before any file
+ * or model is touched, with limits.maxIdentities from the config (runPacking trusts its caller).
+ * Without `limits` the only bound on N is what an integer allows.
+ */
+export function packParamViolations(p: PackParams, limits: { maxIdentities?: number } = {}): FieldViolation[] {
   const bad: FieldViolation[] = [];
   const v = (field: string, description: string) => bad.push({ field, description });
-  if (!isInt(p.identities) || p.identities < 2 || p.identities > 2_000_000) v('identities', 'must be an integer in [2, 2000000]');
-  if (!isInt(p.dim) || p.dim < 2 || p.dim > 4096) v('dim', 'must be an integer in [2, 4096]');
+  const maxN = limits.maxIdentities ?? Number.MAX_SAFE_INTEGER;
+  const setting = limits.maxIdentities !== undefined ? ' (limits.maxIdentities)' : '';
+  if (!isInt(p.identities) || p.identities < 2 || p.identities > maxN) v('identities', `must be an integer in [2, ${maxN}]${setting}`);
   if (!['fast', 'paper', 'stochastic', 'random', 'random-gallery'].includes(p.mode)) v('mode', `unknown mode ${String(p.mode)}`);
   if (!['gallery', 'random'].includes(p.init)) v('init', `unknown init ${String(p.init)}`);
   if (!Number.isFinite(p.alpha) || p.alpha < 0 || p.alpha > 1000) v('alpha', 'must be a finite number in [0, 1000]');
   if (!Number.isFinite(p.learningRate) || p.learningRate <= 0 || p.learningRate > 10) v('learning_rate', 'must be in (0, 10]');
   if (!isInt(p.iterations) || p.iterations < 1 || p.iterations > 10_000_000) v('iterations', 'must be an integer in [1, 10000000]');
-  if (!isInt(p.batchSize) || p.batchSize < 1 || p.batchSize > 2_000_000) v('batch_size', 'must be an integer in [1, 2000000]');
+  if (!isInt(p.batchSize) || p.batchSize < 1 || p.batchSize > maxN) v('batch_size', `must be an integer in [1, ${maxN}]${setting}`);
   if (!isInt(p.seed) || p.seed < 0) v('seed', 'must be a non-negative integer below 2^53');
   if (!Number.isFinite(p.maxSeconds) || p.maxSeconds < 0) v('max_seconds', 'must be >= 0 (0 = no limit)');
   if (!isInt(p.progressEvery) || p.progressEvery < 1) v('progress_every', 'must be a positive integer');
   if (!isInt(p.checkpointEvery) || p.checkpointEvery < 1) v('checkpoint_every', 'must be a positive integer');
   if (p.device !== 'cpu' && p.device !== 'gpu') v('device', `unknown device ${String(p.device)}`);
-  if (bad.length) throw new InvalidArgumentError(bad);
+  return bad;
 }

@@ -15,7 +15,7 @@ import {
   type OptimiserContext,
 } from './optimisers.js';
 import { FastOptimiser } from './fast-optimiser.js';
-import { isBaselineMode, validatePackParams, type PackParams } from './params.js';
+import { isBaselineMode, type PackParams } from './params.js';
 import { Rng } from '../../util/rng.js';
 import { FixedSet, packScore, type FixedGroup } from './fixed.js';
 
@@ -92,7 +92,7 @@ export async function runPacking(
   ctx: PackRunContext,
   fixedGroups: FixedGroup[] = [],
 ): Promise<PackOutcome> {
-  validatePackParams(params);
+  // `params` were validated once by the caller (validatePackParams, with the configured bounds).
   if (fixedGroups.length > 0 && !FIXED_MODES.includes(params.mode)) {
     throw new InvalidArgumentError({ field: 'mode', description: `exclusion sets and --extend need mode ${FIXED_MODES.join(' or ')}, not ${params.mode}` });
   }

@@ -6,6 +6,7 @@ import { abortError, HyperfaceError, InvalidArgumentError, throwIfAborted } from
 import type { ModelRepository } from '../../runtime/models/repository.js';
 import type { FaceBatch, Recognizer } from '../../runtime/models/types.js';
 import type { PreprocessPool } from '../../runtime/pool/pool.js';
+import { normalizeRows } from '../../util/vec.js';
 
 export interface EmbedImageInput {
   encoded?: Uint8Array;
@@ -197,17 +198,8 @@ function mirror(batch: FaceBatch): Uint8Array {
 /** Adds the raw embeddings of N originals and their N mirrors ([2N, dim]) pairwise and L2-normalises (insightface's flip test). */
 function combineFlip(both: Float32Array, count: number, dim: number): Float32Array {
   const out = new Float32Array(count * dim);
-  for (let r = 0; r < count; r++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) {
-      const v = (both[r * dim + j] ?? 0) + (both[(count + r) * dim + j] ?? 0);
-      out[r * dim + j] = v;
-      s += v * v;
-    }
-    const inv = 1 / Math.max(Math.sqrt(s), 1e-12);
-    for (let j = 0; j < dim; j++) out[r * dim + j] = (out[r * dim + j] ?? 0) * inv;
-  }
-  return out;
+  for (let i = 0; i < count * dim; i++) out[i] = (both[i] ?? 0) + (both[count * dim + i] ?? 0);
+  return normalizeRows(out, count, dim);
 }
 
 export class RecognitionService {

@@ -132,15 +132,22 @@ export const modelEntrySchema = z.discriminatedUnion('backend', [onnxEntry, tfjs
   error: (iss) => (iss.code === 'invalid_union' ? `must be one of ${MODEL_BACKENDS.join(', ')}` : iss.code === 'invalid_type' ? 'must be an object' : undefined),
 });
 
-export const modelsSectionSchema = strict({
-  builtin: z.boolean({ error: 'must be a boolean' }).default(true).meta({ description: 'Also register the npm-packaged models (entries with the same name replace them).' }),
-  load: z.array(text('a model name'), { error: 'must be an array of model names' }).default([]).meta({ description: 'Names of the models to load at start; empty = every registered model.' }),
+/**
+ * The keys of the `models` section and of the default model names, declared once: the daemon
+ * config (config/schema.ts) puts them under `models` and `defaults`, the standalone section
+ * (`modelsSectionSchema`, validateModelsConfig) under `models` with `defaults` inside.
+ */
+export const modelsShape = {
+  builtin: z.boolean({ error: 'must be a boolean' }).default(true).meta({ description: 'Register the npm-packaged models (faceres, faceapi recognizers; builtin generator); entries with the same name replace them.' }),
+  load: z.array(text('a model name'), { error: 'must be an array of model names' }).default([]).meta({ description: 'Names of the models to load at start; empty = every registered model. An unknown name is an error.' }),
   entries: z.array(modelEntrySchema, { error: 'must be an array' }).default([]).meta({ description: 'Model declarations (fields below).' }),
-  defaults: strict({
-    recognizer: text().optional().meta({ description: 'Unset = `faceres` (or the first recognizer when faceres is not registered).' }),
-    generator: text().optional().meta({ description: 'Unset = `builtin` (or the first generator when that is not registered).' }),
-  }).prefault({}),
-});
+};
+export const modelDefaultsShape = {
+  recognizer: text().optional().meta({ description: 'Recognizer used when a request names none. Unset = `faceres` (the space the builtin generator was trained in; the first recognizer when faceres is not registered).' }),
+  generator: text().optional().meta({ description: 'Generator used when a request names none. Unset = `builtin` (the first generator when that is not registered).' }),
+};
+
+export const modelsSectionSchema = strict({ ...modelsShape, defaults: strict(modelDefaultsShape).prefault({}) });
 
 export type InputSpec = z.output<ReturnType<typeof inputSpec>>;
 export type OutputSpec = z.output<typeof outputSpec>;
