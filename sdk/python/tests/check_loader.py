@@ -118,6 +118,18 @@ def check_workers(args) -> dict:
     # What a DataLoader uses when the user names no start method on Linux (the case that failed).
     assert torch.multiprocessing.get_start_method() == "fork", torch.multiprocessing.get_start_method()
 
+    # A child forked after the parent used gRPC: works by default; with fork support switched off by
+    # the user, a clear error instead of UNAVAILABLE "Socket operation on non-socket".
+    snippet = ("import os\nfrom hyperface import HyperfaceClient\nHyperfaceClient('127.0.0.1:1')\npid = os.fork()\n"
+               "if pid == 0:\n    try:\n        HyperfaceClient('127.0.0.1:1'); print('ok')\n"
+               "    except RuntimeError as e:\n        print(str(e).split(':')[0])\n    os._exit(0)\nos.waitpid(pid, 0)\n")
+    for value, want in ((None, "ok"), ("false", "gRPC was started in the parent process before this process was forked, without gRPC fork support (GRPC_ENABLE_FORK_SUPPORT was set to false)")):
+        env = {k: v for k, v in os.environ.items() if k != "GRPC_ENABLE_FORK_SUPPORT"}
+        if value:
+            env["GRPC_ENABLE_FORK_SUPPORT"] = value
+        said = subprocess.run([sys.executable, "-c", snippet], env=env, capture_output=True, text=True, timeout=60).stdout.strip()
+        assert said == want, f"GRPC_ENABLE_FORK_SUPPORT={value}: child said {said!r}"
+
     n = 10
     job = pack(args.address, n)
     reference = faces_of(stream(args.address, job, n))
