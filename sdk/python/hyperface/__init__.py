@@ -7,6 +7,10 @@
                                           images_per_identity=10, batch_size=64):
         ...
 
+With DataLoader workers (fork, spawn, forkserver), DDP ranks and resumable epochs:
+
+    loader = StreamLoader(HyperfaceStream(...), num_workers=2)   # state_dict / load_state_dict
+
 The gRPC stubs (hyperface.v1.*_pb2) are generated from proto/ when the package is built.
 """
 
