@@ -148,8 +148,10 @@ def check_workers(args) -> dict:
     # A client made in the parent, used after the workers: the parent's channel still works.
     with HyperfaceClient(args.address) as hf:
         assert hf.health() == "SERVING"
-        ds = stream(hf, job, n, shuffle_buffer=0)
+        # (num_identities left out: each process asks the pack job for its row count)
+        ds = stream(hf, job, n, shuffle_buffer=0, num_identities=None)
         assert sorted(faces_of(DataLoader(ds, batch_size=None, num_workers=2))) == sorted(faces_of(ds))
+        assert ds.num_identities == n
         assert hf.health() == "SERVING"
     return out
 
