@@ -2,8 +2,9 @@
 // over Debian's python3-torch, python3-grpcio, ...: scripts/ci-system-deps.sh) against a real daemon
 // (builtin generator): DataLoader with 2 workers under fork and spawn, each (identity, sample) exactly
 // once; two ranks over torch.distributed (gloo, 127.0.0.1) with disjoint and complete label sets and
-// equal step counts; an epoch interrupted and resumed from its saved position; the client's
-// RESOURCE_EXHAUSTED retries against a refusing gRPC server. The checks are sdk/python/tests/check_loader.py
+// equal step counts; an epoch interrupted and resumed from its saved position; calls and workers
+// waiting their turn at a daemon with one job slot; the client's RESOURCE_EXHAUSTED retries against
+// a refusing gRPC server. The checks are sdk/python/tests/check_loader.py
 // and check_retry.py; missing torch or a builtin generator that does not load fails: nothing is skipped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +85,24 @@ test('an epoch resumed from a saved state_dict continues without repeating or sk
   assert.equal(out.ok, true);
   assert.deepEqual(out.workers_2, { faces: 27, resumed_after: 12 });
   assert.deepEqual(out.workers_0, { faces: 27, resumed_after: 12 });
+});
+
+test('a daemon with limits.maxConcurrentJobs = 1: a second call waits for the slot within its deadline, 2 DataLoader workers take turns', { timeout: 240_000 }, async () => {
+  const busy = await spawnDaemon(['--data-dir', join(dir, 'data-busy'), '--data-root', dir, '--models-load', 'builtin'], {
+    HYPERFACE_LOG_LEVEL: 'warn',
+    HYPERFACE_LIMITS_MAX_CONCURRENT_JOBS: '1',
+  });
+  try {
+    await busy.client.waitForReady({ service: 'hyperface.v1.ModelService', timeoutMs: 180_000 });
+    const out = await check('check_loader.py', ['busy', '--address', busy.address]);
+    assert.equal(out.ok, true);
+    assert.equal((out.second as { faces: number }).faces, 2);
+    assert.equal(out.faces, 18);
+  } finally {
+    busy.client.close();
+    busy.child.kill('SIGTERM');
+    await busy.exited;
+  }
 });
 
 test('client retries RESOURCE_EXHAUSTED after the server delay (grpc-retry-pushback-ms, retry-after-ms) within the deadline', { timeout: 60_000 }, async () => {

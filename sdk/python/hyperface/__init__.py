@@ -7,15 +7,17 @@
                                           images_per_identity=10, batch_size=64):
         ...
 
+With DataLoader workers (fork, spawn, forkserver), DDP ranks and resumable epochs:
+
+    loader = StreamLoader(HyperfaceStream(...), num_workers=2)   # state_dict / load_state_dict
+
 The gRPC stubs (hyperface.v1.*_pb2) are generated from proto/ when the package is built.
 """
 
-import os
+from . import forking
 
-# DataLoader workers are forked from the training process (Linux's default start method). gRPC
-# channels work in a forked child only with gRPC's fork support, which gRPC reads when it starts
-# (its first channel), not when it is imported: turn it on here, unless the user decided otherwise.
-os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "true")
+# DataLoader workers are forked from the training process: gRPC fork support on before any channel.
+forking.enable()
 
 from .client import HyperfaceClient, PackOutcome, face_image, numpy_to_tensor, tensor_to_numpy  # noqa: E402
 from .retry import RetryPolicy  # noqa: E402

@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 import grpc
 import numpy as np
 
+from .forking import check_fork
 from .retry import RetryPolicy, call_stream, call_unary
 
 from hyperface.v1 import common_pb2 as common
@@ -57,27 +58,6 @@ __all__ = [
     "packing",
     "recognition",
 ]
-
-# The process that opened this package's first channel, and whether gRPC fork support was on then
-# (hyperface/__init__.py turns it on before gRPC starts): a forked child can open channels only then.
-_GRPC_STARTED_IN: Optional[int] = None
-_FORK_SUPPORT_AT_START = False
-
-
-def _fork_support_env() -> bool:
-    return os.environ.get("GRPC_ENABLE_FORK_SUPPORT", "").strip().lower() in ("1", "true", "yes")
-
-
-def _check_fork() -> None:
-    global _GRPC_STARTED_IN, _FORK_SUPPORT_AT_START
-    if _GRPC_STARTED_IN is None:
-        _GRPC_STARTED_IN, _FORK_SUPPORT_AT_START = os.getpid(), _fork_support_env()
-    elif _GRPC_STARTED_IN != os.getpid() and not _FORK_SUPPORT_AT_START:
-        raise RuntimeError(
-            "gRPC was started in the parent process before this process was forked, without gRPC fork support "
-            "(GRPC_ENABLE_FORK_SUPPORT was set to false): channels cannot work here. Leave GRPC_ENABLE_FORK_SUPPORT "
-            "unset (hyperface turns it on when imported first), or use DataLoader(multiprocessing_context='spawn').")
-
 
 # Raw 112x112 RGB faces are ~37 KiB; a few MiB of headroom covers 512x512 raw and TensorChunks.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -124,7 +104,7 @@ class HyperfaceClient:
 
     def __init__(self, address: str, token: Optional[str] = None, options: Sequence[tuple] = (),
                  retry: Optional[RetryPolicy] = None):
-        _check_fork()
+        check_fork()
         self.address = address
         self.pid = os.getpid()
         self.retry = retry or RetryPolicy()

@@ -5,6 +5,7 @@
     check_loader.py workers --address A        # DataLoader with 2 workers under fork and spawn, exactly once
     check_loader.py resume --address A         # an epoch interrupted, restarted from its state_dict
     check_loader.py ranks --address A          # 2 ranks over torch.distributed (gloo, 127.0.0.1)
+    check_loader.py busy --address A           # a daemon with limits.maxConcurrentJobs = 1: calls wait their turn
 
 Each prints one JSON line and exits 0, or fails with the reason. A face is identified by its label and
 the sha1 of its pixels: the daemon renders (identity, sample) from a seed of its own, so two equal
@@ -117,6 +118,18 @@ def check_workers(args) -> dict:
     # What a DataLoader uses when the user names no start method on Linux (the case that failed).
     assert torch.multiprocessing.get_start_method() == "fork", torch.multiprocessing.get_start_method()
 
+    # A child forked after the parent used gRPC: works by default; with fork support switched off by
+    # the user, a clear error instead of UNAVAILABLE "Socket operation on non-socket".
+    snippet = ("import os\nfrom hyperface import HyperfaceClient\nHyperfaceClient('127.0.0.1:1')\npid = os.fork()\n"
+               "if pid == 0:\n    try:\n        HyperfaceClient('127.0.0.1:1'); print('ok')\n"
+               "    except RuntimeError as e:\n        print(str(e).split(':')[0])\n    os._exit(0)\nos.waitpid(pid, 0)\n")
+    for value, want in ((None, "ok"), ("false", "gRPC was started in the parent process before this process was forked, without gRPC fork support (GRPC_ENABLE_FORK_SUPPORT was set to false)")):
+        env = {k: v for k, v in os.environ.items() if k != "GRPC_ENABLE_FORK_SUPPORT"}
+        if value:
+            env["GRPC_ENABLE_FORK_SUPPORT"] = value
+        said = subprocess.run([sys.executable, "-c", snippet], env=env, capture_output=True, text=True, timeout=60).stdout.strip()
+        assert said == want, f"GRPC_ENABLE_FORK_SUPPORT={value}: child said {said!r}"
+
     n = 10
     job = pack(args.address, n)
     reference = faces_of(stream(args.address, job, n))
@@ -135,8 +148,10 @@ def check_workers(args) -> dict:
     # A client made in the parent, used after the workers: the parent's channel still works.
     with HyperfaceClient(args.address) as hf:
         assert hf.health() == "SERVING"
-        ds = stream(hf, job, n, shuffle_buffer=0)
+        # (num_identities left out: each process asks the pack job for its row count)
+        ds = stream(hf, job, n, shuffle_buffer=0, num_identities=None)
         assert sorted(faces_of(DataLoader(ds, batch_size=None, num_workers=2))) == sorted(faces_of(ds))
+        assert ds.num_identities == n
         assert hf.health() == "SERVING"
     return out
 
@@ -191,6 +206,59 @@ def check_resume(args) -> dict:
                 assert "num_workers" in str(error), error
         out[f"workers_{workers}"] = {"faces": len(full), "resumed_after": 12}
     return out
+
+
+# -- busy: a daemon with one job slot ------------------------------------------------------------
+
+def check_busy(args) -> dict:
+    import threading
+
+    import numpy as np
+    from torch.utils.data import DataLoader
+
+    from hyperface.client import models
+
+    hf = HyperfaceClient(args.address)
+    hf.wait_ready(60)
+    gen = next(m for m in hf.list_models(models.MODEL_KIND_GENERATOR) if m.name == "builtin")
+    assert gen.dim > 0 and gen.state == models.MODEL_STATE_READY, gen
+    emb = np.random.default_rng(0).standard_normal((6, gen.dim)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    # A held Generate job takes the only slot; a second call gets RESOURCE_EXHAUSTED with a retry
+    # delay, waits it out (within its 60 s deadline) and succeeds once the first call ends.
+    held = hf.generate_call(hf.generate_request(embeddings=emb, images_per_identity=50, raw=True), timeout=120)
+    events = iter(held)
+    while next(events).WhichOneof("event") != "sample":
+        pass
+    second: dict = {}
+
+    def run_second():
+        t0 = time.monotonic()
+        try:
+            second["faces"] = len(list(hf.generate(embeddings=emb[:1], images_per_identity=2, raw=True, timeout=60)))
+        except Exception as error:  # reported below
+            second["error"] = repr(error)
+        second["waited"] = round(time.monotonic() - t0, 2)
+
+    thread = threading.Thread(target=run_second)
+    thread.start()
+    time.sleep(1.5)
+    held.cancel()
+    thread.join(90)
+    assert second.get("faces") == 2, f"the second call failed: {second}"
+    # DataLoader workers beyond the free slots wait their turn: every face once.
+    ds = small_stream(args.address, emb)
+    got = faces_of(DataLoader(ds, batch_size=None, num_workers=2))
+    want = faces_of(small_stream(args.address, emb))
+    assert sorted(got) == sorted(want) and len(want) == 18, (len(got), len(want))
+    hf.close()
+    return {"ok": True, "second": second, "faces": len(got)}
+
+
+def small_stream(address: str, emb):
+    from hyperface import HyperfaceStream
+
+    return HyperfaceStream(address, embeddings=emb, images_per_identity=3, batch_size=4, seed=2, timeout=120)
 
 
 # -- ranks ---------------------------------------------------------------------------------------
@@ -262,7 +330,7 @@ def check_ranks(args) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["plan", "workers", "resume", "ranks", "rank"])
+    ap.add_argument("what", choices=["plan", "workers", "resume", "ranks", "rank", "busy"])
     ap.add_argument("--address", default=os.environ.get("HYPERFACE_ADDRESS", "127.0.0.1:50051"))
     ap.add_argument("--job", default="")
     ap.add_argument("--n", type=int, default=0)
@@ -273,7 +341,7 @@ def main() -> int:
         rank_main(args)
         return 0
     checks = {"plan": lambda: check_plan(), "workers": lambda: check_workers(args), "resume": lambda: check_resume(args),
-              "ranks": lambda: check_ranks(args)}
+              "ranks": lambda: check_ranks(args), "busy": lambda: check_busy(args)}
     print(json.dumps(checks[args.what]()))
     return 0
 
