@@ -10,6 +10,7 @@ support) into a clear error instead of `UNAVAILABLE: Socket operation on non-soc
 from __future__ import annotations
 
 import os
+import sys
 from typing import Optional
 
 
@@ -25,6 +26,27 @@ _FORK_SUPPORT_AT_START = False
 
 def _fork_support_env() -> bool:
     return os.environ.get("GRPC_ENABLE_FORK_SUPPORT", "").strip().lower() in ("1", "true", "yes")
+
+
+def started_here() -> bool:
+    """Whether this process (or a parent it was forked from) has opened a gRPC channel of this package."""
+    return _GRPC_STARTED_IN is not None
+
+
+def worker_context(kwargs: dict) -> None:
+    """DataLoader workers for a process that already used gRPC: forkserver instead of fork.
+
+    A worker forked from a parent that had used gRPC sometimes hung in its first call until the
+    call's deadline (grpcio 1.51, fork support on; epoll1 and, more rarely, poll pollers): a
+    forkserver worker starts from a fresh process that never ran gRPC. Only when the user named no
+    start method and the default is fork; the dataset is pickled to the worker as under spawn."""
+    if kwargs.get("multiprocessing_context") is not None or not started_here():
+        return
+    import multiprocessing
+
+    method = multiprocessing.get_start_method(allow_none=True) or ("fork" if sys.platform == "linux" else "spawn")
+    if method == "fork" and "forkserver" in multiprocessing.get_all_start_methods():
+        kwargs["multiprocessing_context"] = "forkserver"
 
 
 def check_fork() -> None:

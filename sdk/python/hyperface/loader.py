@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from torch.utils.data import DataLoader
 
+from . import forking
 from .dataset import HyperfaceStream
 
 
@@ -33,6 +34,8 @@ class StreamLoader(DataLoader):
             raise ValueError("the stream batches itself: set HyperfaceStream(batch_size=...), not the loader's")
         if kwargs.get("persistent_workers"):
             raise ValueError("persistent_workers would keep each worker's first epoch: set_epoch could not reach them")
+        if num_workers > 0:
+            forking.worker_context(kwargs)  # forkserver, not fork, once this process has used gRPC
         super().__init__(dataset, num_workers=num_workers, **kwargs)
 
     def __iter__(self):

@@ -25,7 +25,9 @@ import subprocess
 import sys
 import time
 
-from hyperface import HyperfaceClient, sharding  # the plan check needs no torch (seconds to import)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+from hyperface import HyperfaceClient, sharding  # noqa: E402  the plan check needs no torch (seconds to import)
 
 
 def faces_of(batches) -> list:
@@ -115,6 +117,8 @@ def check_workers(args) -> dict:
     import torch
     from torch.utils.data import DataLoader
 
+    from hyperface import StreamLoader
+
     # What a DataLoader uses when the user names no start method on Linux (the case that failed).
     assert torch.multiprocessing.get_start_method() == "fork", torch.multiprocessing.get_start_method()
 
@@ -131,26 +135,35 @@ def check_workers(args) -> dict:
         assert said == want, f"GRPC_ENABLE_FORK_SUPPORT={value}: child said {said!r}"
 
     n = 10
-    job = pack(args.address, n)
-    reference = faces_of(stream(args.address, job, n))
-    out = {"ok": True, "faces": len(reference)}
-    assert len(reference) == n * 3 and len(set(reference)) == n * 3, "in-process epoch not n x K distinct faces"
+    # Plain DataLoader fork workers from a parent that has not used gRPC yet (the job is packed in a
+    # child): a fork after the parent's own calls sometimes hangs in grpcio 1.51 (README), which is
+    # why StreamLoader uses forkserver then (check_resume, check_busy, below).
+    job = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {HERE!r}); from check_loader import pack; "
+                          f"print(pack({args.address!r}, {n}))"], capture_output=True, text=True, check=True,
+                         timeout=180).stdout.split()[-1]
+    runs = {}
     for ctx in ("fork", "spawn"):
         t0 = time.time()
         ds = stream(args.address, job, n)
         batches = list(DataLoader(ds, batch_size=None, num_workers=2, multiprocessing_context=ctx))
+        runs[ctx] = (batches, len(ds), time.time() - t0)
+    reference = faces_of(stream(args.address, job, n))
+    out = {"ok": True, "faces": len(reference)}
+    assert len(reference) == n * 3 and len(set(reference)) == n * 3, "in-process epoch not n x K distinct faces"
+    for ctx, (batches, length, seconds) in runs.items():
         got = faces_of(batches)
         assert sorted(got) == sorted(reference), f"{ctx}: {len(got)} faces, {len(set(got) & set(reference))} of {len(reference)} expected"
-        assert len(batches) == len(ds), f"{ctx}: {len(batches)} batches, len(ds) = {len(ds)}"
+        assert len(batches) == length, f"{ctx}: {len(batches)} batches, len(ds) = {length}"
         by_label = collections.Counter(y for y, _ in got)
         assert set(by_label.values()) == {3} and len(by_label) == n, by_label
-        out[ctx] = {"batches": len(batches), "seconds": round(time.time() - t0, 2)}
-    # A client made in the parent, used after the workers: the parent's channel still works.
+        out[ctx] = {"batches": len(batches), "seconds": round(seconds, 2)}
+    # A client made in the parent, used after the workers: the parent's channel still works
+    # (StreamLoader: forkserver workers, since this process has used gRPC).
     with HyperfaceClient(args.address) as hf:
         assert hf.health() == "SERVING"
         # (num_identities left out: each process asks the pack job for its row count)
         ds = stream(hf, job, n, shuffle_buffer=0, num_identities=None)
-        assert sorted(faces_of(DataLoader(ds, batch_size=None, num_workers=2))) == sorted(faces_of(ds))
+        assert sorted(faces_of(StreamLoader(ds, num_workers=2))) == sorted(faces_of(ds))
         assert ds.num_identities == n
         assert hf.health() == "SERVING"
     return out
@@ -214,8 +227,8 @@ def check_busy(args) -> dict:
     import threading
 
     import numpy as np
-    from torch.utils.data import DataLoader
 
+    from hyperface import StreamLoader
     from hyperface.client import models
 
     hf = HyperfaceClient(args.address)
@@ -248,7 +261,7 @@ def check_busy(args) -> dict:
     assert second.get("faces") == 2, f"the second call failed: {second}"
     # DataLoader workers beyond the free slots wait their turn: every face once.
     ds = small_stream(args.address, emb)
-    got = faces_of(DataLoader(ds, batch_size=None, num_workers=2))
+    got = faces_of(StreamLoader(ds, num_workers=2))  # forkserver: this process has used gRPC
     want = faces_of(small_stream(args.address, emb))
     assert sorted(got) == sorted(want) and len(want) == 18, (len(got), len(want))
     hf.close()
