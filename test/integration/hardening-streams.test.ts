@@ -70,7 +70,7 @@ test('streams never read (slow readers) and a WatchJob flood: bounded memory, RE
 
     // The clients go away: their calls end and the slots free up.
     stop.abort();
-    await Promise.all(stalled.map((it) => it.return?.(undefined).catch(() => undefined)));
+    for (const it of stalled) await it.return?.(undefined).catch(() => undefined);
     await sleep(500);
     const again = await client.getJob(jobId, { timeoutMs: 5000 });
     assert.equal(again.state, 'JOB_STATE_RUNNING');
