@@ -57,6 +57,8 @@ export class JobManager {
   private readonly kinds = new Map<JobKind, { def: JobKindDef<unknown>; run: JobRunner<unknown> }>();
   /** Each loaded or started job's request as its kind's schema typed it (what its runner gets). */
   private readonly requests = new Map<string, unknown>();
+  /** The last job.json write of each job, so writes land in call order (persist). */
+  private readonly writes = new Map<string, Promise<void>>();
   private readonly events = new EventEmitter();
   private readonly log: EventLog;
   private readonly admission: Admission;
@@ -389,8 +391,24 @@ export class JobManager {
     await this.log.append(record.id, { channel: 'job', payload: { ...record } });
   }
 
-  private async persist(record: JobRecord): Promise<void> {
+  /**
+   * Writes job.json as the record is now. Writes of one job are chained in call order: progress writes
+   * are not awaited, and one finishing after a later write (say the graceful-shutdown record) would
+   * otherwise put the older record back on disk.
+   */
+  private persist(record: JobRecord): Promise<void> {
     // Typed arrays in a request (inline embeddings) persist as JSON arrays; the kind's schema restores them.
-    await writeFileAtomic(join(this.dirOf(record.id), 'job.json'), JSON.stringify(record, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v), 2));
+    const text = JSON.stringify(record, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v), 2);
+    const file = join(this.dirOf(record.id), 'job.json');
+    const write = (this.writes.get(record.id) ?? Promise.resolve()).then(
+      () => writeFileAtomic(file, text),
+      () => writeFileAtomic(file, text),
+    );
+    this.writes.set(record.id, write);
+    const forget = (): void => {
+      if (this.writes.get(record.id) === write) this.writes.delete(record.id);
+    };
+    write.then(forget, forget);
+    return write;
   }
 }
