@@ -266,10 +266,7 @@ export class HyperfaceClient {
                 invalid = error;
                 throw error;
               }
-              if (!call.write(req)) await new Promise<void>((resolve, reject) => {
-                call.once('drain', resolve);
-                call.once('error', reject);
-              });
+              if (!call.write(req)) await drained(call);
             }
             call.end();
           } catch (error) {
@@ -306,5 +303,21 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
       reject(abortError(signal!));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolves on 'drain', rejects on 'error'; removes both listeners either way (a long stream drains many times). */
+function drained(call: { once(event: string, fn: (arg?: unknown) => void): unknown; off(event: string, fn: (arg?: unknown) => void): unknown }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onDrain = (): void => {
+      call.off('error', onError);
+      resolve();
+    };
+    const onError = (error?: unknown): void => {
+      call.off('drain', onDrain);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    call.once('drain', onDrain);
+    call.once('error', onError);
   });
 }

@@ -159,7 +159,8 @@ class Batcher {
     this.stats.recentBatchSizes.push(count);
     if (this.stats.recentBatchSizes.length > 64) this.stats.recentBatchSizes.shift();
     try {
-      const call = (): Promise<Float32Array> => this.recognizer.embed({ data, count, size }, this.raw ? { raw: true } : undefined);
+      // `data` is this batch's own buffer: the recognizer may move it to its thread instead of copying.
+      const call = (): Promise<Float32Array> => this.recognizer.embed({ data, count, size }, { raw: this.raw, transferInput: true });
       const info = this.recognizer.info;
       const out = this.instrument ? await this.instrument({ model: info.name, provider: info.provider, size: count }, call) : await call();
       const dim = this.recognizer.info.dim;

@@ -55,14 +55,18 @@ export function batchToInput(batch: FaceBatch, start: number, n: number, spec: I
   const add = [0, 1, 2].map((c) => -(spec.mean[c] ?? 0) / (spec.std[c] ?? 1));
   for (let i = 0; i < n; i++) {
     const img = batch.data.subarray((start + i) * px, (start + i + 1) * px);
-    const f = resizeBilinear(img, batch.size, S);
+    // Crops already at the input size (the usual case) are read directly: no float copy to allocate.
+    const f = batch.size === S ? img : resizeBilinear(img, batch.size, S);
     const base = i * plane * 3;
-    for (let p = 0; p < plane; p++) {
-      for (let c = 0; c < 3; c++) {
-        const srcC = bgr ? 2 - c : c;
-        const v = (f[p * 3 + srcC] ?? 0) * (mul[c] ?? 1) + (add[c] ?? 0);
-        if (spec.layout === 'NCHW') out[base + c * plane + p] = v;
-        else out[base + p * 3 + c] = v;
+    for (let c = 0; c < 3; c++) {
+      const srcC = bgr ? 2 - c : c;
+      const m = mul[c]!;
+      const a = add[c]!;
+      if (spec.layout === 'NCHW') {
+        const o = base + c * plane;
+        for (let p = 0; p < plane; p++) out[o + p] = f[p * 3 + srcC]! * m + a;
+      } else {
+        for (let p = 0; p < plane; p++) out[base + p * 3 + c] = f[p * 3 + srcC]! * m + a;
       }
     }
   }

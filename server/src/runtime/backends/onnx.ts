@@ -1,66 +1,18 @@
 // onnxruntime-node recognizer backend: the ArcFace family as insightface ships it (112x112 RGB,
 // (x - 127.5) / 127.5, NCHW, 512-d) and any image → embedding model the input spec describes.
 
-import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import type * as ort from 'onnxruntime-node';
+import { FailedPreconditionError } from '../../errors.js';
 import { onnxModelBytes } from '../convert/index.js';
 import { resolveModelFile } from '../models/config.js';
 import type { ExecutionProviderName, ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
-import { batchToInput, checkFaceBatch, recognizerInfo } from './image-tensor.js';
+import { checkFaceBatch, recognizerInfo } from './image-tensor.js';
+import { availableProviders, createOnnxSession, LocalSession, type EmbedPlan, type RecognizerSession } from './onnx-session.js';
+import { ThreadSession } from './onnx-session-thread.js';
 import { normalizeRows } from '../../util/vec.js';
 
-/** Execution providers this onnxruntime-node build can use (cuda only when its libraries are bundled). */
-export function availableProviders(): ExecutionProviderName[] {
-  const out: ExecutionProviderName[] = [];
-  try {
-    for (const b of ort.listSupportedBackends()) {
-      if (b.name === 'cpu' || b.name === 'webgpu') out.push(b.name);
-      else if (b.name === 'cuda' && b.bundled) out.push('cuda');
-    }
-  } catch {
-    out.push('cpu');
-  }
-  if (!out.includes('cpu')) out.push('cpu');
-  return out;
-}
-
-/**
- * CPU EP settings shared by every session: full graph optimisation, and intra-op threads that sleep
- * instead of spinning between ops — the daemon shares its cores with the preprocessing workers (and
- * other processes), where spinning threads halve throughput (measured: faceres 93 → 47 ms/face).
- */
-export const CPU_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
-  graphOptimizationLevel: 'all',
-  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-};
-
-export interface OnnxSessionResult {
-  session: ort.InferenceSession;
-  provider: ExecutionProviderName;
-}
-
-/**
- * Creates a session trying `providers` in order (cuda is skipped when not available) and
- * returns the first that works. Throws FailedPreconditionError naming `file` when none does.
- */
-export async function createOnnxSession(model: Uint8Array, file: string, providers: readonly ExecutionProviderName[], log?: (msg: string) => void): Promise<OnnxSessionResult> {
-  const available = availableProviders();
-  const order = providers.filter((p) => available.includes(p));
-  if (order.length === 0) order.push('cpu');
-  let lastError: unknown;
-  for (const provider of order) {
-    try {
-      const session = await ort.InferenceSession.create(model, { executionProviders: [provider], ...CPU_SESSION_OPTIONS, intraOpNumThreads: availableParallelism() });
-      return { session, provider };
-    } catch (error) {
-      lastError = error;
-      log?.(`onnx: provider ${provider} failed for ${file}: ${(error as Error).message}; trying the next one`);
-    }
-  }
-  throw new FailedPreconditionError(`model file ${file}: onnxruntime cannot load it: ${(lastError as Error | undefined)?.message ?? 'unknown error'}`, { cause: lastError });
-}
+export { availableProviders, CPU_SESSION_OPTIONS, createOnnxSession, type OnnxSessionResult } from './onnx-session.js';
 
 function dimsOf(meta: ort.InferenceSession.ValueMetadata | undefined): (number | string)[] {
   if (!meta || !('shape' in meta)) return [];
@@ -82,56 +34,29 @@ const CPU_CHUNK = 1;
 class OnnxRecognizer implements Recognizer {
   readonly info: ModelInfo;
   private disposed = false;
+  private readonly plan: EmbedPlan;
 
   constructor(
-    private readonly entry: ModelConfigEntry,
-    private readonly session: ort.InferenceSession,
-    provider: string,
-    private readonly inputName: string,
-    private readonly outputName: string,
+    entry: ModelConfigEntry,
+    private readonly session: RecognizerSession,
+    inputName: string,
+    outputName: string,
     /** Fixed batch size of the model, or 0 when dynamic. */
-    private readonly fixedBatch: number,
+    fixedBatch: number,
     dim: number,
     inputs: TensorSpecInfo[],
     outputs: TensorSpecInfo[],
   ) {
-    this.info = recognizerInfo(entry, { backend: 'onnx', provider, dim, inputs, outputs });
+    this.info = recognizerInfo(entry, { backend: 'onnx', provider: session.provider, dim, inputs, outputs });
+    const chunk = fixedBatch > 0 ? fixedBatch : session.provider === 'cpu' ? CPU_CHUNK : MAX_CHUNK;
+    this.plan = { name: entry.name, spec: entry.input, inputName, outputName, fixedBatch, chunk, dim };
   }
 
   async embed(batch: FaceBatch, options?: CallOptions): Promise<Float32Array> {
     if (this.disposed) throw new FailedPreconditionError(`model ${this.info.name} is disposed`);
     checkFaceBatch(batch);
-    const spec = this.entry.input;
-    const S = spec.size;
     const dim = this.info.dim;
-    const out = new Float32Array(batch.count * dim);
-    const chunk = this.fixedBatch > 0 ? this.fixedBatch : this.info.provider === 'cpu' ? CPU_CHUNK : MAX_CHUNK;
-    for (let start = 0; start < batch.count; start += chunk) {
-      throwIfAborted(options?.signal);
-      const n = Math.min(chunk, batch.count - start);
-      const rows = this.fixedBatch > 0 ? this.fixedBatch : n;
-      let data = batchToInput(batch, start, n, spec);
-      if (rows > n) {
-        // Fixed batch larger than what is left: pad with zeros.
-        const padded = new Float32Array(rows * S * S * 3);
-        padded.set(data);
-        data = padded;
-      }
-      const dims = spec.layout === 'NCHW' ? [rows, 3, S, S] : [rows, S, S, 3];
-      const feeds = { [this.inputName]: new ort.Tensor('float32', data, dims) };
-      let result: ort.InferenceSession.OnnxValueMapType;
-      try {
-        result = await this.session.run(feeds, [this.outputName]);
-      } catch (error) {
-        throw new InvalidArgumentError({ field: 'image', description: `model ${this.info.name} rejected input ${JSON.stringify(dims)}: ${(error as Error).message}` }, { cause: error });
-      }
-      const y = result[this.outputName];
-      if (!y) throw new FailedPreconditionError(`model ${this.info.name}: no output ${this.outputName}`);
-      const values = y.data as Float32Array;
-      if (values.length < n * dim) throw new FailedPreconditionError(`model ${this.info.name}: output has ${values.length} values, expected ${n * dim}`);
-      out.set(values.subarray(0, n * dim), start * dim);
-      y.dispose();
-    }
+    const out = batch.count === 0 ? new Float32Array(0) : await this.session.embed(this.plan, batch, { ...(options?.signal ? { signal: options.signal } : {}), transferInput: options?.transferInput === true });
     return options?.raw ? out : normalizeRows(out, out.length / dim, dim);
   }
 
@@ -160,7 +85,7 @@ export async function createOnnxRecognizer(entry: ModelConfigEntry, ctx?: { base
   // A converted graph is written for the provider that will run it (WebGPU lacks PRelu and Gemm kernels).
   const target = providers.find((p) => available.includes(p)) === 'webgpu' ? 'webgpu' : 'cpu';
   const bytes = await onnxModelBytes(file, { layout: entry.input.layout, size: entry.input.size, target, ...(keep ? { outputs: keep } : {}) });
-  const { session, provider } = await createOnnxSession(bytes, file, providers, ctx?.log);
+  const session = await openRecognizerSession(bytes, file, providers, available, ctx?.log);
   const fail = async (problem: string): Promise<never> => {
     await session.release();
     throw new FailedPreconditionError(`model file ${file}: ${problem}`);
@@ -203,12 +128,9 @@ export async function createOnnxRecognizer(entry: ModelConfigEntry, ctx?: { base
   const probeDims = spec.layout === 'NCHW' ? [rows, 3, S, S] : [rows, S, S, 3];
   let dim: number;
   try {
-    const res = await session.run({ [inMeta.name]: new ort.Tensor('float32', new Float32Array(rows * 3 * S * S), probeDims) }, [outName]);
-    const y = res[outName];
-    if (!y) return await fail(`output ${outName} missing from the result`);
+    const y = await session.runOne(inMeta.name, new Float32Array(rows * 3 * S * S), probeDims, outName);
     if (y.dims.length !== 2) return await fail(`output ${outName} has shape ${JSON.stringify(y.dims)}, expected [N, D]`);
     dim = y.dims[1] ?? 0;
-    y.dispose();
   } catch (error) {
     if (error instanceof FailedPreconditionError) throw error;
     await session.release();
@@ -217,5 +139,17 @@ export async function createOnnxRecognizer(entry: ModelConfigEntry, ctx?: { base
   if (entry.output.dim !== undefined && entry.output.dim !== dim) return fail(`output ${outName} has dimension ${dim}, config says ${entry.output.dim}`);
   const inputs = [{ ...specInfo(inMeta), shape: spec.layout === 'NCHW' ? [fixedBatch || -1, 3, S, S] : [fixedBatch || -1, S, S, 3] }];
   const outputs = [{ ...specInfo(outMeta), shape: [fixedBatch || -1, dim] }];
-  return new OnnxRecognizer({ ...entry, input: spec }, session, provider, inMeta.name, outName, fixedBatch, dim, inputs, outputs);
+  return new OnnxRecognizer({ ...entry, input: spec }, session, inMeta.name, outName, fixedBatch, dim, inputs, outputs);
+}
+
+/**
+ * The session of a recognizer. On the CPU EP it lives on a thread of its own: onnxruntime-node runs
+ * synchronously on its caller, and the daemon's main thread has gRPC and batching to do meanwhile
+ * (bench/embed/daemon.mjs). GPU providers stay on this thread, as before.
+ */
+async function openRecognizerSession(bytes: Uint8Array, file: string, providers: readonly ExecutionProviderName[], available: ExecutionProviderName[], log?: (msg: string) => void): Promise<RecognizerSession> {
+  const first = providers.find((p) => available.includes(p)) ?? 'cpu';
+  if (first === 'cpu') return ThreadSession.open(bytes, file, ['cpu']);
+  const { session, provider } = await createOnnxSession(bytes, file, providers, log);
+  return new LocalSession(session, provider);
 }

@@ -42,6 +42,11 @@ export interface CallOptions {
    * flip test can add raw outputs as insightface does. Backends without a raw scale normalise anyway.
    */
   raw?: boolean;
+  /**
+   * The caller gives up `batch.data`: a backend that hands the crops to another thread may move
+   * (detach) a buffer the view owns whole instead of copying it. @default false
+   */
+  transferInput?: boolean;
 }
 
 export interface Recognizer {
