@@ -8,7 +8,8 @@ import { buildOnnxModel } from '../../runtime/compute/onnx-graph.js';
 import { validateModelsConfig } from '../../runtime/models/config.js';
 import { ModelRepository } from '../../runtime/models/repository.js';
 import { PreprocessPool } from '../../runtime/pool/pool.js';
-import { RecognitionService } from './service.js';
+import type { Recognizer } from '../../runtime/models/types.js';
+import { BATCHES_IN_FLIGHT, RecognitionService } from './service.js';
 
 const S = 16;
 const D = 6;
@@ -95,4 +96,26 @@ void test('flip fuses as insightface: the raw outputs of a crop and its mirror a
   // raw rows come through the batcher unnormalised.
   const rawRows = await svc.embedAligned(undefined, { data, count: 1, size: S }, { raw: true });
   assert.ok(Math.abs(norm(rawRows) - norm(a)) < 1e-3 * norm(a));
+});
+
+void test('batches are pipelined: the next one reaches the recognizer before the current one returns, never more than BATCHES_IN_FLIGHT', async () => {
+  let active = 0;
+  let most = 0;
+  const slow: Recognizer = {
+    info: { ...models.recognizer('tiny').info, name: 'slow' },
+    embed: async (batch) => {
+      most = Math.max(most, ++active);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      active--;
+      return new Float32Array(batch.count * D).fill(1);
+    },
+    dispose: async () => undefined,
+  };
+  const repo = { recognizer: () => slow } as unknown as ModelRepository;
+  const svc = new RecognitionService(repo, pool, { maxBatch: 2, maxDelayMs: 1 });
+  const outs = await Promise.all(Array.from({ length: 12 }, (_, i) => svc.embedAligned('slow', { data: crop(i + 1), count: 1, size: S })));
+  assert.equal(outs.length, 12);
+  assert.equal(BATCHES_IN_FLIGHT, 2);
+  assert.equal(most, BATCHES_IN_FLIGHT, `at most ${most} model call(s) ran at once`);
+  assert.equal(svc.stats().crops, 12);
 });

@@ -65,11 +65,18 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/**
+ * Model calls of one batcher in flight at once. Two: the next batch is already queued at the
+ * recognizer (its own thread, or a remote server) when the current one ends, instead of waiting
+ * for this thread to notice, gather and hand it over (bench/embed/daemon.mjs).
+ */
+export const BATCHES_IN_FLIGHT = 2;
+
 class Batcher {
   private queue: Pending[] = [];
   private queued = 0;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight = false;
+  private inFlight = 0;
 
   constructor(
     private readonly recognizer: Recognizer,
@@ -112,7 +119,7 @@ class Batcher {
   }
 
   private schedule(): void {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight >= BATCHES_IN_FLIGHT || this.queue.length === 0) return;
     if (this.queued >= this.maxBatch || this.maxDelayMs <= 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
@@ -126,7 +133,7 @@ class Batcher {
   }
 
   private async flush(): Promise<void> {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight >= BATCHES_IN_FLIGHT || this.queue.length === 0) return;
     // Take whole requests up to maxBatch crops (a single larger request goes alone).
     const take: Pending[] = [];
     let count = 0;
@@ -146,7 +153,7 @@ class Batcher {
       this.schedule();
       return;
     }
-    this.inFlight = true;
+    this.inFlight++;
     const size = take[0]!.batch.size;
     const data = new Uint8Array(count * size * size * 3);
     let off = 0;
@@ -172,7 +179,7 @@ class Batcher {
     } catch (error) {
       for (const p of take) p.reject(error);
     } finally {
-      this.inFlight = false;
+      this.inFlight--;
       this.schedule();
     }
   }
