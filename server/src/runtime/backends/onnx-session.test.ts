@@ -127,7 +127,7 @@ void test('batchToInput: crops at the input size give exactly (pixel·scale − 
   const data = images(n);
   for (const layout of ['NCHW', 'NHWC'] as const) {
     for (const colorOrder of ['RGB', 'BGR'] as const) {
-      const spec = { ...entry().input, layout, colorOrder, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+      const spec: InputSpec = { ...entry().input, layout, colorOrder, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
       const x = batchToInput({ data, count: n, size: S }, 0, n, spec);
       for (let i = 0; i < n; i++) {
         for (let p = 0; p < S * S; p++) {
