@@ -70,6 +70,34 @@ test('Embed: detected faces come back normalised, a bad item gets an error and t
   assert.ok(cos > 0.9, `the same face with flip TTA stays close (cos ${cos})`);
 });
 
+test('Embed: a long stream of raw aligned crops comes back in order, the same crop with the same embedding in any batch, without piling up listeners in the SDK', async () => {
+  // 224×224×3 crops (150 kB each): the SDK waits for 'drain' many times; each wait must remove its
+  // own listeners (it used to leave an 'error' listener behind per wait: MaxListenersExceededWarning).
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const size = (await d.client.getModel('faceres')).imageSize;
+    const crops = Array.from({ length: 4 }, (_, k) => Buffer.from(new Uint8Array(size * size * 3).map((_, i) => (i * (k + 3) + 11) % 256)));
+    const n = 160;
+    const requests = Array.from({ length: n }, (_, i): EmbedRequest => ({ id: String(i), recognizer: 'faceres', aligned: true, image: { raw: { height: size, width: size, channels: 3, data: crops[i % 4]! } } }));
+    const out: EmbedResponse__Output[] = [];
+    for await (const r of d.client.embed(requests)) out.push(r);
+    assert.deepEqual(out.map((r) => r.id), requests.map((r) => r.id));
+    assert.ok(out.every((r) => r.error === null && r.faces.length === 1));
+    // Batched with other requests or not, a crop gets the same embedding every time.
+    for (let i = 4; i < n; i++) {
+      const a = fromTensor(out[i]!.faces[0]!.embedding, 2).data;
+      const b = fromTensor(out[i % 4]!.faces[0]!.embedding, 2).data;
+      assert.ok(a.every((v, j) => Math.abs(v - b[j]!) < 1e-5), `request ${i} differs from request ${i % 4}`);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings.filter((w) => w.includes('MaxListenersExceeded')), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('EvaluateVerification on an insightface .bin written by our writer', async () => {
   // Pairs of crops: same = a face and its slightly shifted copy; different = two people.
   const faces: Buffer[] = [];
