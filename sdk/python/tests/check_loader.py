@@ -142,7 +142,10 @@ def check_workers(args) -> dict:
     for ctx in ("fork", "spawn"):
         t0 = time.time()
         ds = stream(args.address, job, n)
-        batches = list(DataLoader(ds, batch_size=None, num_workers=2, multiprocessing_context=ctx))
+        try:
+            batches = list(DataLoader(ds, batch_size=None, num_workers=2, multiprocessing_context=ctx))
+        except RuntimeError as error:
+            raise AssertionError(f"{ctx} workers, after {time.time() - t0:.1f} s: {error}") from None
         runs[ctx] = (batches, len(ds), time.time() - t0)
     reference = faces_of(stream(args.address, job, n))
     out = {"ok": True, "faces": len(reference)}
