@@ -2,7 +2,8 @@
 // over Debian's python3-torch, python3-grpcio, ...: scripts/ci-system-deps.sh) against a real daemon
 // (builtin generator): DataLoader with 2 workers under fork and spawn, each (identity, sample) exactly
 // once; two ranks over torch.distributed (gloo, 127.0.0.1) with disjoint and complete label sets and
-// equal step counts; an epoch interrupted and resumed from its saved position; calls and workers
+// equal step counts; 20 plain fork-DataLoader epochs from a parent that used gRPC (no hang); an
+// epoch interrupted and resumed from its saved position; calls and workers
 // waiting their turn at a daemon with one job slot; the client's RESOURCE_EXHAUSTED retries against
 // a refusing gRPC server. The checks are sdk/python/tests/check_loader.py
 // and check_retry.py; missing torch or a builtin generator that does not load fails: nothing is skipped.
@@ -70,6 +71,19 @@ test('DataLoader(num_workers=2) under fork and spawn: every (identity, sample) e
   assert.equal(out.ok, true);
   assert.equal(out.faces, 30);
   assert.deepEqual([(out.fork as { batches: number }).batches, (out.spawn as { batches: number }).batches], [8, 8]);
+});
+
+test('plain DataLoader(num_workers=2) under fork, 20 epochs from a parent that packed through the same client and runs a busy thread: no hang, every face once', { timeout: 300_000 }, async () => {
+  // grpcio < 1.56 ran its Python fork handler inside fork(), before CPython reset the GIL: with a
+  // parent thread waiting for the GIL, the worker hung forever (hyperface/forking.py).
+  const out = await check('check_loader.py', ['forkstress', '--address', d!.address, '--n', '20'], 280_000);
+  assert.equal(out.ok, true);
+  assert.equal(out.epochs, 20);
+});
+
+test('grpc used before hyperface was imported: StreamLoader falls back to forkserver workers; imported first: fork', { timeout: 60_000 }, async () => {
+  const out = await check('check_loader.py', ['forkfallback']);
+  assert.equal(out.ok, true);
 });
 
 test('two ranks over torch.distributed (gloo, 127.0.0.1): disjoint, complete label sets, equal steps (padding and drop_last)', { timeout: 240_000 }, async () => {

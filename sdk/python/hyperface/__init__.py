@@ -16,7 +16,8 @@ The gRPC stubs (hyperface.v1.*_pb2) are generated from proto/ when the package i
 
 from . import forking
 
-# DataLoader workers are forked from the training process: gRPC fork support on before any channel.
+# DataLoader workers are forked from the training process: gRPC fork support on, and its fork
+# handlers made safe (grpcio < 1.56), before any channel.
 forking.enable()
 
 from .client import HyperfaceClient, PackOutcome, face_image, numpy_to_tensor, tensor_to_numpy  # noqa: E402

@@ -35,7 +35,7 @@ class StreamLoader(DataLoader):
         if kwargs.get("persistent_workers"):
             raise ValueError("persistent_workers would keep each worker's first epoch: set_epoch could not reach them")
         if num_workers > 0:
-            forking.worker_context(kwargs)  # forkserver, not fork, once this process has used gRPC
+            forking.worker_context(kwargs)  # forkserver only where gRPC's fork handlers are unsafe
         super().__init__(dataset, num_workers=num_workers, **kwargs)
 
     def __iter__(self):
