@@ -7,14 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadF32, Rng, saveF32, saveJson } from './arms.mjs';
+import { applyLda, fitLda } from './lda.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const { evaluatePairs } = await import(join(root, 'server/dist/domain/evaluation/protocol.js'));
 /** Debian's python3 carries torch (python3-torch); PYTHON overrides. */
 export const PYTHON = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const HEAD = join(root, 'bench/ablation/head.py');
-/** Bump when head.py's recipe changes: cached proxy results of another recipe are not reused. */
-export const RECIPE = 'mlp256-cosface-s30-m0.25-adam1e-3-b128-v1';
+/** Bump when a recipe changes: cached proxy results of another recipe are not reused. */
+export const RECIPES = { cosface: 'mlp256-cosface-s30-m0.25-adam1e-3-b128-v1', lda: 'lda-d64-shrink0.01-v1' };
 
 /**
  * Distinct pairs of the neutral benchmark (ids × k faces, row i·k + s): `pairs` genuine pairs out of
@@ -61,21 +62,38 @@ export function verify(emb, dim, pairs) {
 
 let rawCache;
 let evalFile;
-/** The arm's head trained with the fixed recipe (seeded by the arm's seed), scored on the benchmark. */
-export async function trainingProxy(data, neutral, { n, k, seed, epochs }, dir) {
+/**
+ * The arm's proxy trained with its fixed recipe on the arm's faceapi features and scored on the
+ * benchmark: `lda` (closed-form Fisher LDA, 64 dims) or `cosface` (head.py, seeded by the arm's seed).
+ */
+export async function trainingProxy(data, neutral, { n, k, seed, epochs, proxy = 'lda' }, dir) {
   const rows = neutral.ids * neutral.k;
   rawCache ??= verify(neutral.features, 128, neutral.pairs);
-  const key = `${RECIPE}-e${epochs}-neutral${neutral.ids}x${neutral.k}s${neutral.seed}g${neutral.genSeed}p${neutral.pairs.genuine}`;
+  const key = `${RECIPES[proxy]}${proxy === 'cosface' ? `-e${epochs}` : ''}-neutral${neutral.ids}x${neutral.k}s${neutral.seed}g${neutral.genSeed}p${neutral.pairs.genuine}`;
   const cached = join(dir, `proxy-${key}.json`);
   if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8'));
-  const train = join(dir, 'faceapi.f32');
-  evalFile ??= join(mkdtempSync(join(tmpdir(), 'hf-ablation-')), 'neutral.f32');
-  if (!existsSync(evalFile)) saveF32(evalFile, neutral.features);
-  const out = join(dir, 'head-out.f32');
-  const stdout = execFileSync(PYTHON, [HEAD, train, n, k, evalFile, rows, 128, seed, epochs, out].map(String), { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  const fit = JSON.parse(stdout.trim().split('\n').at(-1));
-  const v = verify(loadF32(out), 128, neutral.pairs);
+  let emb;
+  let dim;
+  let fit;
+  const started = performance.now();
+  if (proxy === 'lda') {
+    const lda = fitLda(data.faceapi, n, k, 128);
+    emb = applyLda(lda, neutral.features, rows, 128);
+    dim = lda.dims;
+    // how well the fitted projection separates the arm's own identities (nearest class mean)
+    fit = { train_accuracy: trainNearestMean(applyLda(lda, data.faceapi, n * k, 128), n, k, dim), seconds: +((performance.now() - started) / 1000).toFixed(2) };
+  } else {
+    evalFile ??= join(mkdtempSync(join(tmpdir(), 'hf-ablation-')), 'neutral.f32');
+    if (!existsSync(evalFile)) saveF32(evalFile, neutral.features);
+    const out = join(dir, 'head-out.f32');
+    const stdout = execFileSync(PYTHON, [HEAD, join(dir, 'faceapi.f32'), n, k, evalFile, rows, 128, seed, epochs, out].map(String), { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    fit = JSON.parse(stdout.trim().split('\n').at(-1));
+    emb = loadF32(out);
+    dim = 128;
+  }
+  const v = verify(emb, dim, neutral.pairs);
   const result = {
+    proxy,
     proxy_accuracy: v.accuracy,
     proxy_accuracy_std: v.accuracy_std,
     proxy_eer: v.eer,
@@ -86,6 +104,30 @@ export async function trainingProxy(data, neutral, { n, k, seed, epochs }, dir) 
     fit,
   };
   saveJson(cached, result);
-  writeFileSync(join(dir, 'proxy-recipe.txt'), key);
+  writeFileSync(join(dir, `proxy-${proxy}-recipe.txt`), key);
   return result;
+}
+
+/** Share of rows whose nearest class mean (cosine, the row itself included) is their own. */
+function trainNearestMean(emb, n, k, d) {
+  const means = new Float64Array(n * d);
+  for (let r = 0; r < n * k; r++) for (let c = 0; c < d; c++) means[Math.floor(r / k) * d + c] += emb[r * d + c];
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += means[i * d + c] ** 2;
+    const inv = 1 / (Math.sqrt(s) || 1);
+    for (let c = 0; c < d; c++) means[i * d + c] *= inv;
+  }
+  let right = 0;
+  for (let r = 0; r < n * k; r++) {
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += emb[r * d + c] * means[i * d + c];
+      if (s > bestScore) [bestScore, best] = [s, i];
+    }
+    if (best === Math.floor(r / k)) right++;
+  }
+  return right / (n * k);
 }

@@ -12,12 +12,15 @@
 //   npx tsc -b sdk server && nice -n 10 node bench/ablation/run.mjs [--identities 1000] [--k 4]
 //      [--seeds 11,12,13,14,15] [--arms alpha1,random-gallery,random,alpha0,alpha0.25,alpha4]
 //      [--iterations 150] [--gallery-size 1000] [--neutral-ids 500] [--neutral-k 5] [--pairs 3000]
-//      [--cache /tmp/ablation-cache] [--data-only] [--json FILE] [--markdown FILE]
+//      [--proxy lda|cosface] [--epochs 40 (cosface)]
+//      [--cache /tmp/ablation-cache] [--data-only] [--cached-only] [--json FILE] [--markdown FILE]
+// --data-only packs, renders and embeds (the cache) without the analysis; --cached-only analyses
+// only the arms and seeds already in the cache (so a second process can follow a --data-only one).
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { armData, builtinGallery, disposeModels, generatorVersion, neutralFaces, parseArm, sharedFromCache } from './arms.mjs';
+import { armData, builtinGallery, disposeModels, generatorVersion, neutralFaces, parseArm, saveJson, sharedFromCache } from './arms.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -31,8 +34,10 @@ const { values: opt } = parseArgs({
     'neutral-k': { type: 'string', default: '5' },
     pairs: { type: 'string', default: '3000' },
     epochs: { type: 'string', default: '40' },
+    proxy: { type: 'string', default: 'lda' },
     cache: { type: 'string', default: '/tmp/ablation-cache' },
     'data-only': { type: 'boolean', default: false },
+    'cached-only': { type: 'boolean', default: false },
     json: { type: 'string' },
     markdown: { type: 'string' },
   },
@@ -42,6 +47,7 @@ const int = (name) => {
   if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${opt[name]}`);
   return v;
 };
+if (!['lda', 'cosface'].includes(opt.proxy)) throw new Error(`--proxy must be lda or cosface, got ${opt.proxy}`);
 const N = int('identities');
 const K = int('k');
 if (K < 2) throw new Error('--k must be at least 2 (leave-one-out rank-1 needs two faces per identity)');
@@ -49,7 +55,7 @@ const seeds = opt.seeds.split(',').map(Number);
 const arms = opt.arms.split(',').map(parseArm);
 // the analysis modules load only when used, so --data-only runs need nothing else
 const { analyse, markdownTable } = opt['data-only'] ? {} : await import('./report.mjs');
-const { separability } = opt['data-only'] ? {} : await import('./separability.mjs');
+const { separability, SEPARABILITY_VERSION } = opt['data-only'] ? {} : await import('./separability.mjs');
 const { neutralPairs, trainingProxy } = opt['data-only'] ? {} : await import('./proxy.mjs');
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 const log = (m) => console.error(`[${new Date().toISOString().slice(11, 19)} load ${load()}] ${m}`);
@@ -73,12 +79,15 @@ for (const arm of arms) {
     const dir = join(seedDir, arm.name);
     const cfg = { n: N, k: K, seed, genSeed: 1000 + seed, iterations: int('iterations'), galleryRows: int('gallery-size') };
     const cachedArm = existsSync(join(dir, 'meta.json'));
+    if (!cachedArm && opt['cached-only']) continue;
     if (!cachedArm) cfg.gallery = await builtinGallery(int('gallery-size'), seed, cache);
     const data = await armData(arm, cfg, dir, cachedArm ? new Map() : sharedFromCache(seedDir, K), log);
     loads.push(load());
     if (opt['data-only']) continue;
-    const sep = separability(data, N, K);
-    const proxy = await trainingProxy(data, neutral, { n: N, k: K, seed, epochs: int('epochs') }, dir);
+    const sepFile = join(dir, `separability-${SEPARABILITY_VERSION}.json`);
+    const sep = existsSync(sepFile) ? JSON.parse(readFileSync(sepFile, 'utf8')) : separability(data, N, K);
+    if (!existsSync(sepFile)) saveJson(sepFile, sep);
+    const proxy = await trainingProxy(data, neutral, { n: N, k: K, seed, epochs: int('epochs'), proxy: opt.proxy }, dir);
     const row = { arm: arm.name, seed, pack: data.pack, distinct_faces: data.distinct_faces, ...sep, ...proxy };
     rows.push(row);
     log(`  ${arm.name} seed ${seed}: rank-1 faceres ${sep.faceres_rank1.toFixed(4)} judge ${sep.judge_rank1.toFixed(4)} consistency ${sep.consistency.toFixed(4)}; proxy accuracy ${proxy.proxy_accuracy.toFixed(4)} (raw faceapi ${proxy.raw_accuracy.toFixed(4)})`);
@@ -99,7 +108,7 @@ for (const row of rows) {
 
 const result = {
   generator: version,
-  config: { identities: N, k: K, seeds, arms: arms.map((a) => a.name), iterations: int('iterations'), gallery_size: int('gallery-size'), generation_seed: '1000 + seed', neutral: { ids: neutral.ids, k: neutral.k, seed: neutral.seed, generation_seed: neutral.genSeed, genuine: neutral.pairs.genuine, impostor: neutral.pairs.impostor }, epochs: int('epochs'), rendering: 'PNG-free (the 112 px crops the generator writes, embedded in process)' },
+  config: { identities: N, k: K, seeds, arms: arms.map((a) => a.name), iterations: int('iterations'), gallery_size: int('gallery-size'), generation_seed: '1000 + seed', neutral: { ids: neutral.ids, k: neutral.k, seed: neutral.seed, generation_seed: neutral.genSeed, genuine: neutral.pairs.genuine, impostor: neutral.pairs.impostor }, epochs: int('epochs'), proxy: opt.proxy, rendering: 'PNG-free (the 112 px crops the generator writes, embedded in process)' },
   rows,
   ...analyse(rows, 'random-gallery'),
   seconds: (Date.now() - started) / 1000,

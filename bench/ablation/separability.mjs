@@ -50,6 +50,9 @@ export function centroids(emb, n, k, d) {
   return out;
 }
 
+/** Bump when what separability() computes changes: cached results of another version are recomputed. */
+export const SEPARABILITY_VERSION = 1;
+
 export function separability(data, n, k) {
   const identity = Int32Array.from({ length: n * k }, (_, r) => Math.floor(r / k));
   const res = datasetQuality({ identity, embeddings: data.faceres, dim: 1024, reference: (i) => data.targets.subarray(i * 1024, (i + 1) * 1024) }, { pairs: 3000, seed: 1 });

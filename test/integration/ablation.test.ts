@@ -111,6 +111,69 @@ test('neutral benchmark pairs: distinct, labelled right, both kinds in every fol
   assert.throws(() => neutralPairs(10, 2, 11, 1), /only 10 genuine pairs/);
 });
 
+interface Lda {
+  symmetricEigen: (a: Float64Array, n: number) => { values: Float64Array; vectors: Float64Array };
+  fitLda: (x: Float32Array, n: number, k: number, d: number, o?: { dims?: number }) => { dims: number };
+  applyLda: (lda: { dims: number }, x: Float32Array, rows: number, d: number) => Float32Array;
+}
+
+test('LDA proxy: Jacobi eigenvectors reconstruct the matrix; the fit discards a nuisance the labels reveal', async () => {
+  const { symmetricEigen, fitLda, applyLda } = (await import(join(ABLATION, 'lda.mjs'))) as Lda;
+  const n = 6;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = Math.sin(1 + i * 7 + j * 3);
+  const { values, vectors } = symmetricEigen(a, n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let rec = 0;
+      let orth = 0;
+      for (let t = 0; t < n; t++) {
+        rec += vectors[i * n + t]! * values[t]! * vectors[j * n + t]!;
+        orth += vectors[t * n + i]! * vectors[t * n + j]!;
+      }
+      close(rec, a[i * n + j]!, 1e-9, `A[${i},${j}]`);
+      close(orth, i === j ? 1 : 0, 1e-9, `VᵀV[${i},${j}]`);
+    }
+  }
+  // 30 identities in dims 0–1 (small spread), a per-photo nuisance 5× larger in dims 2–3
+  const [ids, k, d] = [30, 4, 8];
+  const x = new Float32Array(ids * k * d);
+  let seed = 7;
+  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const centre = Array.from({ length: ids }, () => [rnd(), rnd()]);
+  for (let i = 0; i < ids; i++) {
+    for (let s = 0; s < k; s++) {
+      const r = (i * k + s) * d;
+      x[r] = 0.2 * centre[i]![0]!;
+      x[r + 1] = 0.2 * centre[i]![1]!;
+      x[r + 2] = rnd();
+      x[r + 3] = rnd();
+      for (let c = 4; c < d; c++) x[r + c] = 0.01 * rnd();
+      x[r + 4] = x[r + 4]! + 1; // a common offset, as every face shares
+    }
+  }
+  const nearestOwn = (e: Float32Array, dim: number) => {
+    let right = 0;
+    for (let r = 0; r < ids * k; r++) {
+      let best = -1;
+      let bestDist = Infinity;
+      for (let q = 0; q < ids * k; q++) {
+        if (q === r) continue;
+        let s = 0;
+        for (let c = 0; c < dim; c++) s += (e[r * dim + c]! - e[q * dim + c]!) ** 2;
+        if (s < bestDist) [bestDist, best] = [s, q];
+      }
+      if (Math.floor(best / k) === Math.floor(r / k)) right++;
+    }
+    return right / (ids * k);
+  };
+  const lda = fitLda(x, ids, k, d, { dims: 2 });
+  assert.equal(lda.dims, 2);
+  const raw = nearestOwn(x, d);
+  const fitted = nearestOwn(applyLda(lda, x, ids * k, d), 2);
+  assert.ok(fitted > raw + 0.3, `nearest neighbour of the same identity: LDA ${fitted} vs raw ${raw}`);
+});
+
 interface AblationResult {
   config: { identities: number; seeds: number[] };
   rows: Array<{ arm: string; seed: number; faceres_rank1: number; judge_rank1: number; consistency: number; proxy_accuracy: number; raw_accuracy: number; same_face_as_baseline: number | null; pack: { min_angle_deg: number } }>;
