@@ -174,8 +174,9 @@ def check_forkstress(args) -> dict:
     """`args.n` epochs of a plain DataLoader(num_workers=2) under fork, from a parent that packed
     through the same client it streams with and that runs a Python thread of its own (a metrics or
     logging thread): with grpcio < 1.56's pthread_atfork handlers the thread's wait for the GIL is
-    inherited and a worker hangs inside fork() (hyperface.forking). Each epoch must deliver every
-    (identity, sample) once within `timeout` seconds."""
+    inherited and a worker hangs inside fork() (hyperface.forking). Then `args.n` epochs forked right
+    after the parent closed its only client. Each epoch must deliver every (identity, sample) once
+    within `per_epoch` seconds."""
     import threading
 
     from torch.utils.data import DataLoader
@@ -215,6 +216,29 @@ def check_forkstress(args) -> dict:
         stop.set()
         thread.join()
     hf.close()
+    # The parent closes its only client just before the workers fork: gRPC core shuts down in a
+    # background thread then, and a worker forked meanwhile made no progress until its deadline
+    # (hyperface.forking._hold_core). The call's deadline is shorter than the epoch's timeout.
+    import numpy as np
+
+    from hyperface.client import models
+
+    with HyperfaceClient(args.address) as hf:
+        dim = next(m for m in hf.list_models(models.MODEL_KIND_GENERATOR) if m.name == "builtin").dim
+    emb = np.random.default_rng(0).standard_normal((n, dim)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    for epoch in range(epochs):
+        with HyperfaceClient(args.address) as hf:
+            assert hf.health() == "SERVING"
+            assert len(list(hf.generate(embeddings=emb[:1], images_per_identity=1, raw=True, timeout=60))) == 1
+        ds = HyperfaceStream(args.address, embeddings=emb, images_per_identity=2, batch_size=4, seed=3, timeout=15)
+        t0 = time.monotonic()
+        try:
+            got = faces_of(DataLoader(ds, batch_size=None, num_workers=2, timeout=per_epoch))
+        except RuntimeError as error:
+            raise AssertionError(f"closed-client epoch {epoch} of {epochs}: {str(error)[:2000]}") from None
+        seconds.append(time.monotonic() - t0)
+        assert len(got) == n * 2 and len(set(got)) == n * 2, f"closed-client epoch {epoch}: {len(set(got))} of {len(got)}"
     return {"ok": True, "epochs": epochs, "max_epoch_s": round(max(seconds), 2)}
 
 
