@@ -6,8 +6,6 @@
     check_loader.py resume --address A         # an epoch interrupted, restarted from its state_dict
     check_loader.py ranks --address A          # 2 ranks over torch.distributed (gloo, 127.0.0.1)
     check_loader.py busy --address A           # a daemon with limits.maxConcurrentJobs = 1: calls wait their turn
-    check_loader.py forkstress --address A --n 20   # 20 plain fork-DataLoader epochs from a gRPC-using parent
-    check_loader.py forkfallback               # grpc imported and used before hyperface: forkserver workers
 
 Each prints one JSON line and exits 0, or fails with the reason. A face is identified by its label and
 the sha1 of its pixels: the daemon renders (identity, sample) from a seed of its own, so two equal
@@ -166,71 +164,6 @@ def check_workers(args) -> dict:
         assert ds.num_identities == n
         assert hf.health() == "SERVING"
     return out
-
-
-# -- fork stress: plain DataLoader fork workers from a parent that used gRPC ------------------------
-
-def check_forkstress(args) -> dict:
-    """`args.n` epochs of a plain DataLoader(num_workers=2) under fork, from a parent that packed
-    through the same client it streams with and that runs a Python thread of its own (a metrics or
-    logging thread): with grpcio < 1.56's pthread_atfork handlers the thread's wait for the GIL is
-    inherited and a worker hangs inside fork() (hyperface.forking). Each epoch must deliver every
-    (identity, sample) once within `timeout` seconds."""
-    import threading
-
-    from torch.utils.data import DataLoader
-
-    from hyperface import HyperfaceStream, forking
-
-    assert forking.handlers_fork_safe(), "gRPC's Python fork handlers were not moved to os.register_at_fork"
-    n, epochs, per_epoch = 6, args.n or 20, 30
-    hf = HyperfaceClient(args.address)
-    hf.wait_ready(60)
-    job = hf.pack(identities=n, dim=0, gallery_builtin_size=16, iterations=30, seed=1, timeout=120).job_id
-    ds = HyperfaceStream(hf, pack_job_id=job, num_identities=n, images_per_identity=2, batch_size=4, seed=5,
-                         shuffle_buffer=8, fresh_samples=True, timeout=60)
-    stop = threading.Event()
-
-    def busy():  # pure Python, so it keeps asking for the GIL
-        x = 0
-        while not stop.is_set():
-            x += 1
-
-    thread = threading.Thread(target=busy, daemon=True)
-    thread.start()
-    seconds = []
-    try:
-        for epoch in range(epochs):
-            ds.set_epoch(epoch)
-            t0 = time.monotonic()
-            try:
-                got = faces_of(DataLoader(ds, batch_size=None, num_workers=2, timeout=per_epoch))
-            except RuntimeError as error:  # "DataLoader timed out after 30 seconds"
-                raise AssertionError(f"epoch {epoch} of {epochs}: {error}") from None
-            seconds.append(time.monotonic() - t0)
-            assert len(got) == n * 2 and len(set(got)) == n * 2, f"epoch {epoch}: {len(set(got))} distinct of {len(got)}"
-            assert sorted(collections.Counter(y for y, _ in got).items()) == [(i, 2) for i in range(n)], got
-            assert hf.health() == "SERVING"  # the parent's channel keeps working between forks
-    finally:
-        stop.set()
-        thread.join()
-    hf.close()
-    return {"ok": True, "epochs": epochs, "max_epoch_s": round(max(seconds), 2)}
-
-
-def check_fork_fallback() -> dict:
-    """A grpc channel opened before `hyperface` was imported: gRPC's own pthread_atfork handlers are
-    in place, so StreamLoader starts its workers under forkserver once the process used gRPC."""
-    snippet = ("import grpc\ngrpc.insecure_channel('127.0.0.1:1')\nfrom hyperface import HyperfaceClient, forking\n"
-               "HyperfaceClient('127.0.0.1:1')\nkw = {}\nforking.worker_context(kw)\n"
-               "print(forking.handlers_fork_safe(), kw.get('multiprocessing_context'))\n")
-    env = {k: v for k, v in os.environ.items() if k != "GRPC_ENABLE_FORK_SUPPORT"}
-    env["GRPC_ENABLE_FORK_SUPPORT"] = "true"
-    said = subprocess.run([sys.executable, "-c", snippet], env=env, capture_output=True, text=True, timeout=60)
-    assert said.stdout.split() == ["False", "forkserver"], (said.stdout, said.stderr[-2000:])
-    said = subprocess.run([sys.executable, "-c", snippet.split("\n", 2)[2]], capture_output=True, text=True, timeout=60)
-    assert said.stdout.split() == ["True", "None"], (said.stdout, said.stderr[-2000:])
-    return {"ok": True}
 
 
 # -- resume --------------------------------------------------------------------------------------
@@ -407,7 +340,7 @@ def check_ranks(args) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["plan", "workers", "resume", "ranks", "rank", "busy", "forkstress", "forkfallback"])
+    ap.add_argument("what", choices=["plan", "workers", "resume", "ranks", "rank", "busy"])
     ap.add_argument("--address", default=os.environ.get("HYPERFACE_ADDRESS", "127.0.0.1:50051"))
     ap.add_argument("--job", default="")
     ap.add_argument("--n", type=int, default=0)
@@ -418,8 +351,7 @@ def main() -> int:
         rank_main(args)
         return 0
     checks = {"plan": lambda: check_plan(), "workers": lambda: check_workers(args), "resume": lambda: check_resume(args),
-              "ranks": lambda: check_ranks(args), "busy": lambda: check_busy(args),
-              "forkstress": lambda: check_forkstress(args), "forkfallback": lambda: check_fork_fallback()}
+              "ranks": lambda: check_ranks(args), "busy": lambda: check_busy(args)}
     print(json.dumps(checks[args.what]()))
     return 0
 
