@@ -62,8 +62,10 @@ export interface PaperStepperConfig {
   log: (msg: string) => void;
 }
 
-/** Pairs re-ranked per chunk of the coarse search (one chunk's gathered rows alive: chunk × D × 8 bytes). */
+/** Pairs re-ranked per chunk of the coarse search (one chunk's gathered rows alive: chunk × D × 8 bytes), at least. */
 const COARSE_CHUNK = 8192;
+/** Most re-rank chunks per step (graph size): past COARSE_CHUNK × this many pairs, chunks grow. */
+const COARSE_CHUNKS = 256;
 /** Most runs in a row on the fp32 search after the coarse one overflowed (doubling from 1). */
 const MAX_BACKOFF = 64;
 
@@ -94,8 +96,10 @@ class OrtPaperStepper implements PaperStepper {
     return this.cfg.stepsPerRun;
   }
 
+  /** The pair cap: coarsePerRow × N, never more than the N(N−1)/2 pairs there are. */
   private get maxPairs(): number {
-    return this.cfg.coarsePerRow * this.opts.n;
+    const { n } = this.opts;
+    return Math.min(this.cfg.coarsePerRow * n, (n * (n - 1)) / 2);
   }
 
   private session(steps: number, coarse: boolean): Promise<ort.InferenceSession> {
@@ -113,7 +117,7 @@ class OrtPaperStepper implements PaperStepper {
         galleryBlock: Math.max(1, Math.floor(this.cfg.blockElements / Math.max(1, galleryRows))),
         gradient,
         topk: this.cfg.topk,
-        ...(coarse ? { coarse: { maxPairs: this.maxPairs, chunk: COARSE_CHUNK } } : {}),
+        ...(coarse ? { coarse: { maxPairs: this.maxPairs, chunk: Math.max(COARSE_CHUNK, Math.ceil(this.maxPairs / COARSE_CHUNKS)) } } : {}),
         emitIdx: this.cfg.coarsePerRow > 0,
       });
       const options: ort.InferenceSession.SessionOptions = { ...this.cfg.sessionOptions };
