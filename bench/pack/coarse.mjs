@@ -21,7 +21,7 @@ const opts = { executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThre
 function model(kind) {
   const g = new Graph();
   const out = kind === 'int8'
-    ? int8Nearest(g, 'x', 'prev', { n, block, maxPairs: 1024 * n, chunk: 8192 })
+    ? int8Nearest(g, 'x', 'prev', { n, block, maxPairs: 1024 * n, chunk: Math.max(8192, Math.ceil((1024 * n) / 256)) })
     : nearest(g, ranges(n, block), ranges(n, block).map(([lo, hi]) => g.one('Slice', ['x', g.ints([lo]), g.ints([hi]), g.ints([0])])), true);
   const names = { [out.cos]: 'cos', [out.idx]: 'idx', ...(out.pairs ? { [out.pairs]: 'pairs' } : {}) };
   for (const node of g.nodes) node.outputs = node.outputs.map((o) => names[o] ?? o);
