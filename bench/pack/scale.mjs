@@ -1,6 +1,7 @@
 // Packing at scale (issue 21): fast mode on N × D within a wall-clock budget, min angle against time.
-// Progress lines show the min angle among each refresh's candidates (exact inner products; from
-// N = 20,000 the candidates come from the previous neighbour graph); the last line holds the exact
+// Progress lines show the min angle and whether it is exact (`exact: true`: a full pass) or over the
+// refreshed candidate lists only (`exact: false`: an upper bound; from N = 20,000 the candidates come
+// from the previous neighbour graph); the last line holds the exact
 // final metrics (a full pass), the wall time against max_seconds, and the peak RSS.
 //   node bench/pack/scale.mjs N D SECONDS [gallery rows=0] [seed=0]
 import { loadavg } from 'node:os';
@@ -25,7 +26,7 @@ const o = await runPacking(p, gallery, {
   onProgress: (e) => {
     if (e.elapsedSeconds - lastPrint < Math.min(30, seconds / 10)) return;
     lastPrint = e.elapsedSeconds;
-    console.log(JSON.stringify({ t: +e.elapsedSeconds.toFixed(1), iteration: e.iteration, phase: e.phase, min_angle_deg: +e.metrics.minAngleDeg.toFixed(3), rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20) }));
+    console.log(JSON.stringify({ t: +e.elapsedSeconds.toFixed(1), iteration: e.iteration, phase: e.phase, min_angle_deg: +e.metrics.minAngleDeg.toFixed(3), exact: e.exact ?? false, rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20) }));
   },
 });
 const wall = (performance.now() - t0) / 1000;

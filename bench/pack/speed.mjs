@@ -4,6 +4,7 @@
 // (x @ x.T) and gemm (x @ contiguous x.T) Gram forms. Prints wall and CPU seconds per step and their
 // ratios, the load average, the peer's OpenBLAS kernel, and syrk against gemm on this machine.
 //   node bench/pack/speed.mjs [N=10000] [D=512] [iters=8] [device=cpu] [rounds=2]
+//   HF_PAPER_COARSE=64: our step with the int8 coarse neighbour search (paperCoarseMaxPairs = 64 per row)
 //   HF_PEER_HANDICAP=1: the old peer (the machine's OPENBLAS_CORETYPE=Haswell), for comparison only
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { runPacking, withPackDefaults } from '../../server/dist/domain/packing/i
 const [n = 10000, d = 512, iters = 8] = process.argv.slice(2, 5).map(Number);
 const device = process.argv[5] ?? 'cpu';
 const rounds = Number(process.argv[6] ?? 2);
+const coarse = Number(process.env.HF_PAPER_COARSE ?? 0);
 const py = PYTHON;
 const ref = process.env.REF ?? 'numpy_step.py';
 const script = fileURLToPath(new URL(ref, import.meta.url));
@@ -24,7 +26,7 @@ const cpuSec = () => {
 };
 
 async function ours() {
-  const compute = await createComputeEngine({ device, log: (m) => console.error(m) });
+  const compute = await createComputeEngine({ device, paperCoarseMaxPairs: coarse, log: (m) => console.error(m) });
   // the first run includes session creation: time from the end of the first run to the end
   const chunk = compute.provider === 'webgpu' ? 16 : 4;
   const marks = [];
@@ -53,7 +55,7 @@ for (let r = 0; r < rounds; r++) {
   const a = await ours();
   const b = theirs();
   const row = {
-    n, d, cores: cpus().length, load1: +load.toFixed(2), provider: a.provider,
+    n, d, cores: cpus().length, load1: +load.toFixed(2), provider: a.provider, coarse_pairs_per_row: coarse,
     ours_sec_per_step: +a.sec.toFixed(4), ref: b.impl, ref_sec_per_step: +b.sec_per_step.toFixed(4), ratio: +(a.sec / b.sec_per_step).toFixed(3),
     ours_cpu_sec_per_step: +a.cpu.toFixed(4), ref_cpu_sec_per_step: b.cpu_sec_per_step === undefined ? null : +b.cpu_sec_per_step.toFixed(4),
     cpu_ratio: b.cpu_sec_per_step ? +(a.cpu / b.cpu_sec_per_step).toFixed(3) : null,

@@ -1258,6 +1258,10 @@ export const HYPERFACE_V1 = {
         "phase": {
          "type": "string",
          "id": 7
+        },
+        "metricsExact": {
+         "type": "bool",
+         "id": 8
         }
        }
       },

@@ -96,7 +96,7 @@ export async function packCommand(argv: string[]): Promise<number> {
   const progress = new Progress(values.quiet || values.json);
   try {
     const outcome = await collectPack(conn.client.pack(request), (p) =>
-      progress.update(p.iteration, p.iterations, `it ${p.iteration}/${p.iterations} min angle ${p.metrics?.minAngleDeg.toFixed(2)}° best ${p.bestMinAngleDeg.toFixed(2)}° ${p.phase}`),
+      progress.update(p.iteration, p.iterations, `it ${p.iteration}/${p.iterations} min angle ${p.metrics?.minAngleDeg.toFixed(2)}° (${p.metricsExact ? 'exact' : 'candidates, ≥ exact'}) best ${p.bestMinAngleDeg.toFixed(2)}° ${p.phase}`),
     );
     progress.done();
     if (!outcome.embeddings) throw new Error('the daemon sent no embeddings');

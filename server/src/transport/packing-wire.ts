@@ -28,6 +28,7 @@ export function packEventToWire(event: PackJobEvent): PackEvent {
         elapsedSeconds: p.elapsedSeconds,
         etaSeconds: p.etaSeconds,
         phase: p.phase,
+        metricsExact: p.exact ?? false,
       },
     };
   }

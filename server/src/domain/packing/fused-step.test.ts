@@ -103,6 +103,12 @@ void test('fused step: k steps in one run equal k single-step runs and the JS re
   const viaJs = await runPacking(p, gal, { compute: single, fused: false });
   assert.ok(maxDiff(viaGraph.embeddings, viaJs.embeddings) < 1e-5, `fused vs JS: ${maxDiff(viaGraph.embeddings, viaJs.embeddings)}`);
   assert.ok(Math.abs(viaGraph.metrics.minAngleDeg - viaJs.metrics.minAngleDeg) < 1e-3);
+  // and with the int8 coarse neighbour search (exact re-rank) after the first run
+  const coarse = await createComputeEngine({ threads: 1, paperBlock: 16, paperStepsPerRun: 2, paperCoarseMaxPairs: n });
+  const viaCoarse = await runPacking(p, gal, { compute: coarse });
+  assert.ok(maxDiff(viaCoarse.embeddings, viaJs.embeddings) < 1e-5, `coarse vs JS: ${maxDiff(viaCoarse.embeddings, viaJs.embeddings)}`);
+  assert.ok(Math.abs(viaCoarse.metrics.minAngleDeg - viaJs.metrics.minAngleDeg) < 1e-3);
+  await coarse.release();
   await fusedK.release();
   await single.release();
 });

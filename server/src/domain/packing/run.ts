@@ -27,6 +27,8 @@ export interface PackProgressInfo {
   elapsedSeconds: number;
   etaSeconds: number;
   phase: string;
+  /** `metrics` are exact (a pass over all pairs); false: over refined candidate lists, so the angles are upper bounds. Absent in older job logs. */
+  exact?: boolean;
 }
 
 export interface PackCheckpointStore {
@@ -226,7 +228,7 @@ export async function runPacking(
           const rate = (performance.now() - loopStart) / 1000 / Math.max(1, it - startIteration);
           let eta = rate * (T - it);
           if (params.maxSeconds > 0) eta = Math.min(eta, Math.max(0, params.maxSeconds - el));
-          ctx.onProgress({ iteration: it, iterations: T, metrics: ev.metrics, bestMinAngleDeg: Math.max(bestMin, 0), elapsedSeconds: el, etaSeconds: Number.isFinite(eta) ? eta : -1, phase: ev.phase });
+          ctx.onProgress({ iteration: it, iterations: T, metrics: ev.metrics, bestMinAngleDeg: Math.max(bestMin, 0), elapsedSeconds: el, etaSeconds: Number.isFinite(eta) ? eta : -1, phase: ev.phase, exact: ev.exact });
         }
       }
       if (overBudget) {

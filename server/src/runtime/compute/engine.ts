@@ -34,6 +34,15 @@ export interface ComputeEngineOptions {
   paperBlock?: number;
   /** Block maxima by TopK (true) or ReduceMax+ArgMax (false, WebGPU kernels). @default true on CPU, false on WebGPU */
   paperTopK?: boolean;
+  /**
+   * Paper-step neighbour search by an int8 coarse Gram with a proven error bound and an exact fp32
+   * re-rank of the candidates (coarse-int8.ts; the argmax stays exact). Candidate pairs per step are
+   * capped at `paperCoarseMaxPairs` × N; a step past it is rerun on the fp32 graph. 0 = off (CPU only).
+   * Off by default: on packed sets the proven bound keeps tens to hundreds of candidates per row, and
+   * their exact re-rank costs what the int8 Gram saves (docs/packing.md, "int8 coarse search").
+   * @default 0
+   */
+  paperCoarseMaxPairs?: number;
   /** Rows per symmetric Gram block of nearestNeighbours on the CPU EP (0 = the non-symmetric blockwise search). @default 1024 */
   nnBlock?: number;
   /** From this many rows, packing refreshes its neighbour lists with refineNeighbours (sub-quadratic) between full passes. @default 20000 */
@@ -108,7 +117,7 @@ class OrtComputeEngine implements ComputeEngine {
     readonly threads: number,
     private readonly blockElements: number,
     private readonly selfMask: 'graph' | 'js',
-    private readonly paper: { stepsPerRun: number; block: number; topk: boolean; log: (msg: string) => void },
+    private readonly paper: { stepsPerRun: number; block: number; topk: boolean; coarsePerRow: number; log: (msg: string) => void },
     private readonly nnBlock: number,
     readonly refineFrom: number,
   ) {}
@@ -312,6 +321,7 @@ export async function createComputeEngine(opts: ComputeEngineOptions = {}): Prom
     stepsPerRun: Math.max(1, Math.floor(opts.paperStepsPerRun ?? (provider === 'webgpu' ? 16 : 4))),
     block: Math.max(1, Math.floor(opts.paperBlock ?? 1024)),
     topk: opts.paperTopK ?? provider === 'cpu',
+    coarsePerRow: provider === 'cpu' ? Math.max(0, Math.floor(opts.paperCoarseMaxPairs ?? 0)) : 0,
     log,
   };
   return new OrtComputeEngine(provider, threads, blockElements, opts.selfMask ?? (provider === 'webgpu' ? 'graph' : 'js'), paper, Math.max(0, Math.floor(opts.nnBlock ?? 1024)), Math.max(2, Math.floor(opts.refineFrom ?? 20_000)));

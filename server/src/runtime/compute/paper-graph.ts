@@ -5,6 +5,7 @@
 // Ops are limited to what the CPU and WebGPU EPs both implement (Gemm, ReduceMax/ArgMax, Gather,
 // GatherElements, ScatterND(add), elementwise, Where, Concat, Slice, Reshape).
 import { buildOnnxModel, type OnnxNode, type OnnxInitializer, type OnnxValueInfo } from './onnx-graph.js';
+import { int8Nearest } from './coarse-int8.js';
 
 export interface PaperGraphSpec {
   n: number;
@@ -25,6 +26,14 @@ export interface PaperGraphSpec {
    * the CPU EP) instead of ReduceMax+ArgMax (kernels the WebGPU EP has; its TopK falls back to the CPU).
    */
   topk: boolean;
+  /**
+   * Neighbour search by the int8 coarse Gram with exact re-rank (coarse-int8.ts): input `nn_prev` [N]
+   * int64 (the previous step's neighbours), outputs `pairs` and `excess` [T] int64 (a step with
+   * pairs > maxPairs or excess > 0 overflowed: rerun it on the fp32 graph).
+   */
+  coarse?: { maxPairs: number; chunk: number };
+  /** Output `nn_prev_out` [N] int64: the last step's neighbour indices (the next run's `nn_prev`). */
+  emitIdx?: boolean;
 }
 
 export const BETA1 = 0.9;
@@ -134,7 +143,7 @@ export function mergeCandidates(g: Graph, candV: string[][], candI: string[][], 
 }
 
 /** Nearest other row of every row of x [N, D]: cosines [N, 1] and indices [N, 1] (int64). */
-function nearest(g: Graph, blocks: [number, number][], xb: string[], topk: boolean): { cos: string; idx: string } {
+export function nearest(g: Graph, blocks: [number, number][], xb: string[], topk: boolean): { cos: string; idx: string } {
   const { candV, candI } = symmetricCandidates(
     g,
     blocks,
@@ -225,9 +234,22 @@ export function buildPaperStepModel(spec: PaperGraphSpec): Uint8Array {
   const gOut: string[] = [];
   let grad0 = '';
   const row = g.ints([1, n]);
+  const coarse = spec.coarse;
+  let prev = 'nn_prev';
+  const pairsOut: string[] = [];
+  const excessOut: string[] = [];
   for (let s = 0; s < steps; s++) {
-    const xb = blocks.length === 1 ? [x] : blocks.map(([lo, hi]) => g.one('Slice', [x, g.ints([lo]), g.ints([hi]), g.ints([0])]));
-    const nn = nearest(g, blocks, xb, spec.topk);
+    let nn: { cos: string; idx: string };
+    if (coarse) {
+      const c = int8Nearest(g, x, prev, { n, block: spec.block, ...coarse });
+      pairsOut.push(c.pairs);
+      excessOut.push(c.excess);
+      nn = c;
+    } else {
+      const xb = blocks.length === 1 ? [x] : blocks.map(([lo, hi]) => g.one('Slice', [x, g.ints([lo]), g.ints([hi]), g.ints([0])]));
+      nn = nearest(g, blocks, xb, spec.topk);
+    }
+    if (coarse || spec.emitIdx) prev = g.one('Reshape', [nn.idx, g.ints([n])]);
     nnOut.push(g.one('Reshape', [nn.cos, row]));
     // gradient of (1/N) Σ_i cos(x_i, x_nn(i)): x_nn(i) for row i, plus x_i scattered onto row nn(i)
     const flat = g.one('Reshape', [nn.idx, g.ints([n])]);
@@ -276,11 +298,19 @@ export function buildPaperStepModel(spec: PaperGraphSpec): Uint8Array {
   named(steps === 1 ? nnOut[0]! : g.one('Concat', nnOut, { axis: 0 }), 'nn_cos');
   if (G > 0) named(steps === 1 ? gOut[0]! : g.one('Concat', gOut, { axis: 0 }), 'gallery_cos');
   if (spec.gradient) named(grad0, 'grad');
+  if (coarse || spec.emitIdx) named(prev, 'nn_prev_out');
+  if (coarse) {
+    named(steps === 1 ? pairsOut[0]! : g.one('Concat', pairsOut, { axis: 0 }), 'pairs');
+    named(steps === 1 ? excessOut[0]! : g.one('Concat', excessOut, { axis: 0 }), 'excess');
+  }
   const mat = (name: string): OnnxValueInfo => ({ name, dtype: 'float32', shape: [n, d] });
   const inputs: OnnxValueInfo[] = [mat('x'), mat('m'), mat('v'), mat('best'), { name: 'best_cos', dtype: 'float32', shape: [1] }, { name: 'coef', dtype: 'float32', shape: [2 * steps] }];
   if (G > 0) inputs.push({ name: 'gallery', dtype: 'float32', shape: [G, d] });
+  if (coarse) inputs.push({ name: 'nn_prev', dtype: 'int64', shape: [n] });
   const outputs: OnnxValueInfo[] = [mat('x_out'), mat('m_out'), mat('v_out'), mat('best_out'), { name: 'best_cos_out', dtype: 'float32', shape: [1] }, { name: 'nn_cos', dtype: 'float32', shape: [steps, n] }];
   if (G > 0) outputs.push({ name: 'gallery_cos', dtype: 'float32', shape: [steps, n] });
   if (spec.gradient) outputs.push(mat('grad'));
+  if (coarse || spec.emitIdx) outputs.push({ name: 'nn_prev_out', dtype: 'int64', shape: [n] });
+  if (coarse) outputs.push({ name: 'pairs', dtype: 'int64', shape: [steps] }, { name: 'excess', dtype: 'int64', shape: [steps] });
   return buildOnnxModel({ inputs, outputs, nodes: g.nodes, initializers: g.inits, opset: 18, graphName: 'paper_step' });
 }

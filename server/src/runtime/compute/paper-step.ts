@@ -33,6 +33,8 @@ export interface PaperChunk {
   galleryCos: Float32Array | null;
   /** [N, D] projected gradient of the first step, when asked. */
   grad?: Float32Array;
+  /** Per step, the candidate pairs the int8 coarse search re-ranked exactly; null when the run used the fp32 search. */
+  coarsePairs: number[] | null;
 }
 
 export interface PaperStepper {
@@ -55,15 +57,29 @@ export interface PaperStepperConfig {
   block: number;
   blockElements: number;
   topk: boolean;
+  /** Int8 coarse search with at most this many candidate pairs per row and step (0 = fp32 search only). */
+  coarsePerRow: number;
   log: (msg: string) => void;
 }
+
+/** Pairs re-ranked per chunk of the coarse search (one chunk's gathered rows alive: chunk × D × 8 bytes), at least. */
+const COARSE_CHUNK = 8192;
+/** Most re-rank chunks per step (graph size): past COARSE_CHUNK × this many pairs, chunks grow. */
+const COARSE_CHUNKS = 256;
+/** Most runs in a row on the fp32 search after the coarse one overflowed (doubling from 1). */
+const MAX_BACKOFF = 64;
 
 const STATE = ['x', 'm', 'v', 'best', 'best_cos'] as const;
 type StateName = (typeof STATE)[number];
 
 class OrtPaperStepper implements PaperStepper {
-  private readonly sessions = new Map<number, Promise<ort.InferenceSession>>();
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private state: Record<StateName, ort.Tensor> | null = null;
+  /** The last step's neighbour indices ([N] int64): the coarse search's lower bounds. Null after load(). */
+  private prev: ort.Tensor | null = null;
+  /** fp32 runs left before the coarse search is tried again, and the current backoff. */
+  private skip = 0;
+  private backoff = 0;
   private readonly galleryTensor: ort.Tensor | null;
   resident: boolean;
 
@@ -80,8 +96,15 @@ class OrtPaperStepper implements PaperStepper {
     return this.cfg.stepsPerRun;
   }
 
-  private session(steps: number): Promise<ort.InferenceSession> {
-    let s = this.sessions.get(steps);
+  /** The pair cap: coarsePerRow × N, never more than the N(N−1)/2 pairs there are. */
+  private get maxPairs(): number {
+    const { n } = this.opts;
+    return Math.min(this.cfg.coarsePerRow * n, (n * (n - 1)) / 2);
+  }
+
+  private session(steps: number, coarse: boolean): Promise<ort.InferenceSession> {
+    const key = `${steps}${coarse ? ':int8' : ''}`;
+    let s = this.sessions.get(key);
     if (!s) {
       const { n, d, galleryRows, alpha, gradient } = this.opts;
       const bytes = buildPaperStepModel({
@@ -94,6 +117,8 @@ class OrtPaperStepper implements PaperStepper {
         galleryBlock: Math.max(1, Math.floor(this.cfg.blockElements / Math.max(1, galleryRows))),
         gradient,
         topk: this.cfg.topk,
+        ...(coarse ? { coarse: { maxPairs: this.maxPairs, chunk: Math.max(COARSE_CHUNK, Math.ceil(this.maxPairs / COARSE_CHUNKS)) } } : {}),
+        emitIdx: this.cfg.coarsePerRow > 0,
       });
       const options: ort.InferenceSession.SessionOptions = { ...this.cfg.sessionOptions };
       // ~100 small ops sit between the big Gemms of a step: spinning intra-op threads burn the cores
@@ -101,8 +126,8 @@ class OrtPaperStepper implements PaperStepper {
       if (this.cfg.provider === 'cpu') options.extra = { session: { intra_op: { allow_spinning: '0' } } };
       if (this.resident) options.preferredOutputLocation = Object.fromEntries(STATE.map((k) => [`${k}_out`, 'gpu-buffer']));
       s = ort.InferenceSession.create(bytes, options);
-      this.sessions.set(steps, s);
-      s.catch(() => this.sessions.delete(steps));
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
     }
     return s;
   }
@@ -111,6 +136,8 @@ class OrtPaperStepper implements PaperStepper {
     const { n, d } = this.opts;
     const mat = (a: Float32Array) => new ort.Tensor('float32', Float32Array.from(a), [n, d]);
     this.dispose();
+    this.skip = 0;
+    this.backoff = 0;
     this.state = { x: mat(st.x), m: mat(st.m), v: mat(st.v), best: mat(st.best), best_cos: new ort.Tensor('float32', Float32Array.from([st.bestCos]), [1]) };
   }
 
@@ -126,23 +153,48 @@ class OrtPaperStepper implements PaperStepper {
     }
     const feeds: Record<string, ort.Tensor> = { ...this.state, coef: new ort.Tensor('float32', coef, [2 * steps]) };
     if (this.galleryTensor) feeds.gallery = this.galleryTensor;
-    let out: ort.InferenceSession.ReturnType;
+    const tried = await this.coarse(steps, feeds);
+    let out = tried?.out;
     try {
-      out = await (await this.session(steps)).run(feeds);
+      out ??= await (await this.session(steps, false)).run(feeds);
     } catch (e) {
       if (!this.resident) throw e;
       // GPU-resident outputs unsupported by this build/adapter: keep the graph, read state back per run
       this.cfg.log(`pack: WebGPU outputs cannot stay on the device (${(e as Error).message.split('\n')[0]}); state crosses to the host per run`);
       this.resident = false;
       await this.releaseSessions();
-      out = await (await this.session(steps)).run(feeds);
+      out = await (await this.session(steps, false)).run(feeds);
     }
     const previous = this.state;
     this.state = { x: out.x_out!, m: out.m_out!, v: out.v_out!, best: out.best_out!, best_cos: out.best_cos_out! };
     for (const k of STATE) if (previous[k] !== this.state[k]) previous[k].dispose();
-    const chunk: PaperChunk = { nnCos: (await out.nn_cos!.getData()) as Float32Array, galleryCos: out.gallery_cos ? ((await out.gallery_cos.getData()) as Float32Array) : null };
+    if (out.nn_prev_out) {
+      this.prev?.dispose();
+      this.prev = out.nn_prev_out;
+    }
+    const chunk: PaperChunk = { nnCos: (await out.nn_cos!.getData()) as Float32Array, galleryCos: out.gallery_cos ? ((await out.gallery_cos.getData()) as Float32Array) : null, coarsePairs: tried?.pairs ?? null };
     if (out.grad) chunk.grad = (await out.grad.getData()) as Float32Array;
     return chunk;
+  }
+
+  /** The run on the int8 coarse search, when the last neighbours are known and it is not backing off; null: run the fp32 graph. */
+  private async coarse(steps: number, feeds: Record<string, ort.Tensor>): Promise<{ out: ort.InferenceSession.ReturnType; pairs: number[] } | null> {
+    if (!this.prev || this.skip > 0) {
+      this.skip = Math.max(0, this.skip - 1);
+      return null;
+    }
+    const out = await (await this.session(steps, true)).run({ ...feeds, nn_prev: this.prev });
+    const pairs = Array.from(out.pairs!.data as BigInt64Array, Number);
+    if (pairs.every((p) => p <= this.maxPairs) && Array.from(out.excess!.data as BigInt64Array).every((e) => e <= 0n)) {
+      this.backoff = 0;
+      return { out, pairs };
+    }
+    // too many candidates (points moved far since their neighbours were known): the run is redone on
+    // fp32, and the coarse search waits 1, 2, 4 … runs before it is tried again
+    for (const t of Object.values(out)) t.dispose();
+    this.backoff = Math.min(MAX_BACKOFF, Math.max(1, 2 * this.backoff));
+    this.skip = this.backoff;
+    return null;
   }
 
   async read(): Promise<PaperState> {
@@ -154,6 +206,8 @@ class OrtPaperStepper implements PaperStepper {
   private dispose(): void {
     if (this.state) for (const k of STATE) this.state[k].dispose();
     this.state = null;
+    this.prev?.dispose();
+    this.prev = null;
   }
 
   private async releaseSessions(): Promise<void> {

@@ -19,6 +19,12 @@ export interface PackProgress {
    * Free-text phase, e.g. "warm-start", "anneal", "polish".
    */
   'phase'?: (string);
+  /**
+   * True when `metrics` come from an exact pass over all pairs. False when they are over the refined
+   * candidate lists only (fast mode at large N between full passes): then min_angle_deg and
+   * mean_nn_angle_deg are upper bounds of the exact figures (or the event is from an older job log).
+   */
+  'metricsExact'?: (boolean);
 }
 
 export interface PackProgress__Output {
@@ -38,4 +44,10 @@ export interface PackProgress__Output {
    * Free-text phase, e.g. "warm-start", "anneal", "polish".
    */
   'phase': (string);
+  /**
+   * True when `metrics` come from an exact pass over all pairs. False when they are over the refined
+   * candidate lists only (fast mode at large N between full passes): then min_angle_deg and
+   * mean_nn_angle_deg are upper bounds of the exact figures (or the event is from an older job log).
+   */
+  'metricsExact': (boolean);
 }
