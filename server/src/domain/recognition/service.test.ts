@@ -98,12 +98,14 @@ void test('flip fuses as insightface: the raw outputs of a crop and its mirror a
   assert.ok(Math.abs(norm(rawRows) - norm(a)) < 1e-3 * norm(a));
 });
 
-void test('batches are pipelined: the next one reaches the recognizer before the current one returns, never more than BATCHES_IN_FLIGHT', async () => {
+void test('batches are pipelined: the next one reaches the recognizer before the current one returns, in order, never more than BATCHES_IN_FLIGHT', async () => {
   let active = 0;
   let most = 0;
+  const seen: number[] = [];
   const slow: Recognizer = {
     info: { ...models.recognizer('tiny').info, name: 'slow' },
     embed: async (batch) => {
+      for (let i = 0; i < batch.count; i++) seen.push(batch.data[i * S * S * 3 + 1]! - 17); // crop(seed)[1] = seed + 17
       most = Math.max(most, ++active);
       await new Promise((resolve) => setTimeout(resolve, 30));
       active--;
@@ -117,5 +119,6 @@ void test('batches are pipelined: the next one reaches the recognizer before the
   assert.equal(outs.length, 12);
   assert.equal(BATCHES_IN_FLIGHT, 2);
   assert.equal(most, BATCHES_IN_FLIGHT, `at most ${most} model call(s) ran at once`);
+  assert.deepEqual(seen, Array.from({ length: 12 }, (_, i) => i + 1), 'crops reach the recognizer in the order they were submitted');
   assert.equal(svc.stats().crops, 12);
 });

@@ -169,7 +169,10 @@ class Batcher {
       // `data` is this batch's own buffer: the recognizer may move it to its thread instead of copying.
       const call = (): Promise<Float32Array> => this.recognizer.embed({ data, count, size }, { raw: this.raw, transferInput: true });
       const info = this.recognizer.info;
-      const out = this.instrument ? await this.instrument({ model: info.name, provider: info.provider, size: count }, call) : await call();
+      const running = this.instrument ? this.instrument({ model: info.name, provider: info.provider, size: count }, call) : call();
+      // What this batch left behind may go out now as the second batch in flight (after this one).
+      this.schedule();
+      const out = await running;
       const dim = this.recognizer.info.dim;
       let row = 0;
       for (const p of take) {

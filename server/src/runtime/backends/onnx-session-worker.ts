@@ -30,9 +30,13 @@ export type SessionReply =
 const port = parentPort!;
 let session: ort.InferenceSession | undefined;
 let local: LocalSession | undefined;
+const running = new Set<number>();
+/** Ids of running requests cancelled by the main thread (a late cancel for a finished one is ignored). */
 const cancelled = new Set<number>();
 
 class Cancelled extends Error {}
+
+let queue: Promise<void> = Promise.resolve();
 
 const yieldToMessages = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -65,10 +69,18 @@ async function handle(req: Exclude<SessionRequest, { op: 'cancel' }>): Promise<{
 
 port.on('message', (req: SessionRequest) => {
   if (req.op === 'cancel') {
-    cancelled.add(req.id);
+    if (running.has(req.id)) cancelled.add(req.id);
     return;
   }
-  handle(req).then(
+  running.add(req.id);
+  // One request at a time, in arrival order: two queued batches must not interleave their images
+  // (each would then take twice as long to come back).
+  const result = queue.then(() => handle(req));
+  queue = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  result.then(
     ({ value, transfer }) => port.postMessage({ id: req.id, ok: true, value } satisfies SessionReply, transfer),
     (error: unknown) => {
       const e = error instanceof HyperfaceError ? error : undefined;
@@ -81,5 +93,8 @@ port.on('message', (req: SessionRequest) => {
       };
       port.postMessage(reply);
     },
-  ).finally(() => cancelled.delete(req.id));
+  ).finally(() => {
+    running.delete(req.id);
+    cancelled.delete(req.id);
+  });
 });

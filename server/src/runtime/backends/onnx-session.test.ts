@@ -86,6 +86,21 @@ void test('cancelling a batch stops it between images with CANCELLED; the recogn
   }
 });
 
+void test('two batches sent at once run one after the other, not interleaved', async () => {
+  const rec = await createOnnxRecognizer(entry());
+  try {
+    const n = 64;
+    await rec.embed({ data: images(4), count: 4, size: S }); // warm-up
+    const t0 = performance.now();
+    const done: number[] = [];
+    await Promise.all([0, 1].map((k) => rec.embed({ data: images(n), count: n, size: S }).then(() => (done[k] = performance.now() - t0))));
+    // Interleaved image by image, both would end together (ratio ≈ 1); in turn, the first ends halfway.
+    assert.ok(done[0]! < 0.75 * done[1]!, `first batch after ${done[0]!.toFixed(0)} ms, second after ${done[1]!.toFixed(0)} ms`);
+  } finally {
+    await rec.dispose();
+  }
+});
+
 void test('crops move to the thread only when the caller gives up a buffer it owns whole', async () => {
   const rec = await createOnnxRecognizer(entry());
   try {

@@ -56,7 +56,7 @@ export async function createOnnxSession(model: Uint8Array, file: string, provide
       return { session, provider };
     } catch (error) {
       lastError = error;
-      log?.(`model file ${file}: execution provider ${provider} failed (${(error as Error).message}); trying the next one`);
+      log?.(`onnx: provider ${provider} failed for ${file}: ${(error as Error).message}; trying the next one`);
     }
   }
   throw new FailedPreconditionError(`model file ${file}: onnxruntime cannot load it: ${(lastError as Error | undefined)?.message ?? 'unknown error'}`, { cause: lastError });
