@@ -166,7 +166,6 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     jobs,
     paths,
     models: requireModels,
-    maxImagesPerIdentity: config.limits.maxImagesPerIdentity,
     maxImages: config.limits.maxGenerateImages,
     maxIdentities: config.limits.maxIdentities,
     generateAhead: config.limits.generateAhead,

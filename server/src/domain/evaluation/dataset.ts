@@ -11,7 +11,8 @@ import type { LeakageResult } from './leakage.js';
 import { datasetQuality, drawPairs } from './quality.js';
 import { writeReport } from './report.js';
 import { datasetStats, toJson, type DatasetEvaluation, type DatasetOutcome } from './results.js';
-import { limitsOf, loadReferences, openDataset, requestPath, type EvaluationDeps } from './sources.js';
+import { guardOf, limitsOf, loadReferences, openDataset, requestPath, type EvaluationDeps } from './sources.js';
+import type { SafePath } from '../safe-files.js';
 
 export interface DatasetEvaluationSource {
   /** Dataset root (ImageFolder or RecordIO, with manifest.jsonl). */
@@ -48,13 +49,13 @@ export interface DatasetEvaluationOptions {
 }
 
 async function evaluateOne(
-  root: string,
+  root: SafePath,
   field: string,
   deps: EvaluationDeps,
   options: DatasetEvaluationOptions,
   judge: string | undefined,
   phase: string,
-  leakage?: string,
+  leakage?: SafePath,
 ): Promise<{ evaluation: DatasetEvaluation; grid: GridRow[]; leakage?: { result: LeakageResult; html: string } }> {
   const reader = await openDataset(deps, root, field, options);
   try {
@@ -80,7 +81,7 @@ async function evaluateOne(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     throwIfAborted(options.signal);
-    const refPath = options.referencesPath ? requestPath(deps, options.referencesPath, 'references_path') : `${root}/identities.npy`;
+    const refPath = options.referencesPath ? requestPath(deps, options.referencesPath, 'references_path') : guardOf(deps).join(root, 'identities.npy', 'references_path');
     const refs = await loadReferences(deps, refPath, {
       field: 'references_path',
       explicit: options.referencesPath !== undefined,

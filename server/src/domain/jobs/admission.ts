@@ -6,6 +6,7 @@
 // requests.
 import { ResourceExhaustedError } from '../../errors.js';
 import { formatBytes, type MemoryEstimate } from './memory.js';
+import { once } from '../../util/once.js';
 
 export interface Ticket {
   release(): void;
@@ -87,15 +88,12 @@ export class Admission {
   private grant(bytes: number): Ticket {
     this.held += 1;
     this.bytes += bytes;
-    let released = false;
     return {
-      release: () => {
-        if (released) return;
-        released = true;
+      release: once(() => {
         this.held -= 1;
         this.bytes -= bytes;
         this.pump();
-      },
+      }),
     };
   }
 
