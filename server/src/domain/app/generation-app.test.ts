@@ -41,7 +41,7 @@ void test('a generate job reads its identities file once: start() checks it and 
     await jobs.open();
     const samples: FaceSampleInfo[] = [];
     const input = { identities: { kind: 'npy' as const, path: 'ids.npy' }, params: { imagesPerIdentity: 2 }, format: 'raw' as const, jpegQuality: 90, imageSize: 0, datasetFormat: 'none' as const, skipImages: false };
-    const job = await app.start(input, { sink: (s) => Promise.resolve(void samples.push(s as FaceSampleInfo)) });
+    const job = await app.start(input, { sink: (s) => Promise.resolve(void samples.push(s)) });
     const done = await jobs.waitFor(job.id);
     assert.equal(done.state, 'succeeded', done.error);
     assert.deepEqual(samples.map((s) => `${s.identity}/${s.sample}`), ['0/0', '0/1', '1/0', '1/1', '2/0', '2/1']);
