@@ -9,8 +9,8 @@ import { lcgRows } from '../lib/lcg.mjs';
 
 const root = new URL('../../', import.meta.url);
 const { loadConfig } = await import(new URL('server/dist/config/load.js', root).href);
-const { startDaemon } = await import(new URL('server/dist/daemon.js', root).href);
-const { createLogger } = await import(new URL('server/dist/logging.js', root).href);
+const { startDaemon } = await import(new URL('server/dist/daemon/daemon.js', root).href);
+const { createLogger } = await import(new URL('server/dist/shared/logging.js', root).href);
 const { HyperfaceClient, toTensor } = await import(new URL('sdk/dist/index.js', root).href);
 const { createBuiltinGenerator } = await import(new URL('server/dist/runtime/backends/builtin-generator/index.js', root).href);
 const { generateSamples, withGenerateDefaults } = await import(new URL('server/dist/domain/generation/index.js', root).href);

@@ -8,8 +8,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { HyperfaceClient } from '@hyperface/sdk';
 import { loadConfig } from '@hyperface/server/config/load';
-import { startDaemon, type Daemon } from '@hyperface/server/daemon';
-import { createLogger } from '@hyperface/server/logging';
+import { startDaemon, type Daemon } from '@hyperface/server/daemon/daemon';
+import { createLogger } from '@hyperface/server/shared/logging';
 
 export const CLI = fileURLToPath(new URL('../../../server/bin/hyperface.js', import.meta.url));
 

@@ -4,10 +4,10 @@ import type { GenerateEvent } from '@hyperface/sdk/gen/hyperface/v1/GenerateEven
 import type { GenerateRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/GenerateRequest';
 import type { FaceSample } from '@hyperface/sdk/gen/hyperface/v1/FaceSample';
 import { toTensor } from '@hyperface/sdk/tensor';
-import { InvalidArgumentError, type FieldViolation } from '../errors.js';
+import { InvalidArgumentError, type FieldViolation } from '../shared/errors.js';
 import type { FaceSampleInfo, GenerateJobEvent } from '../domain/generation/events.js';
 import { requestParamViolations, withGenerateDefaults } from '../domain/generation/params.js';
-import type { GenerateInput, IdentitySource } from '../domain/app/generation.js';
+import type { GenerateInput, IdentitySource } from '../domain/services/generation.js';
 import { enumOf, matrixFromWire, type RequestBounds } from './bounds.js';
 
 const FORMATS = { IMAGE_FORMAT_UNSPECIFIED: 'png', IMAGE_FORMAT_PNG: 'png', IMAGE_FORMAT_JPEG: 'jpeg', IMAGE_FORMAT_RAW: 'raw' } as const;

@@ -3,9 +3,9 @@
 import type { GenerationServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/GenerationService';
 import type { GenerateRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/GenerateRequest';
 import type { GenerateEvent } from '@hyperface/sdk/gen/hyperface/v1/GenerateEvent';
-import type { GenerationApp } from '../domain/app/generation.js';
+import type { GenerationApp } from '../domain/services/generation.js';
 import type { JobManager } from '../domain/jobs/manager.js';
-import type { InteractiveGeneration } from '../domain/app/interactive-generation.js';
+import type { InteractiveGeneration } from '../domain/services/interactive-generation.js';
 import { serverStream, type TransportDeps } from './call.js';
 import { followJob } from './follow.js';
 import { decodeGenerateRequest, faceSampleToWire, generateEventToWire } from './generation-wire.js';

@@ -3,8 +3,8 @@ import type { PackingServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/Pac
 import type { PackRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/PackRequest';
 import type { PackEvent } from '@hyperface/sdk/gen/hyperface/v1/PackEvent';
 import { toTensor } from '@hyperface/sdk/tensor';
-import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.js';
-import type { FixedSpec } from '../domain/app/packing-fixed.js';
+import type { PackingApp, PackInput, GallerySpec } from '../domain/services/packing.js';
+import type { FixedSpec } from '../domain/services/packing-fixed.js';
 import type { FixedSource__Output } from '@hyperface/sdk/gen/hyperface/v1/FixedSource';
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type StreamWriter, type TransportDeps } from './call.js';

@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { ownPath } from '../safe-files.js';
+import { ownPath } from '../files/safe-files.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { openBin, parseBin, readBin, writeBin } from './insightface-bin.js';
 import { pickleBinPayload, unpickle, PickleError } from './pickle.js';
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
 
 // Deterministic pseudo-images of varied sizes (short, 1-byte, 4-byte length opcodes).
 function fakeImages(n: number): Uint8Array[] {

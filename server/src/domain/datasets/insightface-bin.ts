@@ -3,10 +3,10 @@
 // a restricted pickle VM (Python 2 protocol-2 `str`, Python 3 `bytes` at any protocol, numpy bool
 // arrays); written at protocol 4 so `pickle.load(f, encoding='bytes')` reads it back.
 
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import { AtomicFileWriter } from '../../util/fs-atomic.js';
-import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
-import { FileGuard, type SafePath } from '../safe-files.js';
+import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../files/read-limits.js';
+import { FileGuard, type SafePath } from '../files/safe-files.js';
 import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
 import { scanBinFile } from '../fence/files.js';
 import { BytesRef, NdArray, PyTuple, PICKLE, boolListOps, ndarrayValues, pickleBytesOp, unpickle, type PyValue } from './pickle.js';

@@ -1,5 +1,5 @@
 // One writer per folder (lease.ts) and the manifest reconciled with the disk at reopen (reconcile.ts).
-import { ownPath } from '../safe-files.js';
+import { ownPath } from '../files/safe-files.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDatasetWriter, type DatasetSample } from './writer.js';
 import { readManifest } from './manifest.js';
 import { LEASE_FILE, readLease } from './lease.js';
-import { FailedPreconditionError } from '../../errors.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
 
 const base = mkdtempSync(join(tmpdir(), 'hf-lease-'));
 test.after(() => rmSync(base, { recursive: true, force: true }));

@@ -2,10 +2,10 @@
 // lines "name n1 n2" and 300 mismatched lines "name1 n1 name2 n2") and the View 1 variants
 // (`pairsDevTrain.txt` / `pairsDevTest.txt`, header "1100"). Headerless files are accepted too.
 
-import { InvalidArgumentError } from '../../errors.js';
-import { DEFAULT_READ_LIMITS } from '../read-limits.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
+import { DEFAULT_READ_LIMITS } from '../files/read-limits.js';
 import { readLfwPairsFile } from '../fence/files.js';
-import { clip, FileGuard, type SafePath } from '../safe-files.js';
+import { clip, FileGuard, type SafePath } from '../files/safe-files.js';
 
 export interface LfwImageRef {
   name: string;

@@ -3,9 +3,9 @@
 
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, NotFoundError } from '../../errors.js';
-import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
-import { clip, FileGuard, type SafePath } from '../safe-files.js';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
+import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../files/read-limits.js';
+import { clip, FileGuard, type SafePath } from '../files/safe-files.js';
 import { isTempName } from '../../util/fs-atomic.js';
 import { FileSource } from './byte-source.js';
 import { compareRows, MANIFEST_FILE, type ManifestRow } from './manifest.js';

@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { ownPath } from '../safe-files.js';
+import { ownPath } from '../files/safe-files.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { openDatasetWriter, type DatasetSample } from './writer.js';
 import { openDatasetReader } from './reader.js';
 import { readManifest } from './manifest.js';
 import { parseLfwPairs, lfwImagePath } from './lfw.js';
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../../shared/errors.js';
 
 const base = mkdtempSync(join(tmpdir(), 'hf-ds-'));
 test.after(() => rmSync(base, { recursive: true, force: true }));

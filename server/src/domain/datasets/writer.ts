@@ -7,8 +7,8 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
-import { FileGuard, type SafePath } from '../safe-files.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors.js';
+import { FileGuard, type SafePath } from '../files/safe-files.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { MANIFEST_FILE, compareRows, manifestLine, sampleKey, seedForJson, type ManifestRead, type ManifestRow } from './manifest.js';
 import { readManifestFile } from '../fence/files.js';

@@ -1,9 +1,9 @@
 // Dataset quality: embed a generated dataset (and optionally a second one) under the generating
 // recognizer and an independent judge, measure consistency, separation and verification EER,
 // write report.html + result.json.
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
-import { boundCount } from '../read-limits.js';
-import { clip } from '../safe-files.js';
+import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
+import { boundCount } from '../files/read-limits.js';
+import { clip } from '../files/safe-files.js';
 import { embedAll, sharpDecoder, type EvaluationProgress } from './embedding.js';
 import { datasetGrid, renderDatasetHtml, thumbnail, type GridRow } from './pages.js';
 import { auditLeakage } from './leakage-source.js';
@@ -12,7 +12,7 @@ import { datasetQuality, drawPairs } from './quality.js';
 import { writeReport } from './report.js';
 import { datasetStats, toJson, type DatasetEvaluation, type DatasetOutcome } from './results.js';
 import { guardOf, limitsOf, loadReferences, openDataset, requestPath, type EvaluationDeps } from './sources.js';
-import type { SafePath } from '../safe-files.js';
+import type { SafePath } from '../files/safe-files.js';
 
 export interface DatasetEvaluationSource {
   /** Dataset root (ImageFolder or RecordIO, with manifest.jsonl). */

@@ -1,7 +1,7 @@
 // The embedding runner of evaluations: decodes (or detects and aligns) images, mirrors them for the
 // flip test, and embeds them in batches under one or more recognizers.
 import { decodeRgb } from '../../runtime/images/codec.js';
-import { FailedPreconditionError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, throwIfAborted } from '../../shared/errors.js';
 import type { FaceBatch } from '../../runtime/models/types.js';
 
 // Structural dependencies, so the real services plug in without this module knowing them.

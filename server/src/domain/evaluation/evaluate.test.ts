@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { ownPath } from '../safe-files.js';
+import { ownPath } from '../files/safe-files.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { encodeNpy } from '@hyperface/sdk/npy';
-import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../../errors.js';
-import { PathPolicy } from '../paths.js';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../../shared/errors.js';
+import { PathPolicy } from '../files/paths.js';
 
 /** Absolute test paths: a policy rooted at / (every read goes through a policy). */
 const ROOT = new PathPolicy('/');

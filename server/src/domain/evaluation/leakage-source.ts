@@ -2,10 +2,10 @@
 // generating recognizer; no judge side, since one file holds one recognizer's space) or a folder of
 // face photos, embedded under the generating recognizer and under the judge.
 import { stat } from 'node:fs/promises';
-import type { SafePath } from '../safe-files.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
-import { readNpyMatrix } from '../npy-files.js';
-import { MAX_BYTES } from '../read-limits.js';
+import type { SafePath } from '../files/safe-files.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors.js';
+import { readNpyMatrix } from '../files/npy-files.js';
+import { MAX_BYTES } from '../files/read-limits.js';
 import { leakageSide, renderLeakageHtml, type LeakageResult } from './leakage.js';
 import { thumbnail } from './pages.js';
 import { guardOf, type EvaluationDeps } from './sources.js';

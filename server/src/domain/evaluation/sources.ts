@@ -3,15 +3,15 @@
 // reference embeddings. Request paths go through the data root's PathPolicy and every file is read
 // through its FileGuard (real path inside the root, regular file, size cap, cancellable).
 import { basename, extname } from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
 import { openBin } from '../datasets/insightface-bin.js';
 import { lfwImagePath, readLfwPairs } from '../datasets/lfw.js';
 import { openDatasetReader, type DatasetReader } from '../datasets/reader.js';
-import { readNpyMatrix, type NpyMatrix } from '../npy-files.js';
+import { readNpyMatrix, type NpyMatrix } from '../files/npy-files.js';
 import { readNpyLabelsFile, readSidecarFile } from '../fence/files.js';
-import type { PathPolicy, SafePath } from '../paths.js';
-import { boundCount, DEFAULT_READ_LIMITS, MAX_BYTES, type ReadLimits } from '../read-limits.js';
-import { clip, sidecarOf, type FileGuard } from '../safe-files.js';
+import type { PathPolicy, SafePath } from '../files/paths.js';
+import { boundCount, DEFAULT_READ_LIMITS, MAX_BYTES, type ReadLimits } from '../files/read-limits.js';
+import { clip, sidecarOf, type FileGuard } from '../files/safe-files.js';
 import type { AlignedEmbedder, FaceAligner, ImageDecoder } from './embedding.js';
 
 export interface EvaluationDeps {

@@ -3,9 +3,9 @@
 // a request controls.
 import { MANIFEST_MAX_LINE_BYTES, type ManifestRow, type ManifestRead } from '../datasets/manifest.js';
 import type { LfwPairs } from '../datasets/lfw.js';
-import { InvalidArgumentError } from '../../errors.js';
-import { MAX_BYTES } from '../read-limits.js';
-import { clip, type FileGuard, type SafePath } from '../safe-files.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
+import { MAX_BYTES } from '../files/read-limits.js';
+import { clip, type FileGuard, type SafePath } from '../files/safe-files.js';
 import { fenced, fenceHeapMb, ownBuffer, type FenceOptions } from './fenced.js';
 import type { BinScan, ManifestColumns } from './tasks.js';
 

@@ -5,7 +5,7 @@
 // faces fill what is left, and while interactive traffic is recent they go in small slices, so an
 // interactive caller waits for at most one small bulk slice in flight. Every face is rendered from
 // its own (embedding, seed, variation), so how faces are grouped never changes a pixel.
-import { abortError } from '../../errors.js';
+import { abortError } from '../../shared/errors.js';
 import type { CallOptions, Generator, RawImageData, RenderItem } from '../../runtime/models/types.js';
 import { BatchTimer } from '../../util/batch-timer.js';
 

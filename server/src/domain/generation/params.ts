@@ -1,6 +1,6 @@
 // Generate request parameters: the one place their defaults and validation live. Field names in
 // errors are the proto's snake_case paths (hyperface.v1.GenerateRequest).
-import { InvalidArgumentError, type FieldViolation } from '../../errors.js';
+import { InvalidArgumentError, type FieldViolation } from '../../shared/errors.js';
 import type { VariationSettings } from '../../runtime/models/types.js';
 import { mix32 } from '../../util/hash.js';
 

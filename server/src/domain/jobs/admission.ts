@@ -4,7 +4,7 @@
 // all pass the check) or is refused with RESOURCE_EXHAUSTED; jobs resumed after a restart wait in
 // a FIFO queue instead (they were accepted earlier and cannot be refused now) and go before new
 // requests.
-import { ResourceExhaustedError } from '../../errors.js';
+import { ResourceExhaustedError } from '../../shared/errors.js';
 import { formatBytes, type MemoryEstimate } from './memory.js';
 import { once } from '../../util/once.js';
 

@@ -9,8 +9,8 @@ import {
   CancelledError,
   NotFoundError,
   UnavailableError,
-} from '../../errors.js';
-import type { Logger } from '../../logging.js';
+} from '../../shared/errors.js';
+import type { Logger } from '../../shared/logging.js';
 import { Admission, type Ticket } from './admission.js';
 import { EventLog } from './event-log.js';
 import { JobHolds } from './retention.js';

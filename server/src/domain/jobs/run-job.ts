@@ -1,7 +1,7 @@
 // One run of a job: RUNNING (persisted first and counted as an attempt), the kind's runner, then
 // SUCCEEDED, FAILED (with the mapped error), CANCELLED, or QUEUED again when the daemon shuts down.
-import { diskError, HyperfaceError, UnavailableError } from '../../errors.js';
-import type { Logger } from '../../logging.js';
+import { diskError, HyperfaceError, UnavailableError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logging.js';
 import type { JobContext, JobRecord, JobRunner, JobState } from './types.js';
 
 /** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */

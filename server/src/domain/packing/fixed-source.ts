@@ -3,9 +3,9 @@
 // memory at once. Every block is checked (finite, non-zero rows: INVALID_ARGUMENT naming the field)
 // and normalised as it is read.
 import { decodeNpyHeader, npyItemBytes, NpyFormatError } from '../../util/npy.js';
-import { InvalidArgumentError, throwIfAborted } from '../../errors.js';
-import { MAX_BYTES } from '../read-limits.js';
-import { clip, type FileGuard, type SafePath } from '../safe-files.js';
+import { InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
+import { MAX_BYTES } from '../files/read-limits.js';
+import { clip, type FileGuard, type SafePath } from '../files/safe-files.js';
 
 export interface FixedBlock {
   /** Index of the block's first row in the whole set. */

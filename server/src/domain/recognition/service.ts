@@ -2,7 +2,7 @@
 // CLI, image-folder galleries (packing) and evaluation. Concurrent calls for the same recognizer
 // are gathered into one model call of up to `maxBatch` crops, waiting at most `maxDelayMs`.
 
-import { abortError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { abortError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
 import type { ModelRepository } from '../../runtime/models/repository.js';
 import type { FaceBatch, Recognizer } from '../../runtime/models/types.js';
 import type { PreprocessPool } from '../../runtime/pool/pool.js';

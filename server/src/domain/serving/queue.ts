@@ -4,7 +4,7 @@
 // client cannot hold everyone else behind its backlog. Only a request that finds the queue full is
 // refused (RESOURCE_EXHAUSTED with a retry delay); a waiting request leaves the queue as soon as
 // its signal aborts (deadline → DEADLINE_EXCEEDED, cancellation → CANCELLED).
-import { abortError, ResourceExhaustedError } from '../../errors.js';
+import { abortError, ResourceExhaustedError } from '../../shared/errors.js';
 import { once } from '../../util/once.js';
 
 export interface QueueTicket {

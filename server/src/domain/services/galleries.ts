@@ -3,11 +3,11 @@
 // as the paper builds its gallery from embeddings of generated faces.
 import { readdir, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
 import type { Generator } from '../../runtime/models/types.js';
 import type { RecognitionService } from '../recognition/service.js';
 import { DEFAULT_VARIATION, sampleSeed, stackImages } from '../generation/index.js';
-import { MAX_BYTES } from '../read-limits.js';
+import { MAX_BYTES } from '../files/read-limits.js';
 import type { GalleryBuilder } from './packing.js';
 import { Rng } from '../../util/rng.js';
 import { normalizeRows } from '../../util/vec.js';

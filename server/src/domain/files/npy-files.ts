@@ -2,7 +2,7 @@
 // through FileGuard (confined, regular file, size-capped, cancellable) and decoded in a fenced
 // worker. A malformed file is the caller's INVALID_ARGUMENT, never INTERNAL.
 import type { FileGuard, SafePath } from './safe-files.js';
-import { readNpyMatrixFile } from './fence/files.js';
+import { readNpyMatrixFile } from '../fence/files.js';
 
 export interface NpyMatrix {
   data: Float32Array;

@@ -3,7 +3,7 @@
 // and never the daemon's own data dir, wherever that lies (it may sit inside the root).
 import { realpathSync, existsSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { InvalidArgumentError, PermissionDeniedError } from '../errors.js';
+import { InvalidArgumentError, PermissionDeniedError } from '../../shared/errors.js';
 import { clip, FileGuard, type SafePath } from './safe-files.js';
 
 export type { SafePath } from './safe-files.js';

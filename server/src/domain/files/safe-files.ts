@@ -6,7 +6,7 @@
 import { constants, realpathSync } from 'node:fs';
 import { access, open, realpath, stat, lstat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, throwIfAborted } from '../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, throwIfAborted } from '../../shared/errors.js';
 
 export interface SafeReadOptions {
   /** Refuse files larger than this many bytes. */

@@ -1,10 +1,10 @@
 // Generate's privacy guard (docs/privacy.md): the real identities a rendered face must stay away
 // from, checked when the request arrives and loaded (unit rows + the angle) when the job runs.
 import { stat } from 'node:fs/promises';
-import type { FileGuard, SafePath } from '../safe-files.js';
+import type { FileGuard, SafePath } from '../files/safe-files.js';
 import { memorySource, npyFileSource, validateSource } from '../packing/fixed-source.js';
 import { checkExclusionAngle, defaultExclusionAngle } from '../packing/exclusion-angle.js';
-import { readNpyMatrix } from '../npy-files.js';
+import { readNpyMatrix } from '../files/npy-files.js';
 import type { GenerateParams } from '../generation/params.js';
 
 const FIELD = 'exclude_path';

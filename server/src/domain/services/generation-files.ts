@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { readSidecarFile } from '../fence/files.js';
-import { readNpyMatrix } from '../npy-files.js';
-import { FileGuard, isInside, ownPath, recordedPath, sidecarOf, type SafePath } from '../safe-files.js';
+import { readNpyMatrix } from '../files/npy-files.js';
+import { FileGuard, isInside, ownPath, recordedPath, sidecarOf, type SafePath } from '../files/safe-files.js';
 import type { GenerateJobRequest } from './generation-job.js';
 
 export type Matrix = { data: Float32Array; rows: number; dim: number };
