@@ -6,6 +6,12 @@ import importPlugin from 'eslint-plugin-import';
 import js from '@eslint/js';
 import globals from 'globals';
 
+const DOMAIN_IMPORTS = [
+  { regex: '(^|/)transport(/|$)', message: 'domain must not import transport (layers: transport -> domain -> runtime)' },
+  { regex: '^@grpc/', message: 'the domain does not speak gRPC; transport maps domain types to the wire' },
+  { regex: '^@hyperface/sdk/(gen|proto)(/|$)', message: 'wire types belong to transport; the domain has its own types' },
+];
+
 export default tseslint.config(
   {
     ignores: ['**/dist/**', '**/node_modules/**', 'sdk/src/gen/**', '**/*.js', '**/*.cjs', '.gpu/**', 'examples/**/*.ts', 'examples/**/*.js'],
@@ -57,10 +63,18 @@ export default tseslint.config(
   {
     files: ['server/src/domain/**/*.ts'],
     rules: {
+      'no-restricted-imports': ['error', { patterns: DOMAIN_IMPORTS }],
+    },
+  },
+  {
+    // Tests may build fixtures with sharp and the SDK's .npy writer; the domain's code may not.
+    files: ['server/src/domain/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { regex: '(^|/)transport(/|$)', message: 'domain must not import transport (layers: transport -> domain -> runtime)' },
-        { regex: '^@grpc/', message: 'the domain does not speak gRPC; transport maps domain types to the wire' },
-        { regex: '^@hyperface/sdk/(gen|proto)(/|$)', message: 'wire types belong to transport; the domain has its own types' },
+        ...DOMAIN_IMPORTS,
+        { regex: '^@hyperface/sdk/npy$', message: 'the .npy codec comes through server/src/util/npy.ts' },
+        { regex: '^sharp$', message: 'image encoding belongs to the runtime (runtime/images/codec.ts)' },
       ] }],
     },
   },

@@ -12,8 +12,8 @@ import { availableParallelism } from 'node:os';
 
 const root = new URL('../../', import.meta.url);
 const { loadConfig } = await import(new URL('server/dist/config/load.js', root).href);
-const { startDaemon } = await import(new URL('server/dist/daemon.js', root).href);
-const { createLogger } = await import(new URL('server/dist/logging.js', root).href);
+const { startDaemon } = await import(new URL('server/dist/daemon/daemon.js', root).href);
+const { createLogger } = await import(new URL('server/dist/shared/logging.js', root).href);
 const { HyperfaceClient } = await import(new URL('sdk/dist/index.js', root).href);
 const { ModelRepository } = await import(new URL('server/dist/runtime/models/repository.js', root).href);
 const { validateModelsConfig } = await import(new URL('server/dist/runtime/models/config.js', root).href);

@@ -28,8 +28,8 @@ const loadBefore = load();
 
 // --- the daemon ---------------------------------------------------------------------------------
 const { loadConfig } = await import(join(root, 'server/dist/config/load.js'));
-const { startDaemon } = await import(join(root, 'server/dist/daemon.js'));
-const { createLogger } = await import(join(root, 'server/dist/logging.js'));
+const { startDaemon } = await import(join(root, 'server/dist/daemon/daemon.js'));
+const { createLogger } = await import(join(root, 'server/dist/shared/logging.js'));
 const dataDir = join(tmpdir(), `hf-bench-vs-human-${process.pid}`);
 const config = await loadConfig({ env: {}, overrides: { listen: '127.0.0.1:0', dataDir, dataRoot: '/', 'models.load': ['faceres'] } });
 const daemon = await startDaemon(config, { log: createLogger('error') });

@@ -5,11 +5,12 @@
 // streaming, which adds the encoder's cost.
 //   npx tsc -b sdk server && node bench/generate/daemon.mjs [--identities 40] [--k 8]
 import { availableParallelism } from 'node:os';
+import { lcgRows } from '../lib/lcg.mjs';
 
 const root = new URL('../../', import.meta.url);
 const { loadConfig } = await import(new URL('server/dist/config/load.js', root).href);
-const { startDaemon } = await import(new URL('server/dist/daemon.js', root).href);
-const { createLogger } = await import(new URL('server/dist/logging.js', root).href);
+const { startDaemon } = await import(new URL('server/dist/daemon/daemon.js', root).href);
+const { createLogger } = await import(new URL('server/dist/shared/logging.js', root).href);
 const { HyperfaceClient, toTensor } = await import(new URL('sdk/dist/index.js', root).href);
 const { createBuiltinGenerator } = await import(new URL('server/dist/runtime/backends/builtin-generator/index.js', root).href);
 const { generateSamples, withGenerateDefaults } = await import(new URL('server/dist/domain/generation/index.js', root).href);
@@ -21,12 +22,7 @@ const arg = (name, def) => {
 const n = Number(arg('identities', '40'));
 const k = Number(arg('k', '8'));
 const dim = 1024;
-const ids = new Float32Array(n * dim);
-let s = 7;
-for (let i = 0; i < ids.length; i++) {
-  s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-  ids[i] = s / 2 ** 32 - 0.5;
-}
+const ids = lcgRows(n, dim, 7);
 
 // In-process: the same domain iterator the daemon runs, without gRPC.
 const gen = await createBuiltinGenerator({ name: 'builtin' });

@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
+import { lcgRows } from '../lib/lcg.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -65,8 +66,7 @@ async function speedRound(base, faces) {
   const gen = await (await import(join(base, 'server/dist/runtime/backends/builtin-generator/index.js'))).createBuiltinGenerator({ name: 'builtin' });
   const { sampleSeed, DEFAULT_VARIATION } = await import(join(base, 'server/dist/domain/generation/params.js'));
   const ids = Array.from({ length: Math.ceil(faces / 8) }, (_, i) => {
-    let s = 1234 + i;
-    const x = new Float32Array(gen.info.dim).map(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5);
+    const x = lcgRows(1, gen.info.dim, 1234 + i);
     const n = Math.hypot(...x);
     return x.map((v) => v / n);
   });

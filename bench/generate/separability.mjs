@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { lcgRows } from '../lib/lcg.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -93,8 +94,7 @@ async function speed(faces) {
   const gen = await (await import(join(root, 'server/dist/runtime/backends/builtin-generator/index.js'))).createBuiltinGenerator({ name: 'builtin' });
   const { sampleSeed, DEFAULT_VARIATION } = await import(join(root, 'server/dist/domain/generation/params.js'));
   const ids = Array.from({ length: Math.ceil(faces / 4) }, (_, i) => {
-    let s = 4321 + i;
-    const x = new Float32Array(gen.info.dim).map(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5);
+    const x = lcgRows(1, gen.info.dim, 4321 + i);
     const norm = Math.hypot(...x);
     return x.map((v) => v / norm);
   });

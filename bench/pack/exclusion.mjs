@@ -11,7 +11,7 @@ import { npyHeader } from '@hyperface/sdk/npy';
 import { createComputeEngine } from '../../server/dist/runtime/compute/engine.js';
 import { runPacking, withPackDefaults } from '../../server/dist/domain/packing/index.js';
 import { npyFileSource } from '../../server/dist/domain/packing/fixed-source.js';
-import { FileGuard } from '../../server/dist/domain/safe-files.js';
+import { FileGuard } from '../../server/dist/domain/files/safe-files.js';
 import { Rng } from '../../server/dist/util/rng.js';
 
 const [n = 10000, d = 512, m = 1000000, angle = 70, iterations = 3] = process.argv.slice(2, 7).map(Number);

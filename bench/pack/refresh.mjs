@@ -7,10 +7,10 @@
 import { loadavg } from 'node:os';
 import { createComputeEngine } from '../../server/dist/runtime/compute/engine.js';
 import { timed } from '../lib/peer.mjs';
+import { lcg } from '../lib/lcg.mjs';
 
 const [n = 100000, d = 512, k = 8, nFull = 20000] = process.argv.slice(2, 6).map(Number);
-let s = 1;
-const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+const rnd = lcg(1);
 const unit = (rows) => {
   const x = new Float32Array(rows * d);
   for (let i = 0; i < rows; i++) {

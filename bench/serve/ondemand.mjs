@@ -14,6 +14,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { lcgRows } from '../lib/lcg.mjs';
 
 const root = new URL('../../', import.meta.url);
 const { HyperfaceClient, toTensor } = await import(new URL('sdk/dist/index.js', root).href);
@@ -29,15 +30,7 @@ const SKIP_BULK = process.argv.includes('--skip-bulk');
 const K = 4;
 const DIM = 1024;
 
-function identities(n, seed) {
-  const x = new Float32Array(n * DIM);
-  let s = seed >>> 0;
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 32 - 0.5;
-  }
-  return x;
-}
+const identities = (n, seed) => lcgRows(n, DIM, seed);
 
 const work = mkdtempSync(join(tmpdir(), 'hf-bench-serve-'));
 const cli = fileURLToPath(new URL('server/bin/hyperface.js', root));

@@ -1,15 +1,15 @@
 // Starts the real daemon for integration tests: in this process (startDaemon on port 0) or as a
 // child process (`hyperface serve --listen 127.0.0.1:0`) when a test needs to kill it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { HyperfaceClient } from '@hyperface/sdk';
 import { loadConfig } from '@hyperface/server/config/load';
-import { startDaemon, type Daemon } from '@hyperface/server/daemon';
-import { createLogger } from '@hyperface/server/logging';
+import { startDaemon, type Daemon } from '@hyperface/server/daemon/daemon';
+import { createLogger } from '@hyperface/server/shared/logging';
 
 export const CLI = fileURLToPath(new URL('../../../server/bin/hyperface.js', import.meta.url));
 
@@ -55,6 +55,23 @@ export interface ChildDaemon {
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
   stderr: () => string;
+}
+
+/** Stops a child daemon (SIGTERM, waits for it) and removes `dir`; either may be unset (a failed before()). */
+export async function stopChild(d: ChildDaemon | undefined, dir?: string): Promise<void> {
+  if (d) {
+    d.client.close();
+    d.child.kill('SIGTERM');
+    await d.exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Waits until the daemon serves models and its generator `name` is READY; throws with its state otherwise. */
+export async function waitGeneratorReady(client: HyperfaceClient, name = 'builtin', timeoutMs = 180_000): Promise<void> {
+  await client.waitForReady({ service: 'hyperface.v1.ModelService', timeoutMs });
+  const generator = (await client.listModels('MODEL_KIND_GENERATOR')).find((m) => m.name === name);
+  if (!generator || generator.state !== 'MODEL_STATE_READY') throw new Error(`${name} generator not ready: ${generator ? `${generator.state} ${generator.error}` : 'not registered'}`);
 }
 
 /**

@@ -119,6 +119,23 @@ export function npyShapeBomb(path: string, shape: number[] = [1e9, 512], floats 
   return path;
 }
 
+/**
+ * A .npy with exactly this header and body: `descr` and `shape` as written (e.g. '<f4', '(4, 8)'),
+ * since a hostile file needs headers that any writer would refuse.
+ */
+export function rawNpy(descr: string, shape: string, body: Uint8Array): Buffer {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const pre = Buffer.alloc(10);
+  pre.write('\x93NUMPY', 0, 'latin1');
+  pre[6] = 1;
+  pre.writeUInt16LE(header.length, 8);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
+}
+
+/** A shape as numpy writes it: `(a, b)`, `(a,)`. */
+export const npyShape = (shape: number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+
 /** A valid [rows, dim] float32 .npy of unit-ish rows. */
 export function npy(path: string, rows: number, dim: number): string {
   const data = new Float32Array(rows * dim).map((_, i) => Math.sin(i + 1));

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromTensor, toTensor } from '@hyperface/sdk';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { lcgWords } from '../helpers/calls.js';
 
 const N = 8;
 const K = 4;
@@ -21,8 +22,8 @@ after(async () => {
 
 /** Uniform unit vectors (seeded LCG + Box–Muller): far apart on the 1024-d sphere. */
 function identities(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const next = lcgWords(seed);
+  const u = (): number => (next() + 0.5) / 2 ** 32;
   const out = new Float32Array(n * DIM);
   for (let i = 0; i < n; i++) {
     let norm = 0;

@@ -88,7 +88,7 @@ describe('deploy/docker/Dockerfile', () => {
     }
     // And the context does not carry build outputs or dependencies.
     for (const p of ['node_modules', 'server/node_modules', 'server/dist', 'sdk/dist', '.git']) assert.ok(dockerIgnored(p), `${p} is excluded`);
-    for (const p of ['sdk/src/client.ts', 'server/src/daemon.ts', 'proto/hyperface/v1/common.proto', 'package-lock.json']) assert.ok(!dockerIgnored(p), `${p} is kept`);
+    for (const p of ['sdk/src/client.ts', 'server/src/daemon/daemon.ts', 'proto/hyperface/v1/common.proto', 'package-lock.json']) assert.ok(!dockerIgnored(p), `${p} is kept`);
   });
 
   test('runs as a non-root user and exposes the gRPC and metrics ports', () => {

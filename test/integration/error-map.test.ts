@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HyperfaceClient, InvalidArgumentError, ResourceExhaustedError, UnauthenticatedError, HyperfaceError } from '@hyperface/sdk';
-import * as server from '@hyperface/server/errors';
+import * as server from '@hyperface/server/shared/errors';
 import { startTestDaemon, tempDir } from '../helpers/daemon.js';
 
 test('the daemon and the SDK share one error tree: a daemon error is an instance of the class its client receives', () => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toTensor, type HyperfaceClient, type HyperfaceError } from '@hyperface/sdk';
 import { CLI, spawnDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+import { rawNpy } from '../helpers/hostile.js';
 
 const RSS_BOUND_MIB = 1536;
 const base = tempDir('hf-bombs-');
@@ -170,15 +171,7 @@ test('malformed .npy / .bin / .rec / .idx (truncated, wrong dtype, overflowing s
   await c.waitForReady({ timeoutMs: 60_000 });
   const dir = join(root, 'malformed');
   mkdirSync(dir, { recursive: true });
-  const npy = (descr: string, shape: string, body: Buffer): Buffer => {
-    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
-    header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-    const pre = Buffer.alloc(10);
-    pre.write('\x93NUMPY', 0, 'latin1');
-    pre[6] = 1;
-    pre.writeUInt16LE(header.length, 8);
-    return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
-  };
+  const npy = rawNpy;
   const f32 = (values: number[]): Buffer => Buffer.from(Float32Array.from(values).buffer);
   writeFileSync(join(dir, 'truncated.npy'), npy('<f4', '(4, 8)', f32([1, 2, 3])));
   writeFileSync(join(dir, 'strings.npy'), npy('<U4', '(4, 8)', Buffer.alloc(4 * 8 * 16)));

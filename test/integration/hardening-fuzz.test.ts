@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { toTensor, type HyperfaceClient, type HyperfaceError } from '@hyperface/sdk';
 import { spawnDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+import { npyShape, rawNpy } from '../helpers/hostile.js';
 
 const RSS_BOUND_MIB = 1536;
 const KILL_MIB = 3072;
@@ -38,15 +39,7 @@ const jobIds = new Set<string>();
 
 // ---- a small hostile-fixture builder (independent of the server's own readers and writers) ----
 
-function npy(shape: number[], body: Uint8Array): Buffer {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const pre = Buffer.alloc(10);
-  pre.write('\x93NUMPY', 0, 'latin1');
-  pre[6] = 1;
-  pre.writeUInt16LE(header.length, 8);
-  return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
-}
+const npy = (shape: number[], body: Uint8Array): Buffer => rawNpy('<f4', npyShape(shape), body);
 
 function recordio(records: { flag: number; label: number; labels?: number[]; payload?: Buffer }[]): { rec: Buffer; idx: string } {
   const parts: Buffer[] = [];

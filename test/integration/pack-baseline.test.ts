@@ -10,6 +10,7 @@ import { collectPack, decodeNpyMatrix, type HyperfaceError } from '@hyperface/sd
 import { toTensor } from '@hyperface/sdk/tensor';
 import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
 import { CLI, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { unitRows } from '../helpers/calls.js';
 
 const run = promisify(execFile);
 let d: TestDaemon;
@@ -23,15 +24,6 @@ after(async () => {
 const G = 40;
 const D = 8;
 const gallery = Float32Array.from({ length: G * D }, (_, k) => Math.sin(k * 12.9898) * 43758.5453 % 1);
-const unitRows = (x: Float32Array, rows: number, dim: number): Float32Array => {
-  const out = Float32Array.from(x);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let c = 0; c < dim; c++) s += out[r * dim + c]! ** 2;
-    for (let c = 0; c < dim; c++) out[r * dim + c]! /= Math.sqrt(s);
-  }
-  return out;
-};
 
 void test('pack --mode random: seeded unit rows, no optimisation step', async () => {
   const req = { identities: 50, dim: D, gallery: { none: true }, mode: 'PACK_MODE_RANDOM' as const, streamEmbeddings: true };

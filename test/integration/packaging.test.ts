@@ -5,7 +5,7 @@
 //
 // onnxruntime-node's postinstall downloads CUDA libraries from outside npm. No field of a package can
 // switch off a dependency's install script (npm reads .npmrc, overrides and allowScripts from the
-// installing project only), so the user's project declines it as README.md says; the install here
+// installing project only), so the user's project declines it as docs/usage.md says; the install here
 // runs with npm's environment stripped and a recording proxy for the script's downloads, and must
 // not have run it.
 import { test, before, after } from 'node:test';
@@ -87,7 +87,7 @@ before(async () => {
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
 
   const deps = { '@hyperface/sdk': `file:${tarballs.sdk}`, '@hyperface/server': `file:${tarballs.server}` };
-  // As README.md tells a user: decline onnxruntime-node's install script (npm >= 11 allowScripts).
+  // As docs/usage.md tells a user: decline onnxruntime-node's install script (npm >= 11 allowScripts).
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'hf-user-app', version: '1.0.0', private: true, type: 'module', dependencies: deps, allowScripts: { 'onnxruntime-node': false } }, null, 2));
   writeFileSync(join(app, 'package-lock.json'), JSON.stringify(deriveLock(deps), null, 2));
   try {

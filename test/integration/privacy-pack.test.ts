@@ -14,7 +14,7 @@ import { collectPack, decodeNpyMatrix } from '@hyperface/sdk';
 import { toTensor } from '@hyperface/sdk/tensor';
 import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
 import { CLI, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
-import { codeOf, lcgIdentities } from '../helpers/calls.js';
+import { codeOf, lcgIdentities, unitRows as unit } from '../helpers/calls.js';
 
 const run = promisify(execFile);
 let d: TestDaemon;
@@ -32,15 +32,6 @@ after(async () => {
   await d.stop();
 });
 
-const unit = (x: Float32Array, rows: number, dim: number): Float32Array => {
-  const out = Float32Array.from(x);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let c = 0; c < dim; c++) s += out[r * dim + c]! ** 2;
-    for (let c = 0; c < dim; c++) out[r * dim + c]! /= Math.sqrt(s);
-  }
-  return out;
-};
 /** Brute-force smallest angle, degrees, between the rows of a and b. */
 function minCross(a: Float32Array, na: number, b: Float32Array, nb: number, dim: number): number {
   const ua = unit(a, na, dim);

@@ -10,12 +10,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildOnnxModel } from '@hyperface/server/runtime/compute/onnx-graph';
-import { spawnDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+import { spawnDaemon, stopChild, tempDir, type ChildDaemon } from '../helpers/daemon.js';
 import { installPythonSdk, PYTHON_SDK } from '../helpers/python-sdk.js';
 
 const run = promisify(execFile);
@@ -105,14 +105,7 @@ before(async () => {
   d = started.daemon;
 });
 
-after(async () => {
-  if (d) {
-    d.client.close();
-    d.child.kill('SIGTERM');
-    await d.exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopChild(d, dir));
 
 test('sdk/python installs offline into a fresh virtualenv: HyperfaceClient and HyperfaceStream from `hyperface`, stubs built from proto/', { timeout: 360_000 }, async () => {
   py = await installPythonSdk(dir);

@@ -10,10 +10,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { spawnDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+import { spawnDaemon, stopChild, tempDir, waitGeneratorReady, type ChildDaemon } from '../helpers/daemon.js';
 import { installPythonSdk, PYTHON_SDK, SYSTEM_PYTHON } from '../helpers/python-sdk.js';
 
 const run = promisify(execFile);
@@ -34,19 +33,10 @@ before(async () => {
   ]);
   py = venvPython;
   d = daemon;
-  await d.client.waitForReady({ service: 'hyperface.v1.ModelService', timeoutMs: 180_000 });
-  const generator = (await d.client.listModels('MODEL_KIND_GENERATOR')).find((m) => m.name === 'builtin');
-  if (!generator || generator.state !== 'MODEL_STATE_READY') throw new Error(`builtin generator not ready: ${generator ? `${generator.state} ${generator.error}` : 'not registered'}`);
+  await waitGeneratorReady(d.client);
 });
 
-after(async () => {
-  if (d) {
-    d.client.close();
-    d.child.kill('SIGTERM');
-    await d.exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopChild(d, dir));
 
 /** Runs a check script of sdk/python/tests with the venv's python; its last stdout line is JSON. */
 async function check(script: string, args: string[], timeout = 240_000): Promise<Record<string, unknown>> {

@@ -146,3 +146,28 @@ test('Generate: identities × images_per_identity is bounded (limits.maxGenerate
     await t.stop();
   }
 });
+
+test('Generate: every request field is checked where it is decoded, before the identities file is opened (parse once)', async () => {
+  const t = await startTestDaemon({ 'limits.maxImagesPerIdentity': 50 }, { models: false });
+  try {
+    // The identities file does not exist: a field error must win over NOT_FOUND, since the request is
+    // checked whole at the edge and the file is opened only after it.
+    const base = { embeddingsPath: 'no-such-identities.npy', imagesPerIdentity: 2 };
+    const cases: [string, Parameters<typeof t.client.generate>[0]][] = [
+      ['images_per_identity', { ...base, imagesPerIdentity: 51 }],
+      ['variation.pose', { ...base, variation: { pose: 2 } }],
+      ['min_cosine', { ...base, minCosine: 1.5 }],
+      ['max_retries', { ...base, maxRetries: 1000 }],
+      ['jpeg_quality', { ...base, jpegQuality: 101 }],
+      ['image_size', { ...base, imageSize: 4096 }],
+      ['skip_images', { ...base, skipImages: true }],
+      ['output_dir', { ...base, datasetFormat: 'DATASET_FORMAT_IMAGEFOLDER' }],
+    ];
+    for (const [field, request] of cases) assert.deepEqual(await violationOf(t.client.generate(request, { timeoutMs: 10_000 })), [field], field);
+    // A well-formed request gets as far as the file.
+    assert.deepEqual(await violationOf(t.client.generate(base, { timeoutMs: 10_000 })), ['NOT_FOUND']);
+    assert.deepEqual((await t.client.listJobs({})).jobs, []);
+  } finally {
+    await t.stop();
+  }
+});

@@ -7,11 +7,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { spawnDaemon, tempDir, type ChildDaemon } from '../helpers/daemon.js';
+import { spawnDaemon, stopChild, tempDir, waitGeneratorReady, type ChildDaemon } from '../helpers/daemon.js';
 import { installPythonSdk } from '../helpers/python-sdk.js';
 
 const run = promisify(execFile);
@@ -38,19 +38,10 @@ before(async () => {
   dir = tempDir('hf-train-example-');
   venvPython = await installPythonSdk(dir);
   d = await spawnDaemon(['--data-dir', join(dir, 'data'), '--data-root', dir, '--models-load', 'faceres,builtin'], { HYPERFACE_LOG_LEVEL: 'warn' });
-  await d.client.waitForReady({ service: 'hyperface.v1.ModelService', timeoutMs: 180_000 });
-  const generator = (await d.client.listModels('MODEL_KIND_GENERATOR')).find((m) => m.name === 'builtin');
-  if (!generator || generator.state !== 'MODEL_STATE_READY') throw new Error(`builtin generator not ready: ${generator ? `${generator.state} ${generator.error}` : 'not registered'}`);
+  await waitGeneratorReady(d.client);
 });
 
-after(async () => {
-  if (d) {
-    d.client.close();
-    d.child.kill('SIGTERM');
-    await d.exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopChild(d, dir));
 
 async function py(script: string, args: string[], timeout: number): Promise<string> {
   try {

@@ -100,7 +100,7 @@ export async function connect(values: { address?: string; token?: string }, inPr
     const client = new HyperfaceClient({ address, token });
     return { client, inProcess: false, close: async () => client.close() };
   }
-  const { startDaemon } = await import('../daemon.js');
+  const { startDaemon } = await import('../daemon/daemon.js');
   const { loadConfig } = await import('../config/load.js');
   const overrides: Record<string, unknown> = { listen: '127.0.0.1:0', dataRoot: '/', logLevel: inProcess.quiet ? 'error' : 'warn' };
   if (inProcess.dataDir) overrides.dataDir = inProcess.dataDir;

@@ -24,7 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   generate: async () => (await import('./generate.js')).generateCommand,
   embed: async () => (await import('./embed.js')).embedCommand,
   eval: async () => (await import('./eval.js')).evalCommand,
-  models: async () => (await import('./models.js')).modelsCommand,
+  models: async () => (await import('./models-command.js')).modelsCommand,
   jobs: async () => (await import('./jobs.js')).jobsCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
 };

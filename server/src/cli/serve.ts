@@ -43,7 +43,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(config, null, 2) + '\n');
     return 0;
   }
-  const { startDaemon } = await import('../daemon.js');
+  const { startDaemon } = await import('../daemon/daemon.js');
   const daemon = await startDaemon(config, { watchdog: true });
   if (daemon.port === 0) throw new UsageError('could not bind');
   // One line on stdout so scripts (and tests) can read the port chosen for --listen HOST:0.

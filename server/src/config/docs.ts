@@ -2,7 +2,7 @@
 // the model-declaration reference (docs/recognizers.md, from the zod schema of the `models`
 // section). scripts/gen-docs.mjs writes them between their markers; docs.test.ts checks they match.
 import * as z from 'zod';
-import { ENTRY_SCHEMAS, MODEL_BACKENDS, modelsSectionSchema } from '../runtime/models/schema.js';
+import { ENTRY_SCHEMAS, MODEL_BACKENDS, modelsSectionSchema } from '../runtime/models/model-config-schema.js';
 import { describeSettings } from './load.js';
 
 export interface GeneratedSection {

@@ -5,9 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
-import { InvalidArgumentError, type FieldViolation } from '../errors.js';
+import { InvalidArgumentError, type FieldViolation } from '../shared/errors.js';
 import { duplicateNameProblems, resolveModels } from '../runtime/models/config.js';
-import { fieldPath, toProblems } from '../runtime/models/schema.js';
+import { fieldPath, toProblems } from '../runtime/models/model-config-schema.js';
 import { configSchema, defaultDataDir, envName, SETTINGS, SETTINGS_BY_PATH, UNKNOWN, type Config, type Setting } from './schema.js';
 
 /** Environment variables that are ours but not settings (read by the CLI). */

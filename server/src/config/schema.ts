@@ -9,7 +9,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as z from 'zod';
-import { modelDefaultsShape, modelsShape } from '../runtime/models/schema.js';
+import { modelDefaultsShape, modelsShape } from '../runtime/models/model-config-schema.js';
 import type { ModelsConfig } from '../runtime/models/config.js';
 
 // --- leaf helpers: one call per setting ---------------------------------------------------------
@@ -117,7 +117,7 @@ export const configSchema = z.strictObject(
     telemetry: section({
       otlpEndpoint: str(undefined, 'OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces). Unset = off.'),
     }),
-    // Declared with the model catalogue (runtime/models/schema.ts); `models.entries` is file-only.
+    // Declared with the model catalogue (runtime/models/model-config-schema.ts); `models.entries` is file-only.
     defaults: section(modelDefaultsShape),
     models: section(modelsShape),
   },

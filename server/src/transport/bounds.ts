@@ -1,7 +1,7 @@
 // Bounds on every count a request controls, checked while decoding (before any job, file or model
 // is touched): a uint32 field set to 4294967295 must not become 4 billion iterations of work.
 import { fromTensor } from '@hyperface/sdk/tensor';
-import { InvalidArgumentError, type FieldViolation } from '../errors.js';
+import { InvalidArgumentError, type FieldViolation } from '../shared/errors.js';
 
 /** The limits.* settings a request's counts are checked against (the daemon fills them from its config). */
 export interface RequestBounds {

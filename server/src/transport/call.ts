@@ -3,8 +3,8 @@
 import { once, setMaxListeners } from 'node:events';
 import { createHash } from 'node:crypto';
 import type { Metadata, ServerUnaryCall, ServerWritableStream, ServerDuplexStream, sendUnaryData } from '@grpc/grpc-js';
-import { CancelledError, DeadlineExceededError } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { CancelledError, DeadlineExceededError } from '../shared/errors.js';
+import type { Logger } from '../shared/logging.js';
 import { linkSignals } from '../util/abort.js';
 import { toServiceError } from './errors.js';
 import type { RequestBounds } from './bounds.js';

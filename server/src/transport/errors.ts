@@ -6,8 +6,8 @@ import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { encodeStatusDetails, STATUS_DETAILS_KEY } from '@hyperface/sdk/status-details';
 import { TensorError } from '@hyperface/sdk/tensor';
 import { NpyFormatError } from '@hyperface/sdk/npy';
-import { HyperfaceError, InvalidArgumentError, type ErrorCode, type FieldViolation } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { HyperfaceError, InvalidArgumentError, type ErrorCode, type FieldViolation } from '../shared/errors.js';
+import type { Logger } from '../shared/logging.js';
 
 /** The trailer gRPC clients read a server's retry delay from (gRFC A6). */
 export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';

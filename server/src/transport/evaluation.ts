@@ -3,8 +3,8 @@ import type { EvaluationServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/
 import type { EvaluateVerificationRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EvaluateVerificationRequest';
 import type { EvaluateDatasetRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EvaluateDatasetRequest';
 import type { EvaluationEvent } from '@hyperface/sdk/gen/hyperface/v1/EvaluationEvent';
-import { InvalidArgumentError } from '../errors.js';
-import type { EvaluationApp, VerifyInput } from '../domain/app/evaluation.js';
+import { InvalidArgumentError } from '../shared/errors.js';
+import type { EvaluationApp, VerifyInput } from '../domain/services/evaluation.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import type { JobRecord } from '../domain/jobs/types.js';
 import { serverStream, type CallContext, type StreamWriter, type TransportDeps } from './call.js';

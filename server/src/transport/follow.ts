@@ -1,7 +1,7 @@
 // Streams a job's log to the caller that started it. When that caller cancels (or its deadline
 // passes) the job is cancelled too, unless it asked to `detach`; a daemon shutdown leaves the job
 // resumable.
-import { abortError, CancelledError, DeadlineExceededError, HyperfaceError, type ErrorCode } from '../errors.js';
+import { abortError, CancelledError, DeadlineExceededError, HyperfaceError, type ErrorCode } from '../shared/errors.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import type { JobEvent, JobRecord } from '../domain/jobs/types.js';
 

@@ -4,10 +4,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
-import { FailedPreconditionError, ResourceExhaustedError, UnauthenticatedError, type HyperfaceError } from '../errors.js';
+import { FailedPreconditionError, ResourceExhaustedError, UnauthenticatedError, type HyperfaceError } from '../shared/errors.js';
 import { toServiceError } from './errors.js';
-import type { Logger } from '../logging.js';
-import type { Telemetry } from '../telemetry.js';
+import type { Logger } from '../shared/logging.js';
+import type { Telemetry } from '../shared/telemetry.js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 
 /** No token needed. */

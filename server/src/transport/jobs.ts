@@ -1,6 +1,6 @@
 // JobService: thin handlers over the JobManager (jobs-wire.ts maps records and events to the wire).
 import type { JobServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/JobService';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../shared/errors.js';
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, unary, type TransportDeps } from './call.js';
 import { jobEventToWire, jobToWire, kindFromWire, stateFromWire } from './jobs-wire.js';

@@ -3,8 +3,8 @@ import type { PackingServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/Pac
 import type { PackRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/PackRequest';
 import type { PackEvent } from '@hyperface/sdk/gen/hyperface/v1/PackEvent';
 import { toTensor } from '@hyperface/sdk/tensor';
-import type { PackingApp, PackInput, GallerySpec } from '../domain/app/packing.js';
-import type { FixedSpec } from '../domain/app/packing-fixed.js';
+import type { PackingApp, PackInput, GallerySpec } from '../domain/services/packing.js';
+import type { FixedSpec } from '../domain/services/packing-fixed.js';
 import type { FixedSource__Output } from '@hyperface/sdk/gen/hyperface/v1/FixedSource';
 import type { JobManager } from '../domain/jobs/manager.js';
 import { serverStream, type StreamWriter, type TransportDeps } from './call.js';
@@ -99,20 +99,26 @@ async function streamPackJob(app: PackingApp, jobs: JobManager, id: string, req:
   // The result is sent once the job is durably SUCCEEDED, so a client that holds it can at
   // once name the job elsewhere (Generate's pack_job_id) without racing its bookkeeping.
   let result: PackEvent | undefined;
-  await followJob(jobs, id, { detach: req.detach, signal }, async (event) => {
-    if (event.channel !== 'pack') return;
-    const wire = packEventToWire(event.payload);
-    if (wire.result) result = wire;
-    else await out.write(wire);
-  });
-  if (!result) return;
-  if (req.streamEmbeddings) {
-    const m = await app.resultRows(id, signal);
-    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (m.cols * 4)));
-    for (let r = 0; r < m.rows; r += rowsPerChunk) {
-      const n = Math.min(rowsPerChunk, m.rows - r);
-      await out.write({ chunk: { rowOffset: r, totalRows: m.rows, rows: toTensor(m.data.subarray(r * m.cols, (r + n) * m.cols), [n, m.cols]) } });
+  // The rows stream from the run's memory (the job file only when the run was not this one's).
+  const release = req.streamEmbeddings ? app.wantResult(id) : () => undefined;
+  try {
+    await followJob(jobs, id, { detach: req.detach, signal }, async (event) => {
+      if (event.channel !== 'pack') return;
+      const wire = packEventToWire(event.payload);
+      if (wire.result) result = wire;
+      else await out.write(wire);
+    });
+    if (!result) return;
+    if (req.streamEmbeddings) {
+      const m = await app.resultRows(id, signal);
+      const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (m.cols * 4)));
+      for (let r = 0; r < m.rows; r += rowsPerChunk) {
+        const n = Math.min(rowsPerChunk, m.rows - r);
+        await out.write({ chunk: { rowOffset: r, totalRows: m.rows, rows: toTensor(m.data.subarray(r * m.cols, (r + n) * m.cols), [n, m.cols]) } });
+      }
     }
+  } finally {
+    release();
   }
   await out.write(result);
 }

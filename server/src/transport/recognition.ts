@@ -8,7 +8,7 @@ import type { RecognitionServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1
 import type { EmbedRequest__Output } from '@hyperface/sdk/gen/hyperface/v1/EmbedRequest';
 import type { EmbedResponse } from '@hyperface/sdk/gen/hyperface/v1/EmbedResponse';
 import { toTensor } from '@hyperface/sdk/tensor';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../shared/errors.js';
 import type { EmbedItem, RecognitionService } from '../domain/recognition/service.js';
 import { duplexStream, type CallContext, type TransportDeps } from './call.js';
 import { toPublicError } from './errors.js';

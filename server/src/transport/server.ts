@@ -5,7 +5,7 @@ import { Server, ServerCredentials, loadPackageDefinition, type UntypedServiceIm
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
 import { loadPackageDefinition as loadHyperface, SERVICE_NAMES } from '@hyperface/sdk/proto';
-import { FailedPreconditionError } from '../errors.js';
+import { FailedPreconditionError } from '../shared/errors.js';
 
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

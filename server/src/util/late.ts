@@ -1,7 +1,7 @@
 // A value that exists only after start-up work finishes (the daemon opens its port before the
 // models load, so probes see NOT_SERVING rather than connection refused). Until then, callers get
 // UNAVAILABLE with a retry hint.
-import { UnavailableError } from '../errors.js';
+import { UnavailableError } from '../shared/errors.js';
 
 export class Late<T> {
   private value: T | undefined;

@@ -2,7 +2,7 @@
 // chunks so that multi-hundred-megabyte files never have to sit in memory at once.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { throwIfAborted } from '../../errors.js';
+import { throwIfAborted } from '../../shared/errors.js';
 
 export interface ByteSource {
   /** Absolute offset of the next byte. */

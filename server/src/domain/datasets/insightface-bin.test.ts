@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { ownPath } from '../files/safe-files.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { openBin, parseBin, readBin, writeBin } from './insightface-bin.js';
 import { pickleBinPayload, unpickle, PickleError } from './pickle.js';
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
 
 // Deterministic pseudo-images of varied sizes (short, 1-byte, 4-byte length opcodes).
 function fakeImages(n: number): Uint8Array[] {
@@ -98,7 +99,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 for (const name of ['list_p2', 'list_p3', 'list_p4', 'list_p5', 'ndarray_p2', 'ndarray_p4', 'ndarray_p5', 'npbool_list_p4', 'py2']) {
   void test(`reads a .bin written by Python pickle: ${name}`, async () => {
-    const { images, issame } = await readBin(join(dir, `${name}.bin`));
+    const { images, issame } = await readBin(ownPath(join(dir, `${name}.bin`)));
     assert.equal(images.length, 2400);
     assert.deepEqual(issame, expectedIssame);
     assert.equal(sha(images), sha(expectedImages));
@@ -106,7 +107,7 @@ for (const name of ['list_p2', 'list_p3', 'list_p4', 'list_p5', 'ndarray_p2', 'n
 }
 
 void test('openBin streams: images read lazily by index', async () => {
-  const bench = await openBin(join(dir, 'list_p4.bin'));
+  const bench = await openBin(ownPath(join(dir, 'list_p4.bin')));
   try {
     assert.equal(bench.count, 2400);
     assert.deepEqual(await bench.image(2399), expectedImages[2399]);
@@ -117,14 +118,14 @@ void test('openBin streams: images read lazily by index', async () => {
 });
 
 void test('rejects pickles that call anything but the whitelisted globals', async () => {
-  await assert.rejects(readBin(join(dir, 'evil.bin')), (e: unknown) => e instanceof InvalidArgumentError && /posix\.system|os\.system/.test(e.message));
+  await assert.rejects(readBin(ownPath(join(dir, 'evil.bin'))), (e: unknown) => e instanceof InvalidArgumentError && /posix\.system|os\.system/.test(e.message));
   await assert.rejects(unpickle(Uint8Array.of(0x80, 2, 0x63, ...Buffer.from('os\nsystem\n'), 0x2e)), PickleError);
 });
 
 void test('missing file is NotFound, garbage is InvalidArgument(bin_path)', async () => {
-  await assert.rejects(readBin(join(dir, 'nope.bin')), NotFoundError);
+  await assert.rejects(readBin(ownPath(join(dir, 'nope.bin'))), NotFoundError);
   writeFileSync(join(dir, 'garbage.bin'), 'hello');
-  await assert.rejects(readBin(join(dir, 'garbage.bin')), (e: unknown) => e instanceof InvalidArgumentError && e.violations[0]?.field === 'bin_path');
+  await assert.rejects(readBin(ownPath(join(dir, 'garbage.bin'))), (e: unknown) => e instanceof InvalidArgumentError && e.violations[0]?.field === 'bin_path');
 });
 
 void test('writeBin round trip, and Python reads our file', async () => {
@@ -133,7 +134,7 @@ void test('writeBin round trip, and Python reads our file', async () => {
     for (const img of expectedImages) yield img;
   }
   await writeBin(path, gen(), expectedIssame);
-  const back = await readBin(path);
+  const back = await readBin(ownPath(path));
   assert.deepEqual(back.issame, expectedIssame);
   assert.equal(sha(back.images), sha(expectedImages));
   const py = execFileSync('python3', ['-c', PY_READ, path], { encoding: 'utf8' }).trim().split(' ');

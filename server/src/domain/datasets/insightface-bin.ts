@@ -3,10 +3,10 @@
 // a restricted pickle VM (Python 2 protocol-2 `str`, Python 3 `bytes` at any protocol, numpy bool
 // arrays); written at protocol 4 so `pickle.load(f, encoding='bytes')` reads it back.
 
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import { AtomicFileWriter } from '../../util/fs-atomic.js';
-import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
-import { FileGuard } from '../safe-files.js';
+import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../files/read-limits.js';
+import { FileGuard, type SafePath } from '../files/safe-files.js';
 import { FileSource, BufferSource, type ByteSource } from './byte-source.js';
 import { scanBinFile } from '../fence/files.js';
 import { BytesRef, NdArray, PyTuple, PICKLE, boolListOps, ndarrayValues, pickleBytesOp, unpickle, type PyValue } from './pickle.js';
@@ -92,7 +92,7 @@ export function benchmarkOf(refs: ReadonlyArray<Uint8Array | BytesRef>, issame: 
 }
 
 /** Opens a `.bin` for streaming: the pickle is scanned once, in a fenced worker; image bytes stay on disk until asked for. */
-export async function openBin(path: string, options: BinReadOptions = {}): Promise<BinBenchmark> {
+export async function openBin(path: SafePath, options: BinReadOptions = {}): Promise<BinBenchmark> {
   const field = options.field ?? 'bin_path';
   const files = options.files ?? new FileGuard(undefined);
   const maxPairs = options.maxPairs ?? DEFAULT_READ_LIMITS.maxPairs;
@@ -128,7 +128,7 @@ export async function parseBin(bytes: Uint8Array, options: BinReadOptions = {}):
 }
 
 /** Reads a whole `.bin` into memory. */
-export async function readBin(path: string, options: BinReadOptions = {}): Promise<{ images: Uint8Array[]; issame: boolean[] }> {
+export async function readBin(path: SafePath, options: BinReadOptions = {}): Promise<{ images: Uint8Array[]; issame: boolean[] }> {
   const bench = await openBin(path, options);
   try {
     const images: Uint8Array[] = [];

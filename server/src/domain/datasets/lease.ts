@@ -7,7 +7,7 @@ import { lstat, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { FailedPreconditionError } from '../../errors.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 
 export const LEASE_FILE = '.hyperface-writer.lock';

@@ -2,10 +2,10 @@
 // lines "name n1 n2" and 300 mismatched lines "name1 n1 name2 n2") and the View 1 variants
 // (`pairsDevTrain.txt` / `pairsDevTest.txt`, header "1100"). Headerless files are accepted too.
 
-import { InvalidArgumentError } from '../../errors.js';
-import { DEFAULT_READ_LIMITS } from '../read-limits.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
+import { DEFAULT_READ_LIMITS } from '../files/read-limits.js';
 import { readLfwPairsFile } from '../fence/files.js';
-import { clip, FileGuard } from '../safe-files.js';
+import { clip, FileGuard, type SafePath } from '../files/safe-files.js';
 
 export interface LfwImageRef {
   name: string;
@@ -78,7 +78,7 @@ export interface LfwReadOptions {
   signal?: AbortSignal;
 }
 
-export async function readLfwPairs(path: string, options: LfwReadOptions = {}): Promise<LfwPairs> {
+export async function readLfwPairs(path: SafePath, options: LfwReadOptions = {}): Promise<LfwPairs> {
   const field = options.field ?? 'lfw.pairs_path';
   const files = options.files ?? new FileGuard(undefined);
   return readLfwPairsFile(path, { files, field, maxPairs: options.maxPairs ?? DEFAULT_READ_LIMITS.maxPairs, ...(options.signal ? { signal: options.signal } : {}) });
@@ -88,6 +88,6 @@ export async function readLfwPairs(path: string, options: LfwReadOptions = {}): 
  * `<dir>/<name>/<name>_<NNNN>.jpg`. The name comes from the file: a name that would climb out of
  * `imageDir` (`..`, `/`) is refused (PERMISSION_DENIED) when a guard is given.
  */
-export function lfwImagePath(imageDir: string, ref: LfwImageRef, ext = 'jpg', files = new FileGuard(undefined), field = 'lfw.pairs_path'): string {
+export function lfwImagePath(imageDir: SafePath, ref: LfwImageRef, ext = 'jpg', files = new FileGuard(undefined), field = 'lfw.pairs_path'): SafePath {
   return files.join(imageDir, `${ref.name}/${ref.name}_${String(ref.number).padStart(4, '0')}.${ext}`, field);
 }

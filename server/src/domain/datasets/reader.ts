@@ -3,9 +3,9 @@
 
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, NotFoundError } from '../../errors.js';
-import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../read-limits.js';
-import { clip, FileGuard } from '../safe-files.js';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
+import { DEFAULT_READ_LIMITS, MAX_BYTES } from '../files/read-limits.js';
+import { clip, FileGuard, type SafePath } from '../files/safe-files.js';
 import { isTempName } from '../../util/fs-atomic.js';
 import { FileSource } from './byte-source.js';
 import { compareRows, MANIFEST_FILE, type ManifestRow } from './manifest.js';
@@ -100,10 +100,10 @@ async function scanImageFolder(root: string, maxSamples: number, field: string):
   return entries;
 }
 
-async function scanRecordIO(root: string, rec: RecordFile, ctx: { files: FileGuard; maxSamples: number; field: string; signal?: AbortSignal }): Promise<DatasetEntry[]> {
+async function scanRecordIO(root: SafePath, rec: RecordFile, ctx: { files: FileGuard; maxSamples: number; field: string; signal?: AbortSignal }): Promise<DatasetEntry[]> {
   const { field, maxSamples } = ctx;
   // idx lists the images, one record per identity and record 0: parsed in a fenced worker.
-  const idx = await readIdxFile(join(root, RECORDIO_FILES.idx), { files: ctx.files, field, ...(ctx.signal ? { signal: ctx.signal } : {}), maxLines: 2 * maxSamples + 2, tooMany: () => tooMany(field, 'train.idx lists more than', maxSamples, maxSamples) });
+  const idx = await readIdxFile(ctx.files.join(root, RECORDIO_FILES.idx, ctx.field), { files: ctx.files, field, ...(ctx.signal ? { signal: ctx.signal } : {}), maxLines: 2 * maxSamples + 2, tooMany: () => tooMany(field, 'train.idx lists more than', maxSamples, maxSamples) });
   const off0 = idx.get(0);
   let keys: number[];
   if (off0 !== undefined) {
@@ -150,7 +150,7 @@ function asInvalid(error: unknown, field: string, root: string): Error {
   return new InvalidArgumentError({ field, description: `${clip(root)} is not a readable dataset: ${clip((error as Error).message ?? String(error))}` }, { cause: error });
 }
 
-export async function openDatasetReader(root: string, options: DatasetReaderOptions = {}): Promise<DatasetReader> {
+export async function openDatasetReader(root: SafePath, options: DatasetReaderOptions = {}): Promise<DatasetReader> {
   const field = options.field ?? 'dataset_path';
   const files = options.files ?? new FileGuard(undefined);
   const maxSamples = options.maxSamples ?? DEFAULT_READ_LIMITS.maxSamples;
@@ -163,7 +163,7 @@ export async function openDatasetReader(root: string, options: DatasetReaderOpti
   let manifestRows: ManifestRow[] = [];
   if (await exists(join(root, MANIFEST_FILE))) {
     // Parsed in a fenced worker, each line capped: a JSON bomb fails this job, never the daemon.
-    manifestRows = (await readManifestFile(join(root, MANIFEST_FILE), { files, field, ...sig, strict: true })).rows;
+    manifestRows = (await readManifestFile(files.join(root, MANIFEST_FILE, field), { files, field, ...sig, strict: true })).rows;
     if (manifestRows.length > maxSamples) throw tooMany(field, 'manifest.jsonl lists more than', maxSamples, maxSamples);
   }
   const isRecordIO = await exists(join(root, RECORDIO_FILES.rec));
@@ -172,7 +172,7 @@ export async function openDatasetReader(root: string, options: DatasetReaderOpti
   let all: DatasetEntry[];
   try {
     if (isRecordIO) {
-      const handle = await files.openRead(join(root, RECORDIO_FILES.rec), { maxBytes: MAX_BYTES.streamed, field, ...sig });
+      const handle = await files.openRead(files.join(root, RECORDIO_FILES.rec, field), { maxBytes: MAX_BYTES.streamed, field, ...sig });
       rec = RecordFile.fromSource(FileSource.fromHandle(handle, (await handle.stat()).size, signal));
       if (manifestRows.length > 0) all = manifestRows.filter((r) => typeof r.offset === 'number').map(fromRow);
       else if (await exists(join(root, RECORDIO_FILES.idx))) all = await scanRecordIO(root, rec, { files, maxSamples, field, ...sig });

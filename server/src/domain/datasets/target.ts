@@ -2,8 +2,8 @@
 // request arrives (so a bad output folder fails it before any work) and again by the writer.
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FailedPreconditionError, PermissionDeniedError } from '../../errors.js';
-import { clip, type FileGuard } from '../safe-files.js';
+import { FailedPreconditionError, PermissionDeniedError } from '../../shared/errors.js';
+import { clip, type FileGuard } from '../files/safe-files.js';
 import { isTempName } from '../../util/fs-atomic.js';
 import { LEASE_FILE } from './lease.js';
 import { MANIFEST_FILE } from './manifest.js';

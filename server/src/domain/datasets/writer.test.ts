@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { ownPath } from '../files/safe-files.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { openDatasetWriter, type DatasetSample } from './writer.js';
 import { openDatasetReader } from './reader.js';
 import { readManifest } from './manifest.js';
 import { parseLfwPairs, lfwImagePath } from './lfw.js';
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../../shared/errors.js';
 
 const base = mkdtempSync(join(tmpdir(), 'hf-ds-'));
 test.after(() => rmSync(base, { recursive: true, force: true }));
@@ -24,7 +25,7 @@ function sample(identity: number, sample: number): DatasetSample {
 
 void test('ImageFolder: layout, manifest, resume skips what is there', async () => {
   const root = join(base, 'if1');
-  const w = await openDatasetWriter(root, 'imagefolder');
+  const w = await openDatasetWriter(ownPath(root), 'imagefolder');
   for (let i = 0; i < 3; i++) for (let k = 0; k < 2; k++) await w.write(sample(i, k));
   await w.close();
   assert.deepEqual(readFileSync(join(root, '000002/0001.png')), Buffer.from(payload(2, 1)));
@@ -33,7 +34,7 @@ void test('ImageFolder: layout, manifest, resume skips what is there', async () 
   assert.deepEqual(Object.keys(m.rows[0]!).slice(0, 5).sort(), ['cosine', 'file', 'identity', 'sample', 'seed']);
   assert.equal(m.rows[5]!.file, '000002/0001.png');
 
-  const w2 = await openDatasetWriter(root, 'imagefolder');
+  const w2 = await openDatasetWriter(ownPath(root), 'imagefolder');
   assert.equal(w2.count, 6);
   assert.ok(w2.has(1, 1) && !w2.has(3, 0));
   await w2.write(sample(1, 1)); // already there: skipped
@@ -41,25 +42,25 @@ void test('ImageFolder: layout, manifest, resume skips what is there', async () 
   await w2.close();
   assert.equal((await readManifest(root)).rows.length, 7);
 
-  const r = await openDatasetReader(root, { maxIdentities: 2, maxSamplesPerIdentity: 1 });
+  const r = await openDatasetReader(ownPath(root), { maxIdentities: 2, maxSamplesPerIdentity: 1 });
   assert.equal(r.format, 'imagefolder');
   const items = [];
   for await (const it of r) items.push(it);
   assert.deepEqual(items.map((x) => [x.identity, x.sample]), [[0, 0], [1, 0]]);
   assert.deepEqual(items[1]!.encoded, payload(1, 0));
   await r.close();
-  await assert.rejects(openDatasetWriter(root, 'recordio'), FailedPreconditionError);
+  await assert.rejects(openDatasetWriter(ownPath(root), 'recordio'), FailedPreconditionError);
 });
 
 void test('ImageFolder without a manifest is scanned', async () => {
   const root = join(base, 'plain');
-  const w = await openDatasetWriter(root, 'imagefolder');
+  const w = await openDatasetWriter(ownPath(root), 'imagefolder');
   await w.write(sample(4, 0));
   await w.write(sample(4, 1));
   await w.close();
   rmSync(join(root, 'manifest.jsonl'));
   writeFileSync(join(root, '000004', '.0002.png.tmp-1-ab'), 'junk');
-  const r = await openDatasetReader(root);
+  const r = await openDatasetReader(ownPath(root));
   assert.equal(r.hasManifest, false);
   assert.deepEqual(r.entries.map((e) => [e.identity, e.sample, e.file]), [[4, 0, '000004/0000.png'], [4, 1, '000004/0001.png']]);
   await r.close();
@@ -67,11 +68,11 @@ void test('ImageFolder without a manifest is scanned', async () => {
 
 void test('a torn manifest line is dropped on reopen', async () => {
   const root = join(base, 'torn');
-  const w = await openDatasetWriter(root, 'imagefolder');
+  const w = await openDatasetWriter(ownPath(root), 'imagefolder');
   await w.write(sample(0, 0));
   await w.close();
   await appendFile(join(root, 'manifest.jsonl'), '{"identity":0,"sample":1,"se');
-  const w2 = await openDatasetWriter(root, 'imagefolder');
+  const w2 = await openDatasetWriter(ownPath(root), 'imagefolder');
   assert.equal(w2.count, 1);
   await w2.write(sample(0, 1));
   await w2.close();
@@ -125,11 +126,11 @@ const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex')
 
 void test('RecordIO: MXNet framing, record 0 and identity records read by an independent Python reader; resume', async () => {
   const root = join(base, 'rec');
-  const w = await openDatasetWriter(root, 'recordio', { imageSize: 112 });
+  const w = await openDatasetWriter(ownPath(root), 'recordio', { imageSize: 112 });
   for (let i = 0; i < 3; i++) for (let k = 0; k < 3; k++) await w.write(sample(i, k));
   await w.close();
   // Reopen (drops record 0 + identity records), add more, close again.
-  const w2 = await openDatasetWriter(root, 'recordio', { imageSize: 112 });
+  const w2 = await openDatasetWriter(ownPath(root), 'recordio', { imageSize: 112 });
   assert.equal(w2.count, 9);
   await w2.write(sample(2, 0)); // skipped
   await w2.write(sample(3, 0));
@@ -148,14 +149,14 @@ void test('RecordIO: MXNet framing, record 0 and identity records read by an ind
   assert.deepEqual(py.identities, [[1, 4], [4, 8], [8, 11], [11, 13]]);
   assert.equal(py.property, '4,112,112');
 
-  const r = await openDatasetReader(root);
+  const r = await openDatasetReader(ownPath(root));
   assert.equal(r.format, 'recordio');
   assert.deepEqual(r.entries.map((e) => [e.identity, e.sample]), expected);
   assert.deepEqual(await r.read(r.entries[5]!), payload(1, 2));
   await r.close();
   // Without the manifest the reader goes through record 0 and the index, like MXFaceDataset.
   rmSync(join(root, 'manifest.jsonl'));
-  const r2 = await openDatasetReader(root);
+  const r2 = await openDatasetReader(ownPath(root));
   assert.equal(r2.entries.length, 12);
   assert.deepEqual(await r2.read(r2.entries[11]!), payload(3, 1));
   await r2.close();
@@ -163,18 +164,18 @@ void test('RecordIO: MXNet framing, record 0 and identity records read by an ind
 
 void test('RecordIO: an uncommitted tail in train.rec is truncated on reopen', async () => {
   const root = join(base, 'rec-tail');
-  const w = await openDatasetWriter(root, 'recordio');
+  const w = await openDatasetWriter(ownPath(root), 'recordio');
   await w.write(sample(0, 0));
   await w.write(sample(0, 1));
   await w.close();
   const committed = (await readManifest(root)).rows;
   const lastEnd = Math.max(...committed.map((r) => r.offset! + 8 + ((24 + payload(r.identity, r.sample).length + 3) & ~3)));
   await appendFile(join(root, 'train.rec'), Buffer.from([0x0a, 0x23, 0xd7, 0xce, 0xff, 0xff, 0, 0, 1, 2, 3]));
-  const w2 = await openDatasetWriter(root, 'recordio');
+  const w2 = await openDatasetWriter(ownPath(root), 'recordio');
   assert.equal(readFileSync(join(root, 'train.rec')).length, lastEnd);
   await w2.write(sample(0, 2));
   await w2.close();
-  const r = await openDatasetReader(root);
+  const r = await openDatasetReader(ownPath(root));
   assert.equal(r.entries.length, 3);
   assert.deepEqual(await r.read(r.entries[2]!), payload(0, 2));
   await r.close();
@@ -207,11 +208,11 @@ for (const format of ['imagefolder', 'recordio'] as const) {
   void test(`${format}: kill -9 mid-run loses nothing committed, counts nothing half-written`, async () => {
     const root = join(base, `kill-${format}`);
     await killMidway(root, format);
-    const w = await openDatasetWriter(root, format);
+    const w = await openDatasetWriter(ownPath(root), format);
     const n = w.count;
     assert.ok(n >= 4, `committed ${n}`);
     await w.close();
-    const r = await openDatasetReader(root);
+    const r = await openDatasetReader(ownPath(root));
     assert.equal(r.entries.length, n);
     let i = 0;
     for await (const it of r) {
@@ -233,8 +234,8 @@ void test('LFW pairs.txt: View 2 header, View 1 header, headerless; image paths'
   assert.equal(v2.folds, 2);
   assert.equal(v2.pairsPerFold, 1);
   assert.deepEqual(v2.pairs.map((p) => p.issame), [true, false, true, false]);
-  assert.equal(lfwImagePath('/lfw', v2.pairs[1]!.b), '/lfw/C_D/C_D_0010.jpg');
-  assert.equal(lfwImagePath('/lfw', v2.pairs[0]!.a), '/lfw/Abel_Pacheco/Abel_Pacheco_0001.jpg');
+  assert.equal(lfwImagePath(ownPath('/lfw'), v2.pairs[1]!.b), '/lfw/C_D/C_D_0010.jpg');
+  assert.equal(lfwImagePath(ownPath('/lfw'), v2.pairs[0]!.a), '/lfw/Abel_Pacheco/Abel_Pacheco_0001.jpg');
   const v1 = parseLfwPairs('2\nA 1 2\nB 1 C 1\n');
   assert.equal(v1.folds, 1);
   assert.equal(v1.pairs.length, 2);
@@ -248,7 +249,7 @@ void test('a link planted while the writer runs is not written through: identity
   const outside = join(base, 'outside');
   mkdirSync(outside);
   const root = join(base, 'planted');
-  const w = await openDatasetWriter(root, 'imagefolder');
+  const w = await openDatasetWriter(ownPath(root), 'imagefolder');
   await w.write(sample(0, 0));
   symlinkSync(outside, join(root, '000001'));
   await assert.rejects(w.write(sample(1, 0)), PermissionDeniedError);
@@ -260,6 +261,6 @@ void test('a link planted while the writer runs is not written through: identity
   const rec = join(base, 'planted-rec');
   mkdirSync(rec);
   symlinkSync(victim, join(rec, 'train.rec'));
-  await assert.rejects(openDatasetWriter(rec, 'recordio'), PermissionDeniedError);
+  await assert.rejects(openDatasetWriter(ownPath(rec), 'recordio'), PermissionDeniedError);
   assert.equal(readFileSync(victim, 'utf8'), 'keep');
 });

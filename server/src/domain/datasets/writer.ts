@@ -5,10 +5,10 @@
 // RecordIO's record 0, identity records, train.idx and `property` are (re)written by close().
 
 import { constants } from 'node:fs';
-import { lstat, mkdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
-import { FileGuard } from '../safe-files.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors.js';
+import { FileGuard, type SafePath } from '../files/safe-files.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { MANIFEST_FILE, compareRows, manifestLine, sampleKey, seedForJson, type ManifestRead, type ManifestRow } from './manifest.js';
 import { readManifestFile } from '../fence/files.js';
@@ -83,14 +83,14 @@ class Queue {
 }
 
 /** The manifest of a folder a request names, parsed in a fenced worker; a missing one reads as empty. */
-async function readRequestManifest(root: string, guard: FileGuard, field: string): Promise<ManifestRead> {
-  const path = join(root, MANIFEST_FILE);
+async function readRequestManifest(root: SafePath, guard: FileGuard, field: string): Promise<ManifestRead> {
+  const path = guard.join(root, MANIFEST_FILE, field);
   if (!(await lstat(path).then(() => true, () => false))) return { rows: [], validBytes: 0, truncated: false };
   return readManifestFile(path, { files: guard, field, strict: false });
 }
 
 /** Reads the manifest and rewrites it without a torn tail. */
-async function loadManifest(root: string, guard: FileGuard, field: string): Promise<ManifestRow[]> {
+async function loadManifest(root: SafePath, guard: FileGuard, field: string): Promise<ManifestRow[]> {
   const m = await readRequestManifest(root, guard, field);
   if (m.truncated) await writeFileAtomic(join(root, MANIFEST_FILE), m.rows.map(manifestLine).join(''));
   return m.rows;
@@ -163,7 +163,7 @@ class ImageFolderWriter extends BaseWriter {
   readonly format = 'imagefolder' as const;
   private readonly dirs = new Set<string>();
 
-  static async create(root: string, guard: FileGuard, field: string): Promise<ImageFolderWriter> {
+  static async create(root: SafePath, guard: FileGuard, field: string): Promise<ImageFolderWriter> {
     const w = new ImageFolderWriter(root, guard, field);
     const rows = await loadManifest(root, guard, field);
     const kept = await reconcileImageFolder(root, rows);
@@ -204,7 +204,7 @@ class RecordIOWriter extends BaseWriter {
     super(root, guard, field);
   }
 
-  static async create(root: string, guard: FileGuard, field: string, options: DatasetWriterOptions): Promise<RecordIOWriter> {
+  static async create(root: SafePath, guard: FileGuard, field: string, options: DatasetWriterOptions): Promise<RecordIOWriter> {
     const w = new RecordIOWriter(root, guard, field, options);
     const recPath = join(root, RECORDIO_FILES.rec);
     const loaded = await loadManifest(root, guard, field);
@@ -312,11 +312,11 @@ class RecordIOWriter extends BaseWriter {
  * Opens (or resumes) a dataset at `root`. An existing manifest.jsonl is read first so `has()`
  * answers for samples written by an earlier, possibly interrupted, run.
  */
-export async function openDatasetWriter(root: string, format: DatasetFormat, options: DatasetWriterOptions = {}): Promise<DatasetWriter> {
+export async function openDatasetWriter(root: SafePath, format: DatasetFormat, options: DatasetWriterOptions = {}): Promise<DatasetWriter> {
   const field = options.field ?? 'output_dir';
   if (!root) throw new InvalidArgumentError({ field, description: 'required' });
   if (format !== 'imagefolder' && format !== 'recordio') throw new InvalidArgumentError({ field: 'dataset_format', description: `unknown dataset format ${String(format)}` });
-  root = resolve(root);
+  root = resolve(root) as SafePath; // still confined: resolve() only normalises
   const guard = options.guard ?? new FileGuard(root);
   // No link on the way to the folder or in it, no data that is not ours to overwrite.
   await checkDatasetTarget(root, guard, field);
@@ -333,7 +333,7 @@ export async function openDatasetWriter(root: string, format: DatasetFormat, opt
   }
 }
 
-async function createWriter(root: string, format: DatasetFormat, guard: FileGuard, field: string, options: DatasetWriterOptions): Promise<BaseWriter> {
+async function createWriter(root: SafePath, format: DatasetFormat, guard: FileGuard, field: string, options: DatasetWriterOptions): Promise<BaseWriter> {
   if (format === 'imagefolder') {
     if (await stat(join(root, RECORDIO_FILES.rec)).then(() => true, () => false)) {
       throw new FailedPreconditionError(`${root} holds a RecordIO dataset; cannot resume it as ImageFolder`);
@@ -345,9 +345,4 @@ async function createWriter(root: string, format: DatasetFormat, guard: FileGuar
     throw new FailedPreconditionError(`${root} holds an ImageFolder dataset; cannot resume it as RecordIO`);
   }
   return RecordIOWriter.create(root, guard, field, options);
-}
-
-/** Removes a dataset's files (tests, or a user asking for a fresh run). */
-export async function removeDataset(root: string): Promise<void> {
-  await rm(root, { recursive: true, force: true });
 }

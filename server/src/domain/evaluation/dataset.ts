@@ -1,9 +1,9 @@
 // Dataset quality: embed a generated dataset (and optionally a second one) under the generating
 // recognizer and an independent judge, measure consistency, separation and verification EER,
 // write report.html + result.json.
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
-import { boundCount } from '../read-limits.js';
-import { clip } from '../safe-files.js';
+import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
+import { boundCount } from '../files/read-limits.js';
+import { clip } from '../files/safe-files.js';
 import { embedAll, sharpDecoder, type EvaluationProgress } from './embedding.js';
 import { datasetGrid, renderDatasetHtml, thumbnail, type GridRow } from './pages.js';
 import { auditLeakage } from './leakage-source.js';
@@ -11,7 +11,8 @@ import type { LeakageResult } from './leakage.js';
 import { datasetQuality, drawPairs } from './quality.js';
 import { writeReport } from './report.js';
 import { datasetStats, toJson, type DatasetEvaluation, type DatasetOutcome } from './results.js';
-import { limitsOf, loadReferences, openDataset, requestPath, type EvaluationDeps } from './sources.js';
+import { guardOf, limitsOf, loadReferences, openDataset, requestPath, type EvaluationDeps } from './sources.js';
+import type { SafePath } from '../files/safe-files.js';
 
 export interface DatasetEvaluationSource {
   /** Dataset root (ImageFolder or RecordIO, with manifest.jsonl). */
@@ -48,13 +49,13 @@ export interface DatasetEvaluationOptions {
 }
 
 async function evaluateOne(
-  root: string,
+  root: SafePath,
   field: string,
   deps: EvaluationDeps,
   options: DatasetEvaluationOptions,
   judge: string | undefined,
   phase: string,
-  leakage?: string,
+  leakage?: SafePath,
 ): Promise<{ evaluation: DatasetEvaluation; grid: GridRow[]; leakage?: { result: LeakageResult; html: string } }> {
   const reader = await openDataset(deps, root, field, options);
   try {
@@ -80,7 +81,7 @@ async function evaluateOne(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     throwIfAborted(options.signal);
-    const refPath = options.referencesPath ? requestPath(deps, options.referencesPath, 'references_path') : `${root}/identities.npy`;
+    const refPath = options.referencesPath ? requestPath(deps, options.referencesPath, 'references_path') : guardOf(deps).join(root, 'identities.npy', 'references_path');
     const refs = await loadReferences(deps, refPath, {
       field: 'references_path',
       explicit: options.referencesPath !== undefined,

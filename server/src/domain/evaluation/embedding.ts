@@ -1,7 +1,7 @@
 // The embedding runner of evaluations: decodes (or detects and aligns) images, mirrors them for the
 // flip test, and embeds them in batches under one or more recognizers.
-import sharp from 'sharp';
-import { FailedPreconditionError, throwIfAborted } from '../../errors.js';
+import { decodeRgb } from '../../runtime/images/codec.js';
+import { FailedPreconditionError, throwIfAborted } from '../../shared/errors.js';
 import type { FaceBatch } from '../../runtime/models/types.js';
 
 // Structural dependencies, so the real services plug in without this module knowing them.
@@ -24,11 +24,7 @@ export interface EvaluationProgress {
   phase: string;
 }
 
-export const sharpDecoder: ImageDecoder = async (encoded, size) => {
-  const { data, info } = await sharp(encoded).removeAlpha().toColourspace('srgb').resize(size, size, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-};
+export const sharpDecoder: ImageDecoder = decodeRgb;
 
 /** Mirrors RGB HWC images left-right. */
 export function mirrorBatch(batch: FaceBatch): FaceBatch {

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { ownPath } from '../files/safe-files.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,8 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { encodeNpy } from '@hyperface/sdk/npy';
-import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../../errors.js';
-import { PathPolicy } from '../paths.js';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../../shared/errors.js';
+import { PathPolicy } from '../files/paths.js';
 
 /** Absolute test paths: a policy rooted at / (every read goes through a policy). */
 const ROOT = new PathPolicy('/');
@@ -226,8 +227,8 @@ void test('mirrorBatch flips each row', () => {
 void test('dataset quality: ImageFolder vs RecordIO side by side, judge, report rendered by Chromium', async () => {
   const good = join(dir, 'ds-good');
   const bad = join(dir, 'ds-bad');
-  const wg = await openDatasetWriter(good, 'imagefolder');
-  const wb = await openDatasetWriter(bad, 'recordio');
+  const wg = await openDatasetWriter(ownPath(good), 'imagefolder');
+  const wb = await openDatasetWriter(ownPath(bad), 'recordio');
   for (let id = 0; id < 8; id++)
     for (let k = 0; k < 4; k++) {
       await wg.write({ identity: id, sample: k, seed: k, encoded: await face(id, k, 15), ext: 'png', cosine: 0 });

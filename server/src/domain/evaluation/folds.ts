@@ -1,7 +1,7 @@
 // Folds of the verification protocol: sklearn KFold's contiguous test ranges, and the stratified
 // order used when a file lists its pairs sorted by class (LFW View 1: every matched pair, then every
 // mismatched one), where contiguous folds would each hold a single class.
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 
 /** sklearn KFold(n_splits=k, shuffle=False) test ranges [start, end); the first n % k folds get one extra. */
 export function kfoldTestRanges(n: number, k: number): Array<[number, number]> {

@@ -2,10 +2,10 @@
 // generating recognizer; no judge side, since one file holds one recognizer's space) or a folder of
 // face photos, embedded under the generating recognizer and under the judge.
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
-import { readNpyMatrix } from '../npy-files.js';
-import { MAX_BYTES } from '../read-limits.js';
+import type { SafePath } from '../files/safe-files.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors.js';
+import { readNpyMatrix } from '../files/npy-files.js';
+import { MAX_BYTES } from '../files/read-limits.js';
 import { leakageSide, renderLeakageHtml, type LeakageResult } from './leakage.js';
 import { thumbnail } from './pages.js';
 import { guardOf, type EvaluationDeps } from './sources.js';
@@ -24,7 +24,7 @@ export interface LeakageContext {
   signal?: AbortSignal;
 }
 
-export async function auditLeakage(path: string, deps: EvaluationDeps, ctx: LeakageContext): Promise<{ result: LeakageResult; html: string }> {
+export async function auditLeakage(path: SafePath, deps: EvaluationDeps, ctx: LeakageContext): Promise<{ result: LeakageResult; html: string }> {
   const guard = guardOf(deps);
   const isDir = (await stat(await guard.real(path, FIELD))).isDirectory();
   const synthetic = (plain: Float32Array) => ({ embeddings: plain, identity: ctx.identity, files: ctx.files });
@@ -63,7 +63,7 @@ export async function auditLeakage(path: string, deps: EvaluationDeps, ctx: Leak
     synthetic: async (i) => uriBytes(await ctx.readSynthetic(i)),
     real: async (label) => {
       if (!isDir) return null;
-      const bytes = await guard.read(join(path, label), { maxBytes: MAX_BYTES.image, field: FIELD, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const bytes = await guard.read(guard.join(path, label, FIELD), { maxBytes: MAX_BYTES.image, field: FIELD, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       return uriBytes((await thumbnail(bytes)).src);
     },
   });

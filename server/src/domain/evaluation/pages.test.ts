@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import type { FaceBatch } from '../../runtime/models/types.js';
 import { evaluateDataset } from './dataset.js';
 import { evaluateVerification } from './verification.js';
-import { PathPolicy } from '../paths.js';
+import { PathPolicy } from '../files/paths.js';
 
 const EVIL = '<script>alert(1)</script>';
 const EVIL_ATTR = '"><img src=x onerror=alert(2)>';

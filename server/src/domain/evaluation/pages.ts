@@ -1,7 +1,7 @@
 // The HTML report pages of evaluations (verification, dataset quality) and their thumbnails, built
 // from the primitives in report.ts.
 import { basename } from 'node:path';
-import sharp from 'sharp';
+import { thumbnailJpeg } from '../../runtime/images/codec.js';
 import type { DatasetEntry, DatasetReader } from '../datasets/reader.js';
 import { rocCurve } from './protocol.js';
 import { histogram, type QualityStats } from './quality.js';
@@ -16,8 +16,7 @@ export interface GridRow {
 
 export async function thumbnail(encoded: Uint8Array, caption?: string): Promise<Thumb> {
   try {
-    const jpg = await sharp(encoded).resize(72, 72, { fit: 'cover' }).jpeg({ quality: 80 }).toBuffer();
-    return { src: dataUri(new Uint8Array(jpg.buffer, jpg.byteOffset, jpg.byteLength)), ...(caption ? { caption } : {}) };
+    return { src: dataUri(await thumbnailJpeg(encoded, 72)), ...(caption ? { caption } : {}) };
   } catch {
     return { src: dataUri(encoded), ...(caption ? { caption } : {}) };
   }

@@ -18,7 +18,7 @@ import {
   thresholdGrid,
 } from './protocol.js';
 import { Rng } from '../../util/rng.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 
 const ORACLE = fileURLToPath(new URL('../../../src/domain/evaluation/fixtures/verify_numpy.py', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hf-proto-'));

@@ -5,7 +5,7 @@
 // folds (first maximum, as np.argmax) and applied to the held-out fold. Pure; float64 throughout.
 // Plus a pooled ROC over all pairs: TAR at fixed FAR, EER and AUC.
 
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import { kfoldTestRanges, permuted, stratifiedOrder } from './folds.js';
 import { normalizedRows64 } from '../../util/vec.js';
 

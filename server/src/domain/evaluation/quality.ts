@@ -5,6 +5,7 @@
 
 import { equalErrorRate, mean, rocCurve, type RocPoint } from './protocol.js';
 import { Rng } from '../../util/rng.js';
+import { IMPOSTOR_CANDIDATES, leaveOneOutCos, nearestCentroidRank1, nearestCentroids } from './centroids.js';
 import { dot, normalizedRows64 } from '../../util/vec.js';
 import { normalizeRows } from '../../util/vec.js';
 
@@ -173,30 +174,6 @@ function downsample(points: RocPoint[], max = 400): RocPoint[] {
   return out;
 }
 
-/** Identities searched for a sample's nearest impostor: those whose centroids are nearest its own. */
-const IMPOSTOR_CANDIDATES = 16;
-
-/** For each centroid, the `k` nearest other centroids (by cosine, nearest first) and the nearest one. */
-function nearestCentroids(cents: Float64Array, C: number, dim: number, k: number): { candidates: number[][]; nearestId: Int32Array } {
-  const top: Array<Array<{ d: number; s: number }>> = Array.from({ length: C }, () => []);
-  const push = (c: number, d: number, sim: number): void => {
-    const t = top[c]!;
-    if (t.length === k && sim <= t[k - 1]!.s) return;
-    let i = t.length;
-    while (i > 0 && t[i - 1]!.s < sim) i--;
-    t.splice(i, 0, { d, s: sim });
-    if (t.length > k) t.pop();
-  };
-  for (let c = 0; c < C; c++) {
-    for (let d = c + 1; d < C; d++) {
-      const sim = dot(cents, c * dim, cents, d * dim, dim);
-      push(c, d, sim);
-      push(d, c, sim);
-    }
-  }
-  return { candidates: top.map((t) => t.map((x) => x.d)), nearestId: Int32Array.from(top, (t) => t[0]?.d ?? -1) };
-}
-
 export function datasetQuality(input: EmbeddedSamples, options: QualityOptions = {}): QualityStats {
   const { dim } = input;
   const rows = input.identity.length;
@@ -232,16 +209,7 @@ export function datasetQuality(input: EmbeddedSamples, options: QualityOptions =
     const r0 = refs[c];
     if (source === 'reference' && r0 && r0.length === dim) ref = normalizedRows64(Float64Array.from(r0), 1, dim);
     for (const r of g) {
-      if (g.length >= 2) {
-        let num = 0;
-        let nn = 0;
-        for (let j = 0; j < dim; j++) {
-          const loo = sums[c * dim + j]! - emb[r * dim + j]!;
-          num += emb[r * dim + j]! * loo;
-          nn += loo * loo;
-        }
-        looCos[r] = nn > 0 ? num / Math.sqrt(nn) : NaN;
-      }
+      if (g.length >= 2) looCos[r] = leaveOneOutCos(emb, r, sums, c, dim, NaN);
       if (ref) refCos[r] = dot(emb, r * dim, ref, 0, dim);
       else if (source === 'manifest') {
         const v = input.recordedCosine![r]!;
@@ -324,41 +292,4 @@ export function datasetQuality(input: EmbeddedSamples, options: QualityOptions =
     },
     roc,
   };
-}
-
-/**
- * Leave-one-out nearest-centroid rank-1 over all identities (the separability measure of issue 18):
- * sample r of identity c is right when its own centroid without it is nearer (cosine) than every
- * other identity's centroid. Above `budget` comparisons a seeded subsample of samples is scored.
- */
-function nearestCentroidRank1(emb: Float64Array, dim: number, groups: number[][], sums: Float64Array, cents: Float64Array, budget: number, seed: number | bigint): { rank1: number; samples: number } {
-  const C = groups.length;
-  let rows: { r: number; c: number }[] = [];
-  groups.forEach((g, c) => {
-    if (g.length >= 2) for (const r of g) rows.push({ r, c });
-  });
-  const keep = Math.max(1, Math.floor(budget / Math.max(1, C)));
-  if (rows.length > keep) {
-    const rng = new Rng(seed);
-    for (let i = rows.length - 1; i > 0; i--) {
-      const k = rng.int(i + 1);
-      [rows[i], rows[k]] = [rows[k]!, rows[i]!];
-    }
-    rows = rows.slice(0, keep).sort((a, b) => a.r - b.r);
-  }
-  let right = 0;
-  for (const { r, c } of rows) {
-    let num = 0;
-    let nn = 0;
-    for (let j = 0; j < dim; j++) {
-      const loo = sums[c * dim + j]! - emb[r * dim + j]!;
-      num += emb[r * dim + j]! * loo;
-      nn += loo * loo;
-    }
-    const own = nn > 0 ? num / Math.sqrt(nn) : -Infinity;
-    let beaten = false;
-    for (let o = 0; o < C && !beaten; o++) if (o !== c && dot(emb, r * dim, cents, o * dim, dim) >= own) beaten = true;
-    if (!beaten) right++;
-  }
-  return { rank1: rows.length > 0 ? right / rows.length : NaN, samples: rows.length };
 }

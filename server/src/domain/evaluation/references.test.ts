@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import type { FaceBatch } from '../../runtime/models/types.js';
 import { evaluateDataset } from './dataset.js';
-import { PathPolicy } from '../paths.js';
+import { PathPolicy } from '../files/paths.js';
 
 const DIM = 4;
 const embedder = {

@@ -3,15 +3,15 @@
 // reference embeddings. Request paths go through the data root's PathPolicy and every file is read
 // through its FileGuard (real path inside the root, regular file, size cap, cancellable).
 import { basename, extname } from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
 import { openBin } from '../datasets/insightface-bin.js';
 import { lfwImagePath, readLfwPairs } from '../datasets/lfw.js';
 import { openDatasetReader, type DatasetReader } from '../datasets/reader.js';
-import { readNpyMatrix, type NpyMatrix } from '../npy-files.js';
+import { readNpyMatrix, type NpyMatrix } from '../files/npy-files.js';
 import { readNpyLabelsFile, readSidecarFile } from '../fence/files.js';
-import type { PathPolicy, SafePath } from '../paths.js';
-import { boundCount, DEFAULT_READ_LIMITS, MAX_BYTES, type ReadLimits } from '../read-limits.js';
-import { clip, type FileGuard } from '../safe-files.js';
+import type { PathPolicy, SafePath } from '../files/paths.js';
+import { boundCount, DEFAULT_READ_LIMITS, MAX_BYTES, type ReadLimits } from '../files/read-limits.js';
+import { clip, sidecarOf, type FileGuard } from '../files/safe-files.js';
 import type { AlignedEmbedder, FaceAligner, ImageDecoder } from './embedding.js';
 
 export interface EvaluationDeps {
@@ -30,7 +30,7 @@ export interface EvaluationDeps {
   /** Name of the recognizer used when a request names none (to check reference sidecars). */
   defaultRecognizer?: string;
   /** Embeds the largest face of every image under a folder (the leakage audit's real identities). */
-  embedFaces?: (dir: string, recognizer: string | undefined, signal: AbortSignal | undefined) => Promise<{ data: Float32Array; rows: number; dim: number; files?: string[] }>;
+  embedFaces?: (dir: SafePath, recognizer: string | undefined, signal: AbortSignal | undefined) => Promise<{ data: Float32Array; rows: number; dim: number; files?: string[] }>;
 }
 
 /** A request path through the data root's policy; there is no unconfined way to open one. */
@@ -128,7 +128,7 @@ export async function openVerificationSource(source: VerificationSource, deps: E
 }
 
 /** A generated dataset (ImageFolder or RecordIO), confined and bounded like every other source. */
-export function openDataset(deps: EvaluationDeps, root: string, field: string, options: { maxIdentities?: number; maxSamplesPerIdentity?: number; signal?: AbortSignal }): Promise<DatasetReader> {
+export function openDataset(deps: EvaluationDeps, root: SafePath, field: string, options: { maxIdentities?: number; maxSamplesPerIdentity?: number; signal?: AbortSignal }): Promise<DatasetReader> {
   return openDatasetReader(root, {
     field,
     files: guardOf(deps),
@@ -155,7 +155,7 @@ export interface References {
  */
 export async function loadReferences(
   deps: EvaluationDeps,
-  path: string,
+  path: SafePath,
   ctx: { field: string; explicit: boolean; recognizer: string | undefined; dim: number; signal?: AbortSignal },
 ): Promise<References> {
   const files = guardOf(deps);
@@ -170,7 +170,7 @@ export async function loadReferences(
     if (ctx.explicit) throw new InvalidArgumentError({ field: ctx.field, description: why });
     return { note: `${basename(path)} not used: ${why}` };
   };
-  const sidecarPath = path.replace(/\.npy$/i, '') + '.json';
+  const sidecarPath = sidecarOf(path);
   let recorded: string | null | undefined;
   try {
     const sidecar = await readSidecarFile(sidecarPath, { files, field: ctx.field, ...(ctx.signal ? { signal: ctx.signal } : {}) });

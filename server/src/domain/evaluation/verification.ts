@@ -1,7 +1,7 @@
 // Verification benchmarks: open the source, embed its images (with the flip test) unless it holds
 // embeddings, run the insightface protocol, write report.html + result.json.
-import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
-import { clip } from '../safe-files.js';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
+import { clip } from '../files/safe-files.js';
 import { embedAll, sharpDecoder, type EvaluationProgress } from './embedding.js';
 import { renderVerificationHtml } from './pages.js';
 import { evaluatePairs, type VerificationMetrics } from './protocol.js';

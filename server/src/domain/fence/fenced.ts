@@ -3,8 +3,8 @@
 // (read through FileGuard) in and compact results (typed arrays, short strings) out, so health,
 // signals and other callers stay responsive whatever the file holds.
 import { Worker } from 'node:worker_threads';
-import { InvalidArgumentError, ResourceExhaustedError, throwIfAborted } from '../../errors.js';
-import { clip } from '../safe-files.js';
+import { InvalidArgumentError, ResourceExhaustedError, throwIfAborted } from '../../shared/errors.js';
+import { clip } from '../files/safe-files.js';
 import type { TaskInput, TaskName, TaskOutput, WorkerReply } from './tasks.js';
 
 /** The fence around one parse (fixed; documented in docs/configuration.md#limits). */

@@ -3,9 +3,9 @@
 // a request controls.
 import { MANIFEST_MAX_LINE_BYTES, type ManifestRow, type ManifestRead } from '../datasets/manifest.js';
 import type { LfwPairs } from '../datasets/lfw.js';
-import { InvalidArgumentError } from '../../errors.js';
-import { MAX_BYTES } from '../read-limits.js';
-import { clip, type FileGuard } from '../safe-files.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
+import { MAX_BYTES } from '../files/read-limits.js';
+import { clip, type FileGuard, type SafePath } from '../files/safe-files.js';
 import { fenced, fenceHeapMb, ownBuffer, type FenceOptions } from './fenced.js';
 import type { BinScan, ManifestColumns } from './tasks.js';
 
@@ -15,7 +15,7 @@ export interface ReadContext {
   signal?: AbortSignal;
 }
 
-async function bytesOf(path: string, ctx: ReadContext, maxBytes: number): Promise<ArrayBuffer> {
+async function bytesOf(path: SafePath, ctx: ReadContext, maxBytes: number): Promise<ArrayBuffer> {
   return ownBuffer(await ctx.files.read(path, { maxBytes, field: ctx.field, ...(ctx.signal ? { signal: ctx.signal } : {}) }));
 }
 
@@ -46,7 +46,7 @@ async function rowsOf(c: ManifestColumns): Promise<ManifestRow[]> {
  * A manifest.jsonl a request names. `strict`: a line over the per-line cap is INVALID_ARGUMENT
  * (evaluation); otherwise it ends the valid prefix like any corrupt line (a writer resuming).
  */
-export async function readManifestFile(path: string, ctx: ReadContext & { strict: boolean }): Promise<ManifestRead> {
+export async function readManifestFile(path: SafePath, ctx: ReadContext & { strict: boolean }): Promise<ManifestRead> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.text);
   const c = await fenced('manifest', { bytes }, [bytes], fence(path, ctx, bytes.byteLength));
   if (c.longLine && ctx.strict) {
@@ -56,7 +56,7 @@ export async function readManifestFile(path: string, ctx: ReadContext & { strict
 }
 
 /** train.idx: key → offset; more than `maxLines` lines is INVALID_ARGUMENT. */
-export async function readIdxFile(path: string, ctx: ReadContext & { maxLines: number; tooMany: () => Error }): Promise<Map<number, number>> {
+export async function readIdxFile(path: SafePath, ctx: ReadContext & { maxLines: number; tooMany: () => Error }): Promise<Map<number, number>> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.text);
   const r = await fenced('idx', { bytes, maxLines: ctx.maxLines }, [bytes], fence(path, ctx, bytes.byteLength));
   if (r.lines > ctx.maxLines) throw ctx.tooMany();
@@ -68,24 +68,24 @@ export async function readIdxFile(path: string, ctx: ReadContext & { maxLines: n
   return map;
 }
 
-export async function readLfwPairsFile(path: string, ctx: ReadContext & { maxPairs: number }): Promise<LfwPairs> {
+export async function readLfwPairsFile(path: SafePath, ctx: ReadContext & { maxPairs: number }): Promise<LfwPairs> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.text);
   return fenced('lfw', { bytes, field: ctx.field, maxPairs: ctx.maxPairs }, [bytes], fence(path, ctx, bytes.byteLength));
 }
 
-export async function readNpyMatrixFile(path: string, ctx: ReadContext): Promise<{ data: Float32Array; rows: number; cols: number }> {
+export async function readNpyMatrixFile(path: SafePath, ctx: ReadContext): Promise<{ data: Float32Array; rows: number; cols: number }> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.npy);
   return fenced('npyMatrix', { bytes }, [bytes], fence(path, ctx, bytes.byteLength));
 }
 
-export async function readNpyLabelsFile(path: string, ctx: ReadContext): Promise<boolean[]> {
+export async function readNpyLabelsFile(path: SafePath, ctx: ReadContext): Promise<boolean[]> {
   const bytes = await bytesOf(path, ctx, MAX_BYTES.npy);
   const u8 = await fenced('npyLabels', { bytes }, [bytes], fence(path, ctx, bytes.byteLength));
   return Array.from(u8, (v) => v !== 0);
 }
 
 /** Scans an insightface .bin in a worker (the handle moves there and is closed by it). */
-export async function scanBinFile(path: string, ctx: ReadContext & { maxPairs: number }): Promise<BinScan> {
+export async function scanBinFile(path: SafePath, ctx: ReadContext & { maxPairs: number }): Promise<BinScan> {
   const handle = await ctx.files.openRead(path, { maxBytes: MAX_BYTES.streamed, field: ctx.field, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   let size: number;
   try {
@@ -98,7 +98,7 @@ export async function scanBinFile(path: string, ctx: ReadContext & { maxPairs: n
 }
 
 /** A JSON sidecar next to a .npy (<= MAX_BYTES.sidecar): parsed in the fence; only its recognizer comes back. */
-export async function readSidecarFile(path: string, ctx: ReadContext & { maxBytes?: number }): Promise<{ recognizer: string | null | undefined }> {
+export async function readSidecarFile(path: SafePath, ctx: ReadContext & { maxBytes?: number }): Promise<{ recognizer: string | null | undefined }> {
   const bytes = await bytesOf(path, ctx, ctx.maxBytes ?? MAX_BYTES.sidecar);
   return fenced('sidecar', { bytes }, [bytes], fence(path, ctx, bytes.byteLength));
 }

@@ -2,7 +2,7 @@
 // compact, structured-clone-friendly results: typed arrays rather than millions of small objects,
 // so that receiving the result does not block the main thread either.
 import type { FileHandle } from 'node:fs/promises';
-import { decodeNpy, decodeNpyMatrix } from '@hyperface/sdk/npy';
+import { decodeNpy, decodeNpyMatrix } from '../../util/npy.js';
 import { FileSource } from '../datasets/byte-source.js';
 import { binContents, maxOpsFor } from '../datasets/insightface-bin.js';
 import { parseLfwPairs, type LfwPairs } from '../datasets/lfw.js';

@@ -5,8 +5,9 @@
 // faces fill what is left, and while interactive traffic is recent they go in small slices, so an
 // interactive caller waits for at most one small bulk slice in flight. Every face is rendered from
 // its own (embedding, seed, variation), so how faces are grouped never changes a pixel.
-import { abortError } from '../../errors.js';
+import { abortError } from '../../shared/errors.js';
 import type { CallOptions, Generator, RawImageData, RenderItem } from '../../runtime/models/types.js';
+import { BatchTimer } from '../../util/batch-timer.js';
 
 export type WorkClass = 'interactive' | 'bulk';
 
@@ -47,7 +48,7 @@ export interface BatcherStats {
 
 class Batcher {
   private readonly queues: Record<WorkClass, Pending[]> = { interactive: [], bulk: [] };
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer = new BatchTimer(() => this.flush());
   private inFlight = false;
   private lastInteractiveMs = -Infinity;
   readonly stats: BatcherStats = { calls: 0, faces: 0, recentBatchSizes: [] };
@@ -101,16 +102,7 @@ class Batcher {
 
   private schedule(): void {
     if (this.inFlight || (this.queues.interactive.length === 0 && this.queues.bulk.length === 0)) return;
-    if (this.options.maxQueueDelayMs <= 0 || this.queuedFaces() >= this.options.preferredBatchSize) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      void this.flush();
-    } else {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, this.options.maxQueueDelayMs);
-    }
+    this.timer.schedule(this.queuedFaces() >= this.options.preferredBatchSize, this.options.maxQueueDelayMs);
   }
 
   /** Takes up to `room` faces from a class's queue, oldest request first; returns what was taken. */

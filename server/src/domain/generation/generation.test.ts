@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import type { Generator, ModelInfo, RawImageData, Recognizer, RenderItem } from '../../runtime/models/types.js';
 import { DEFAULT_VARIATION, planSize, sampleSeed, validateGenerateParams, withGenerateDefaults, type IdentityMatrix } from './params.js';
 import { generateSamples, type GeneratedSample } from './service.js';

@@ -1,6 +1,6 @@
 // Generate request parameters: the one place their defaults and validation live. Field names in
 // errors are the proto's snake_case paths (hyperface.v1.GenerateRequest).
-import { InvalidArgumentError, type FieldViolation } from '../../errors.js';
+import { InvalidArgumentError, type FieldViolation } from '../../shared/errors.js';
 import type { VariationSettings } from '../../runtime/models/types.js';
 import { mix32 } from '../../util/hash.js';
 
@@ -94,7 +94,44 @@ const isInt = (x: number): boolean => Number.isInteger(x);
 /** Most samples (identities × images) one Generate may produce (limits.maxGenerateImages). */
 export const DEFAULT_MAX_GENERATE_IMAGES = 100_000_000;
 
-export function validateGenerateParams(params: GenerateParams, limits: { maxImagesPerIdentity?: number; maxImages?: number } = {}): GenerateParams {
+/** Limits a request is checked against (limits.maxImagesPerIdentity, limits.maxGenerateImages). */
+export interface GenerateLimits {
+  maxImagesPerIdentity?: number;
+  maxImages?: number;
+}
+
+/** The parameters of a request without its identities (filled by withGenerateDefaults). */
+export type RequestParams = Omit<GenerateParams, 'identities'>;
+
+/**
+ * The checks that need no identities: run once, where the request is decoded (transport), before
+ * any file is read. The identities' checks follow in identityViolations once they are read.
+ */
+export function requestParamViolations(params: RequestParams, limits: GenerateLimits = {}): FieldViolation[] {
+  const out: FieldViolation[] = [];
+  const bad = (field: string, description: string): void => {
+    out.push({ field, description });
+  };
+  const maxK = limits.maxImagesPerIdentity ?? DEFAULT_MAX_IMAGES_PER_IDENTITY;
+  if (!isInt(params.imagesPerIdentity) || params.imagesPerIdentity < 1 || params.imagesPerIdentity > maxK) {
+    bad('images_per_identity', `must be an integer in [1, ${maxK}]`);
+  }
+  if (!isInt(params.seed) || params.seed < 0 || params.seed > Number.MAX_SAFE_INTEGER) bad('seed', 'must be an integer in [0, 2^53 - 1]');
+  for (const key of ['beta', 'pose', 'color', 'background', 'accessories'] as const) {
+    const x = params.variation[key];
+    if (!Number.isFinite(x) || x < 0 || x > 1) bad(`variation.${key}`, 'must be in [0, 1]');
+  }
+  if (!isInt(params.identityOffset) || params.identityOffset < 0) bad('identity_offset', 'must be a non-negative integer');
+  if (!isInt(params.identityCount) || params.identityCount < 0) bad('identity_count', 'must be a non-negative integer');
+  if (params.minCosine !== undefined && (!Number.isFinite(params.minCosine) || params.minCosine < -1 || params.minCosine > 1)) {
+    bad('min_cosine', 'must be in [-1, 1]');
+  }
+  if (!isInt(params.maxRetries) || params.maxRetries < 0 || params.maxRetries > MAX_RETRIES_LIMIT) bad('max_retries', `must be an integer in [0, ${MAX_RETRIES_LIMIT}]`);
+  return out;
+}
+
+/** The checks against the identities (rows usable, offset and count inside them, total samples): once they are read. */
+export function identityViolations(params: GenerateParams, limits: GenerateLimits = {}, requestFailed = false): FieldViolation[] {
   const out: FieldViolation[] = [];
   const bad = (field: string, description: string): void => {
     out.push({ field, description });
@@ -123,31 +160,24 @@ export function validateGenerateParams(params: GenerateParams, limits: { maxImag
       }
     }
   }
-  const maxK = limits.maxImagesPerIdentity ?? DEFAULT_MAX_IMAGES_PER_IDENTITY;
-  if (!isInt(params.imagesPerIdentity) || params.imagesPerIdentity < 1 || params.imagesPerIdentity > maxK) {
-    bad('images_per_identity', `must be an integer in [1, ${maxK}]`);
-  }
-  if (!isInt(params.seed) || params.seed < 0 || params.seed > Number.MAX_SAFE_INTEGER) bad('seed', 'must be an integer in [0, 2^53 - 1]');
-  for (const key of ['beta', 'pose', 'color', 'background', 'accessories'] as const) {
-    const x = params.variation[key];
-    if (!Number.isFinite(x) || x < 0 || x > 1) bad(`variation.${key}`, 'must be in [0, 1]');
-  }
-  if (!isInt(params.identityOffset) || params.identityOffset < 0) bad('identity_offset', 'must be a non-negative integer');
-  else if (params.identityOffset >= identities.rows) bad('identity_offset', `must be < the number of identities (${identities.rows})`);
-  if (!isInt(params.identityCount) || params.identityCount < 0) bad('identity_count', 'must be a non-negative integer');
-  else if (params.identityOffset + params.identityCount > identities.rows) {
+  const offsetOk = isInt(params.identityOffset) && params.identityOffset >= 0;
+  if (offsetOk && params.identityOffset >= identities.rows) bad('identity_offset', `must be < the number of identities (${identities.rows})`);
+  else if (offsetOk && isInt(params.identityCount) && params.identityCount >= 0 && params.identityOffset + params.identityCount > identities.rows) {
     bad('identity_count', `identity_offset + identity_count = ${params.identityOffset + params.identityCount} exceeds the ${identities.rows} identities`);
   }
-  if (params.minCosine !== undefined && (!Number.isFinite(params.minCosine) || params.minCosine < -1 || params.minCosine > 1)) {
-    bad('min_cosine', 'must be in [-1, 1]');
-  }
-  if (!isInt(params.maxRetries) || params.maxRetries < 0 || params.maxRetries > MAX_RETRIES_LIMIT) bad('max_retries', `must be an integer in [0, ${MAX_RETRIES_LIMIT}]`);
   // One job's samples (identities × images): bounds its run time, manifest and RecordIO index.
   const ids = isInt(params.identityCount) && params.identityCount > 0 ? params.identityCount : Math.max(0, identities.rows - (isInt(params.identityOffset) ? params.identityOffset : 0));
   const maxImages = limits.maxImages ?? DEFAULT_MAX_GENERATE_IMAGES;
-  if (out.length === 0 && ids * params.imagesPerIdentity > maxImages) {
+  if (!requestFailed && out.length === 0 && ids * params.imagesPerIdentity > maxImages) {
     bad('images_per_identity', `${ids} identities × ${params.imagesPerIdentity} images = ${ids * params.imagesPerIdentity} samples, over the limit of ${maxImages} (limits.maxGenerateImages)`);
   }
+  return out;
+}
+
+/** Both checks at once, for callers that hold a whole request (tests, in-process tools). */
+export function validateGenerateParams(params: GenerateParams, limits: GenerateLimits = {}): GenerateParams {
+  const request = requestParamViolations(params, limits);
+  const out = [...request, ...identityViolations(params, limits, request.length > 0)];
   if (out.length > 0) throw new InvalidArgumentError(out);
   return params;
 }

@@ -1,7 +1,7 @@
 // The generation service: identities x K samples → faces, pulled lazily in (identity, sample) order,
 // with the optional identity-consistency filter. Transport-agnostic: the gRPC handler, the CLI and
 // the dataset job all iterate `generateSamples`.
-import { InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
 import type { Generator, RawImageData, Recognizer, RenderItem } from '../../runtime/models/types.js';
 import { type GenerateParams, identityRange, sampleSeed } from './params.js';
 import { dot, normalizeRows } from '../../util/vec.js';

@@ -4,8 +4,9 @@
 // all pass the check) or is refused with RESOURCE_EXHAUSTED; jobs resumed after a restart wait in
 // a FIFO queue instead (they were accepted earlier and cannot be refused now) and go before new
 // requests.
-import { ResourceExhaustedError } from '../../errors.js';
+import { ResourceExhaustedError } from '../../shared/errors.js';
 import { formatBytes, type MemoryEstimate } from './memory.js';
+import { once } from '../../util/once.js';
 
 export interface Ticket {
   release(): void;
@@ -87,15 +88,12 @@ export class Admission {
   private grant(bytes: number): Ticket {
     this.held += 1;
     this.bytes += bytes;
-    let released = false;
     return {
-      release: () => {
-        if (released) return;
-        released = true;
+      release: once(() => {
         this.held -= 1;
         this.bytes -= bytes;
         this.pump();
-      },
+      }),
     };
   }
 

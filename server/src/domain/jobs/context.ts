@@ -2,7 +2,7 @@
 // and live sink, bound to one job.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../logging.js';
+import type { Logger } from '../../shared/logging.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { EventLog } from './event-log.js';
 import type { JobContext, JobEventBody, JobLivePayload, JobRecord } from './types.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../logging.js';
+import { createLogger } from '../../shared/logging.js';
 import { JobManager } from './manager.js';
 import * as z from 'zod';
 import { jobKind, type JobEvent } from './types.js';
@@ -87,7 +87,7 @@ test('cancel stops a running job, is idempotent on finished jobs, and the concur
 test('a failed job keeps the public message of a known error and hides unexpected ones', async () => {
   const jobs = manager();
   await jobs.open();
-  const { InvalidArgumentError } = await import('../../errors.js');
+  const { InvalidArgumentError } = await import('../../shared/errors.js');
   jobs.register(packLike, async () => {
     throw new InvalidArgumentError({ field: 'dim', description: 'too big' });
   });

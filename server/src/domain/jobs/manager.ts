@@ -7,13 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   CancelledError,
-  diskError,
-  HyperfaceError,
   NotFoundError,
   UnavailableError,
-} from '../../errors.js';
-import type { Logger } from '../../logging.js';
-import { writeFileAtomic } from '../../util/fs-atomic.js';
+} from '../../shared/errors.js';
+import type { Logger } from '../../shared/logging.js';
 import { Admission, type Ticket } from './admission.js';
 import { EventLog } from './event-log.js';
 import { JobHolds } from './retention.js';
@@ -21,14 +18,11 @@ import { createJobContext } from './context.js';
 import { watchJob } from './watch.js';
 import { formatBytes } from './memory.js';
 import { loadRecord } from './record.js';
+import { RecordWriter, refuseResume } from './record-writer.js';
+import { runJob, ShutdownError } from './run-job.js';
 import { TERMINAL_STATES, type JobEvent, type JobKind, type JobKindDef, type JobLivePayload, type JobRecord, type JobRunner, type JobState, type StartOptions } from './types.js';
 
-/** Abort reason used when the daemon shuts down: the job stays resumable instead of cancelled. */
-export class ShutdownError extends UnavailableError {
-  constructor() {
-    super('the daemon is shutting down; the job will resume on restart');
-  }
-}
+export { ShutdownError } from './run-job.js';
 
 export type { JobContext, JobKindDef, JobRunner, StartOptions } from './types.js';
 
@@ -57,8 +51,8 @@ export class JobManager {
   private readonly kinds = new Map<JobKind, { def: JobKindDef<unknown>; run: JobRunner<unknown> }>();
   /** Each loaded or started job's request as its kind's schema typed it (what its runner gets). */
   private readonly requests = new Map<string, unknown>();
-  /** The last job.json write of each job, so writes land in call order (persist). */
-  private readonly writes = new Map<string, Promise<void>>();
+  /** job.json writes, one job's in call order. */
+  private readonly records = new RecordWriter((id) => this.dirOf(id));
   private readonly events = new EventEmitter();
   private readonly log: EventLog;
   private readonly admission: Admission;
@@ -117,14 +111,10 @@ export class JobManager {
           continue;
         }
         if (TERMINAL_STATES.has(record.state)) continue;
-        if (killed?.jobs.includes(record.id)) {
-          await this.failKilled(record, killed.reason);
-          continue;
-        }
-        this.requests.set(record.id, request);
-        // Every earlier run ended with the process (crash, OOM kill): resuming would likely repeat it.
-        if ((record.attempts ?? 0) >= this.maxAttempts) await this.failCrashLooping(record);
+        const refused = refuseResume(record, killed, this.maxAttempts);
+        if (refused) await this.refuse(record, refused);
         else {
+          this.requests.set(record.id, request);
           // Not running in this process (yet): say so until it is resumed.
           record.state = 'queued';
           unfinished.push(record);
@@ -137,18 +127,11 @@ export class JobManager {
     return unfinished;
   }
 
-  private async failKilled(record: JobRecord, reason: string): Promise<void> {
-    this.options.log.error('not resuming a job the watchdog stopped', { job: record.id, kind: record.kind, reason });
-    record.error = `the daemon's watchdog ended the process while this job ran (${reason}); it is not resumed`;
-    record.errorCode = 'DEADLINE_EXCEEDED';
-    await this.transition(record, 'failed');
-  }
-
-  private async failCrashLooping(record: JobRecord): Promise<void> {
-    const n = record.attempts ?? 0;
-    this.options.log.error('not resuming a job that did not survive its earlier runs', { job: record.id, kind: record.kind, attempts: n });
-    record.error = `the daemon stopped ${n} times while running this job (a crash or a kill); it is not resumed again (limits.maxJobAttempts = ${this.maxAttempts})`;
-    record.errorCode = 'INTERNAL';
+  /** Fails an unfinished job loaded at start-up instead of resuming it (refuseResume says why). */
+  private async refuse(record: JobRecord, why: { error: string; errorCode: string; log: string }): Promise<void> {
+    this.options.log.error(why.log, { job: record.id, kind: record.kind, attempts: record.attempts ?? 0 });
+    record.error = why.error;
+    record.errorCode = why.errorCode;
     await this.transition(record, 'failed');
   }
 
@@ -191,7 +174,7 @@ export class JobManager {
       this.requests.set(id, typed);
       this.jobs.set(id, record);
       await this.log.open(id, true);
-      await this.persist(record);
+      await this.records.persist(record);
     } catch (error) {
       ticket.release();
       this.requests.delete(id);
@@ -325,41 +308,13 @@ export class JobManager {
       signal: controller.signal,
       log,
       events: this.log,
-      persist: (r) => this.persist(r),
+      persist: (r) => this.records.persist(r),
       sink: () => entry.sink,
     });
     this.running.set(record.id, entry);
     entry.done = (async () => {
       try {
-        // Persisted before the work starts, so a run that takes the process down is counted.
-        record.attempts = (record.attempts ?? 0) + 1;
-        await this.transition(record, 'running');
-        // Cancelled (or shut down) while the state was being written: do not start the work.
-        controller.signal.throwIfAborted();
-        const result = await runner(ctx);
-        if (entry.abandoned) return;
-        record.result = result;
-        record.progress = 1;
-        await this.transition(record, 'succeeded');
-      } catch (error) {
-        const reason: unknown = controller.signal.reason;
-        if (entry.abandoned) return;
-        if (reason instanceof ShutdownError) {
-          log.info('job interrupted by shutdown; will resume on restart');
-          record.state = 'queued';
-          // A graceful interruption is not a failed attempt.
-          record.attempts = Math.max(0, (record.attempts ?? 1) - 1);
-          record.updatedAtMs = Date.now();
-          await this.persist(record);
-        } else if (controller.signal.aborted) {
-          await this.transition(record, 'cancelled');
-        } else {
-          const mapped = error instanceof HyperfaceError ? error : diskError(error);
-          if (!(error instanceof HyperfaceError)) log.error('job failed', { error: error as Error });
-          record.error = mapped ? mapped.message : 'internal error (see the daemon log)';
-          record.errorCode = mapped ? mapped.code : 'INTERNAL';
-          await this.transition(record, 'failed');
-        }
+        await runJob(record, runner, ctx, entry, { transition: (r, state) => this.transition(r, state), persist: (r) => this.records.persist(r), log });
       } finally {
         this.running.delete(record.id);
         ticket.release();
@@ -385,30 +340,9 @@ export class JobManager {
   private async transition(record: JobRecord, state: JobState): Promise<void> {
     // Durable before visible: a reader that sees the new state can rely on it after a crash.
     const updatedAtMs = Date.now();
-    await this.persist({ ...record, state, updatedAtMs });
+    await this.records.persist({ ...record, state, updatedAtMs });
     record.state = state;
     record.updatedAtMs = updatedAtMs;
     await this.log.append(record.id, { channel: 'job', payload: { ...record } });
-  }
-
-  /**
-   * Writes job.json as the record is now. Writes of one job are chained in call order: progress writes
-   * are not awaited, and one finishing after a later write (say the graceful-shutdown record) would
-   * otherwise put the older record back on disk.
-   */
-  private persist(record: JobRecord): Promise<void> {
-    // Typed arrays in a request (inline embeddings) persist as JSON arrays; the kind's schema restores them.
-    const text = JSON.stringify(record, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v), 2);
-    const file = join(this.dirOf(record.id), 'job.json');
-    const write = (this.writes.get(record.id) ?? Promise.resolve()).then(
-      () => writeFileAtomic(file, text),
-      () => writeFileAtomic(file, text),
-    );
-    this.writes.set(record.id, write);
-    const forget = (): void => {
-      if (this.writes.get(record.id) === write) this.writes.delete(record.id);
-    };
-    write.then(forget, forget);
-    return write;
   }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expiredJobs, startRetention } from './retention.js';
 import { JobManager } from './manager.js';
-import { createLogger } from '../../logging.js';
+import { createLogger } from '../../shared/logging.js';
 import * as z from 'zod';
 import { jobKind, type JobRecord, type JobState } from './types.js';
 

@@ -2,7 +2,7 @@
 // bound. Finished records older than maxAge, and the oldest beyond the newest maxCount, are
 // removed with their folders; queued and running jobs never are, nor a job a stream holds (a
 // watcher, the stream that started it) or one an unfinished job's request refers to.
-import type { Logger } from '../../logging.js';
+import type { Logger } from '../../shared/logging.js';
 import { TERMINAL_STATES, type JobRecord } from './types.js';
 
 export interface RetentionPolicy {

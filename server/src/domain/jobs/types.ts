@@ -2,7 +2,7 @@
 // runner} (JobKindDef + JobManager.register), and each feature adds its event channel and live
 // payload to JobChannels / JobLivePayloads by declaration merging (e.g. packing/events.ts).
 import type * as z from 'zod';
-import type { Logger } from '../../logging.js';
+import type { Logger } from '../../shared/logging.js';
 import type { MemoryEstimate } from './memory.js';
 
 /** A registered job kind's name ('pack', 'generate', ...); see JobKindDef. */

@@ -1,7 +1,7 @@
 // Checkpoint codec: "HFPK" | u32 version | u32 header length | JSON header | pad to 8 | arrays.
 // The header carries the scalars (iteration, RNG words, schedule constants, a parameter
 // fingerprint); the arrays are raw little-endian float32/int32 copies in header order.
-import { FailedPreconditionError } from '../../errors.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
 
 export interface PackStateArrays {
   [name: string]: Float32Array | Int32Array;

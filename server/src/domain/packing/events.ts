@@ -15,7 +15,7 @@ export interface PackResultInfo {
   npyPath: string;
   sidecarPath: string;
   provider: string;
-  /** With an exclusion set / existing identities (domain/app/packing-fixed.ts). */
+  /** With an exclusion set / existing identities (domain/services/packing-fixed.ts). */
   exclusion?: FixedReportInfo;
   extension?: FixedReportInfo;
 }

@@ -6,7 +6,7 @@
 // 1/f pairs that is the largest impostor cosine (no impostor pair is accepted). The default angle is
 // arccos of the FAR 1e-3 threshold: a packed identity at least that far from every real one would
 // be rejected as that person by the recognizer at its 1e-3 operating point.
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import { angleDeg, dot } from './objective.js';
 import type { FixedSource } from './fixed-source.js';
 

@@ -2,10 +2,10 @@
 // memory, or a server-side .npy read in blocks so that a set of 1,000,000 × 512 never has to fit in
 // memory at once. Every block is checked (finite, non-zero rows: INVALID_ARGUMENT naming the field)
 // and normalised as it is read.
-import { decodeNpyHeader, npyItemBytes, NpyFormatError } from '@hyperface/sdk/npy';
-import { InvalidArgumentError, throwIfAborted } from '../../errors.js';
-import { MAX_BYTES } from '../read-limits.js';
-import { clip, type FileGuard } from '../safe-files.js';
+import { decodeNpyHeader, npyItemBytes, NpyFormatError } from '../../util/npy.js';
+import { InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
+import { MAX_BYTES } from '../files/read-limits.js';
+import { clip, type FileGuard, type SafePath } from '../files/safe-files.js';
 
 export interface FixedBlock {
   /** Index of the block's first row in the whole set. */
@@ -80,7 +80,7 @@ export function memorySource(raw: Float32Array, rows: number, dim: number, wantD
  * A server-side float32/float64 [M, D] .npy, read in blocks through the FileGuard (confined, regular
  * file). Only the header is read here; rows are checked as blocks stream (`validate` runs one pass now).
  */
-export async function npyFileSource(files: FileGuard, path: string, wantDim: number, field: string, signal?: AbortSignal): Promise<FixedSource> {
+export async function npyFileSource(files: FileGuard, path: SafePath, wantDim: number, field: string, signal?: AbortSignal): Promise<FixedSource> {
   const handle = await files.openRead(path, { maxBytes: MAX_BYTES.streamed, field, ...(signal ? { signal } : {}) });
   let rows: number;
   let dim: number;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createComputeEngine, type ComputeEngine } from '../../runtime/compute/engine.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors.js';
 import { dot, normalizeRows } from './objective.js';
 import { Rng } from '../../util/rng.js';
 import { runPacking, withPackDefaults, type PackCheckpointStore } from './index.js';

@@ -10,7 +10,7 @@
 //   extend:  the nearest fixed row is a candidate while moved_i < (a_K(i) − a_1(i)) / 2.
 // Memory: one block (BLOCK_ROWS × D floats) + topK scratch + candidates (N × K × D floats).
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
-import { throwIfAborted } from '../../errors.js';
+import { throwIfAborted } from '../../shared/errors.js';
 import { angleDeg, clampCos, dot } from './objective.js';
 import type { FixedSource } from './fixed-source.js';
 

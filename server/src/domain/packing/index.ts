@@ -2,4 +2,4 @@
 export { type PackMode, type PackParams, withPackDefaults, validatePackParams, packParamViolations, dimViolations, defaultIterations, defaultMode, STOCHASTIC_ABOVE } from './params.js';
 export { type PackMetricsInfo } from './objective.js';
 export { type PackProgressInfo, type PackCheckpointStore, type PackOutcome, type PackRunContext, runPacking, packSidecar, FIXED_MODES } from './run.js';
-export { encodeNpyFloat32 as encodePackResultNpy } from '@hyperface/sdk/npy';
+export { encodeNpyFloat32 as encodePackResultNpy } from '../../util/npy.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createComputeEngine, type ComputeEngine } from '../../runtime/compute/engine.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { dot, normalizeRows, packingGradient, packingLossDense, projectTangent } from './objective.js';
 import { Rng } from '../../util/rng.js';

@@ -1,6 +1,6 @@
 // Packing parameters: the ONE place their defaults live (documented with @default), and validation
 // that names the proto's snake_case fields.
-import { InvalidArgumentError, type FieldViolation } from '../../errors.js';
+import { InvalidArgumentError, type FieldViolation } from '../../shared/errors.js';
 
 /** `random` / `random-gallery`: no optimisation, seeded baselines (uniform on the sphere / gallery rows). */
 export type PackMode = 'fast' | 'paper' | 'stochastic' | 'random' | 'random-gallery';

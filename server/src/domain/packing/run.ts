@@ -1,7 +1,7 @@
 // runPacking: initialisation, the iteration loop (progress, checkpoints, wall-clock budget, abort),
 // resume, and the final exact metrics of the returned iterate (the last one; fast mode: the best).
 import { readFileSync } from 'node:fs';
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
 import { type ComputeEngine } from '../../runtime/compute/engine.js';
 import { decodeCheckpoint, encodeCheckpoint, type PackStateArrays } from './checkpoint.js';
 import { normalizeRows, type PackMetricsInfo } from './objective.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { buildOnnxModel } from '../../runtime/compute/onnx-graph.js';
 import { validateModelsConfig } from '../../runtime/models/config.js';
 import { ModelRepository } from '../../runtime/models/repository.js';

@@ -2,16 +2,26 @@
 // CLI, image-folder galleries (packing) and evaluation. Concurrent calls for the same recognizer
 // are gathered into one model call of up to `maxBatch` crops, waiting at most `maxDelayMs`.
 
-import { abortError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { abortError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
 import type { ModelRepository } from '../../runtime/models/repository.js';
 import type { FaceBatch, Recognizer } from '../../runtime/models/types.js';
 import type { PreprocessPool } from '../../runtime/pool/pool.js';
 import { normalizeRows } from '../../util/vec.js';
+import { BatchTimer } from '../../util/batch-timer.js';
 
-export interface EmbedImageInput {
-  encoded?: Uint8Array;
-  raw?: { width: number; height: number; channels: number; data: Uint8Array };
+/** A raw image as the wire checked it: channels 1, 3 or 4 and data of height × width × channels bytes. */
+export interface RawImageInput {
+  width: number;
+  height: number;
+  channels: number;
+  data: Uint8Array;
 }
+
+/**
+ * One image, either encoded bytes (non-empty) or raw pixels, never both or neither: the type says
+ * so, because the request was decoded and checked once (transport/recognition.ts decodeEmbedRequest).
+ */
+export type EmbedImageInput = { encoded: Uint8Array; raw?: undefined } | { raw: RawImageInput; encoded?: undefined };
 
 export interface EmbedItem {
   image: EmbedImageInput;
@@ -75,7 +85,7 @@ export const BATCHES_IN_FLIGHT = 2;
 class Batcher {
   private queue: Pending[] = [];
   private queued = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer = new BatchTimer(() => this.flush());
   private inFlight = 0;
 
   constructor(
@@ -120,16 +130,7 @@ class Batcher {
 
   private schedule(): void {
     if (this.inFlight >= BATCHES_IN_FLIGHT || this.queue.length === 0) return;
-    if (this.queued >= this.maxBatch || this.maxDelayMs <= 0) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      void this.flush();
-    } else {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, this.maxDelayMs);
-    }
+    this.timer.schedule(this.queued >= this.maxBatch, this.maxDelayMs);
   }
 
   private async flush(): Promise<void> {
@@ -242,7 +243,6 @@ export class RecognitionService {
    */
   async embed(item: EmbedItem, options: { signal?: AbortSignal } = {}): Promise<EmbedItemResult> {
     throwIfAborted(options.signal);
-    if (!item.image.encoded?.length && !item.image.raw) throw new InvalidArgumentError({ field: 'image', description: 'set encoded or raw' });
     const rec = this.models.recognizer(item.recognizer);
     const size = rec.info.imageSize;
     const raw = item.image.raw;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdmissionQueue, type QueueTicket } from './queue.js';
-import { DeadlineExceededError, ResourceExhaustedError } from '../../errors.js';
+import { DeadlineExceededError, ResourceExhaustedError } from '../../shared/errors.js';
 
 test('beyond maxRunning requests wait; only a full queue refuses, with a retry delay', async () => {
   const q = new AdmissionQueue({ maxRunning: 2, maxQueued: 2 });

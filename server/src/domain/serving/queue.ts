@@ -4,7 +4,8 @@
 // client cannot hold everyone else behind its backlog. Only a request that finds the queue full is
 // refused (RESOURCE_EXHAUSTED with a retry delay); a waiting request leaves the queue as soon as
 // its signal aborts (deadline → DEADLINE_EXCEEDED, cancellation → CANCELLED).
-import { abortError, ResourceExhaustedError } from '../../errors.js';
+import { abortError, ResourceExhaustedError } from '../../shared/errors.js';
+import { once } from '../../util/once.js';
 
 export interface QueueTicket {
   /** Gives the slot back (idempotent). */
@@ -101,15 +102,12 @@ export class AdmissionQueue {
   private grant(): QueueTicket {
     this.held += 1;
     const started = performance.now();
-    let released = false;
     return {
-      release: () => {
-        if (released) return;
-        released = true;
+      release: once(() => {
         this.held -= 1;
         this.holdMs = 0.8 * this.holdMs + 0.2 * (performance.now() - started);
         this.pump();
-      },
+      }),
     };
   }
 

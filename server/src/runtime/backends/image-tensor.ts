@@ -1,7 +1,7 @@
 // Turns aligned uint8 RGB HWC crops into a model's float input (resize, colour order, scale/mean/std,
 // NCHW/NHWC) in plain JS — shared by the onnx and kserve-v2 backends.
 
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import type { InputSpec, ModelConfigEntry } from '../models/config.js';
 import type { FaceBatch, ModelInfo, TensorSpecInfo } from '../models/types.js';
 

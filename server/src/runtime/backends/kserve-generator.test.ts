@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors.js';
 import { validateModelEntry } from '../models/config.js';
 import type { Generator, VariationSettings } from '../models/types.js';
 import { generatorBackendFactories } from './generators.js';

@@ -4,7 +4,7 @@
 // sample seed (so remote renders are as reproducible as the model is). Response `kserve.outputName`:
 // FP32 [B, 3, H, W] in options.outputRange ('-1..1' default, or '0..1'), or UINT8 [B, H, W, 3].
 // Images are resized to options.imageSize (default H).
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted, UnavailableError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, throwIfAborted, UnavailableError } from '../../shared/errors.js';
 import type { ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, Generator, ModelInfo, RawImageData, RenderItem } from '../models/types.js';
 import { Rng } from '../../util/rng.js';

@@ -16,8 +16,8 @@ import {
   ResourceExhaustedError,
   throwIfAborted,
   UnavailableError,
-} from '../../errors.js';
-import type { HyperfaceError } from '../../errors.js';
+} from '../../shared/errors.js';
+import type { HyperfaceError } from '../../shared/errors.js';
 import type { KServeOptions, ModelConfigEntry } from '../models/config.js';
 import type { CallOptions, FaceBatch, ModelInfo, Recognizer, TensorSpecInfo } from '../models/types.js';
 import { batchToInput, checkFaceBatch, recognizerInfo } from './image-tensor.js';

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
 import { resolveModelFile, type ExecutionProviderName } from '../models/config.js';
 import type { CallOptions, Generator, ModelInfo, RawImageData, RenderItem, TensorSpecInfo } from '../models/types.js';
 import { Rng } from '../../util/rng.js';

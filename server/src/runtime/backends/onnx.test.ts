@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors.js';
 import { buildOnnxModel } from '../compute/onnx-graph.js';
 import { validateModelEntry } from '../models/config.js';
 import { batchToInput } from './image-tensor.js';

@@ -2,7 +2,7 @@
 // (x - 127.5) / 127.5, NCHW, 512-d) and any image → embedding model the input spec describes.
 
 import type * as ort from 'onnxruntime-node';
-import { FailedPreconditionError } from '../../errors.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
 import { onnxModelBytes } from '../convert/index.js';
 import { resolveModelFile } from '../models/config.js';
 import type { ExecutionProviderName, ModelConfigEntry } from '../models/config.js';

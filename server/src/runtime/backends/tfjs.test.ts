@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors.js';
 import { builtinModels, validateModelEntry } from '../models/config.js';
 import type { ModelConfigEntry } from '../models/config.js';
 import { createOnnxRecognizer } from './onnx.js';

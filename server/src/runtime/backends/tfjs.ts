@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { FailedPreconditionError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, throwIfAborted } from '../../shared/errors.js';
 import { checkFaceBatch } from './image-tensor.js';
 import { readJsonFile, readShards } from '../convert/tfjs-weights.js';
 import { resolveModelFile } from '../models/config.js';

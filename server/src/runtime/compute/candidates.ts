@@ -5,7 +5,7 @@
 // The result is the exact top-k *among the candidates*; it is the true top-k whenever the true
 // neighbours are reachable from the previous graph, which the caller checks with exact passes.
 import * as ort from 'onnxruntime-node';
-import { throwIfAborted } from '../../errors.js';
+import { throwIfAborted } from '../../shared/errors.js';
 import { buildOnnxModel } from './onnx-graph.js';
 
 export interface RefineRequest {

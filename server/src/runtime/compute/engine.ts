@@ -4,7 +4,7 @@
 // `blockElements` floats (64 MiB by default) whatever N is.
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
-import { throwIfAborted } from '../../errors.js';
+import { throwIfAborted } from '../../shared/errors.js';
 import { buildOnnxModel } from './onnx-graph.js';
 import { blockModel } from './block-graph.js';
 import { buildSymTopKModel } from './sym-topk.js';

@@ -3,7 +3,7 @@
 // the output buffers themselves (no JS work per step); on WebGPU they are asked for as GPU buffers
 // (`preferredOutputLocation: 'gpu-buffer'`), so only the per-step cosines ([T, N]) come back.
 import * as ort from 'onnxruntime-node';
-import { throwIfAborted } from '../../errors.js';
+import { throwIfAborted } from '../../shared/errors.js';
 import { buildPaperStepModel, BETA1, BETA2 } from './paper-graph.js';
 
 export interface PaperStepperOptions {

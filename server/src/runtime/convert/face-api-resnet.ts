@@ -1,7 +1,7 @@
 // face-api's ResNet-34 face descriptor (a weights manifest, not a graph model: the network is code in
 // face-api's FaceRecognitionNet) rebuilt as an ONNX graph from the same weights. Each conv layer is
 // conv + bias followed by a per-channel scale layer; the scale is folded into the conv weights.
-import { FailedPreconditionError } from '../../errors.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
 import { GraphBuilder, tfPadding } from './builder.js';
 import type { GraphTarget } from './builder.js';
 import { hwioToOihw, readJsonFile, readWeights } from './tfjs-weights.js';

@@ -2,7 +2,7 @@
 // so the onnx backend (CPU or WebGPU EP) can serve them. Nothing converted is written to disk.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { FailedPreconditionError } from '../../errors.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
 import { convertFaceApiRecognition } from './face-api-resnet.js';
 import { convertTfjsGraphModel } from './tfjs-graph.js';
 import type { GraphTarget } from './builder.js';

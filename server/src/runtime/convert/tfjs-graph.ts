@@ -5,7 +5,7 @@
 // Add/Sub/Mul/Div, Clip, Relu, Sigmoid, Softmax, ReduceMean, Reshape, Transpose, Identity, and on
 // the CPU target PRelu and Gemm — the WebGPU target writes those as Relu/Sub/Mul/Add and
 // MatMul/Add, so every op has a WebGPU EP kernel (builder.ts, WEBGPU_OPS).
-import { FailedPreconditionError } from '../../errors.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
 import type { GraphTarget } from './builder.js';
 import { base, Converter } from './tfjs-ops.js';
 import type { TfNode } from './tfjs-ops.js';

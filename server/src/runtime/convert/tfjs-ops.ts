@@ -1,7 +1,7 @@
 // The tfjs graph → ONNX op mapping (used by tfjs-graph.ts): one Converter walks the TF nodes in
 // dependency order, tracking each value as an NCHW activation (with its C, H, W), a plain tensor,
 // or a constant, and emits ONNX nodes through GraphBuilder.
-import { FailedPreconditionError } from '../../errors.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
 import { GraphBuilder, tfPadding } from './builder.js';
 import type { GraphTarget } from './builder.js';
 import { depthwiseToOihw, hwioToOihw } from './tfjs-weights.js';

@@ -2,7 +2,7 @@
 // dequantizes them (float16, uint8/uint16 affine) to plain typed arrays — no tfjs needed.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { FailedPreconditionError } from '../../errors.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
 
 export interface WeightEntry {
   name: string;

@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FailedPreconditionError } from '../../errors.js';
-import type { ModelConfigEntry } from './schema.js';
+import { FailedPreconditionError } from '../../shared/errors.js';
+import type { ModelConfigEntry } from './model-config-schema.js';
 import type { ModelKind } from './types.js';
 
 /** The built-in default recognizer (see docs/recognizers.md for the measurement behind the choice). */

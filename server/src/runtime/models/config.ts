@@ -2,14 +2,14 @@
 // are unique, `load` and `defaults` name registered models of the right kind, and the catalogue's
 // builtin entries are merged in. Every problem is reported at once, each with its field path.
 
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import { builtinModels, DEFAULT_GENERATOR, DEFAULT_RECOGNIZER } from './catalogue.js';
-import { type FieldProblem, type ModelConfigEntry, modelEntrySchema, modelsSectionSchema, toProblems } from './schema.js';
+import { type FieldProblem, type ModelConfigEntry, modelEntrySchema, modelsSectionSchema, toProblems } from './model-config-schema.js';
 import type { ModelKind } from './types.js';
 
 export { builtinModels, DEFAULT_GENERATOR, DEFAULT_RECOGNIZER, packageDir, resolveModelFile } from './catalogue.js';
-export { EXECUTION_PROVIDERS, MODEL_BACKENDS } from './schema.js';
-export type { ExecutionProviderName, InputSpec, KServeOptions, ModelBackendName, ModelConfigEntry, ModelsSectionInput, OutputSpec, TfjsOptions } from './schema.js';
+export { EXECUTION_PROVIDERS, MODEL_BACKENDS } from './model-config-schema.js';
+export type { ExecutionProviderName, InputSpec, KServeOptions, ModelBackendName, ModelConfigEntry, ModelsSectionInput, OutputSpec, TfjsOptions } from './model-config-schema.js';
 
 export interface ModelsConfig {
   /** Whether the catalogue's builtin entries were registered. */

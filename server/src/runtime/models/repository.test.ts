@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
 import { builtinModels, validateModelsConfig } from './config.js';
 import { ModelRepository } from './repository.js';
 import type { Recognizer } from './types.js';

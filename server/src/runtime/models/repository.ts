@@ -1,7 +1,7 @@
 // ModelRepository: loads every configured model through its backend, warms it up with one dummy
 // batch, tracks loading → warming → ready | failed, and hands recognizers / generators out by name.
 
-import { FailedPreconditionError, NotFoundError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, NotFoundError, throwIfAborted } from '../../shared/errors.js';
 import { backendFactories } from '../backends/index.js';
 import type { BackendContext, BackendFactory } from '../backends/index.js';
 import { builtinModels } from './catalogue.js';

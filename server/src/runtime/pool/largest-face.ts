@@ -1,5 +1,5 @@
 // Detect-and-align for evaluation: the largest face of an encoded image, aligned to `size`.
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import type { PreprocessPool } from './pool.js';
 
 export type LargestFaceAligner = (encoded: Uint8Array, size: number, opts?: { signal?: AbortSignal }) => Promise<Uint8Array>;

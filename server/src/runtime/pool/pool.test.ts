@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../../shared/errors.js';
 import { PreprocessPool } from './pool.js';
 
 const demoDir = fileURLToPath(new URL('../../../../node_modules/@vladmandic/face-api/demo/', import.meta.url));

@@ -4,7 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { abortError, HyperfaceError, InvalidArgumentError, NotFoundError, ResourceExhaustedError, throwIfAborted } from '../../errors.js';
+import { abortError, HyperfaceError, InvalidArgumentError, NotFoundError, ResourceExhaustedError, throwIfAborted } from '../../shared/errors.js';
 import type { PreparedFace, PrepareResult, PrepareTask } from './prepare.js';
 
 export type { PreparedFace, PrepareTask, RawImageInput } from './prepare.js';

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../../shared/errors.js';
 import type { CallOptions, Generator, ModelInfo, RawImageData, Recognizer, RenderItem, VariationSettings } from '../../models/types.js';
 import { loadModel, predictParams, type MlpWeights } from './model.js';
 import { type FaceParams, loadGenderTable, randomFaceParams } from './params.js';

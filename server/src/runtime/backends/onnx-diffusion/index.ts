@@ -16,7 +16,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../../shared/errors.js';
 import { resolveModelFile } from '../../models/config.js';
 import type { CallOptions, Generator, ModelInfo, RawImageData, RenderItem } from '../../models/types.js';
 import { Rng } from '../../../util/rng.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { InvalidArgumentError } from '../../../errors.js';
+import { InvalidArgumentError } from '../../../shared/errors.js';
 import { buildOnnxModel } from '../../compute/onnx-graph.js';
 import type { Generator, RenderItem, VariationSettings } from '../../models/types.js';
 import { Rng } from '../../../util/rng.js';

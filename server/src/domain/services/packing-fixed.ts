@@ -4,11 +4,11 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
-import { NotFoundError } from '../../errors.js';
+import { encodeNpyFloat32 } from '../../util/npy.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
-import type { PathPolicy } from '../paths.js';
-import type { FileGuard } from '../safe-files.js';
+import type { PathPolicy } from '../files/paths.js';
+import { ownPath, recordedPath, type FileGuard } from '../files/safe-files.js';
 import { memorySource, npyFileSource, validateSource, type FixedSource } from '../packing/fixed-source.js';
 import type { FixedGroup, FixedMetrics, FixedReportInfo } from '../packing/fixed.js';
 import { checkExclusionAngle, defaultExclusionAngle } from '../packing/exclusion-angle.js';
@@ -97,12 +97,12 @@ export async function loadFixed(
     if (!rec) continue;
     let source: FixedSource;
     if (rec.kind === 'file') {
-      source = await npyFileSource(rec.own ? ctx.own : ctx.files, rec.path, ctx.dim, rec.own ? `${role}.embeddings` : `${role}.npy_path`, ctx.signal);
+      source = await npyFileSource(rec.own ? ctx.own : ctx.files, rec.own ? ownPath(rec.path) : recordedPath(rec.path), ctx.dim, rec.own ? `${role}.embeddings` : `${role}.npy_path`, ctx.signal);
     } else {
       const cached = join(ctx.dir, `${role}-embedded.npy`);
-      if (existsSync(cached)) source = await npyFileSource(ctx.own, cached, ctx.dim, `${role}.image_dir`, ctx.signal);
+      if (existsSync(cached)) source = await npyFileSource(ctx.own, ownPath(cached), ctx.dim, `${role}.image_dir`, ctx.signal);
       else {
-        const built = await ctx.galleries.fromImageDir(rec.path, ctx.recognizer, ctx.signal, ctx.files);
+        const built = await ctx.galleries.fromImageDir(recordedPath(rec.path), ctx.recognizer, ctx.signal, ctx.files);
         source = memorySource(built.data, built.rows, built.dim, ctx.dim, `${role}.image_dir`);
         await writeFileAtomic(cached, encodeNpyFloat32(built.data, built.rows, built.dim));
       }

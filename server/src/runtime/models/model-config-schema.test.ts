@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import { validateModelEntry, validateModelsConfig } from './config.js';
 
 function violations(fn: () => unknown): string[] {

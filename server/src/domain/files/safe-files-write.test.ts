@@ -6,7 +6,7 @@ import { constants, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileGuard } from './safe-files.js';
-import { InvalidArgumentError, PermissionDeniedError } from '../errors.js';
+import { InvalidArgumentError, PermissionDeniedError } from '../../shared/errors.js';
 
 const base = mkdtempSync(join(tmpdir(), 'hf-guard-'));
 test.after(() => rmSync(base, { recursive: true, force: true }));

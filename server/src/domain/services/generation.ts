@@ -1,27 +1,25 @@
 // The generation application service: resolves the identities (inline, .npy, a finished pack job),
-// validates (withGenerateDefaults/validateGenerateParams), runs generateSamples as a persisted job,
+// checks them against the request (identityViolations; the request itself was checked where it was
+// decoded, transport/generation-wire.ts), runs generateSamples as a persisted job,
 // encodes faces, commits them to a dataset (resumable: the manifest says what is done) and hands
 // each sample to the stream that started the job, with backpressure.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
-import sharp from 'sharp';
-import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
+import { join } from 'node:path';
+import { encodeNpyFloat32 } from '../../util/npy.js';
+import { encodeImage, resizeImage } from '../../runtime/images/codec.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../shared/errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import { TERMINAL_STATES, type JobRecord } from '../jobs/types.js';
 import { generateJob, type GenerateJobRequest } from './generation-job.js';
-import { readNpyMatrix } from '../npy-files.js';
-import { readSidecarFile } from '../fence/files.js';
+import { fingerprintOf, GenerationFiles, type Matrix } from './generation-files.js';
 import { estimateGenerate } from '../jobs/memory.js';
-import type { PathPolicy } from '../paths.js';
-import { FileGuard, isInside } from '../safe-files.js';
-import { generateSamples, planSize, validateGenerateParams, withGenerateDefaults, type GenerateParams, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
+import type { PathPolicy } from '../files/paths.js';
+import { ownPath, recordedPath, type FileGuard, type SafePath } from '../files/safe-files.js';
+import { generateSamples, identityViolations, planSize, withGenerateDefaults, type GenerateParams, type GenerateParamsInput, type GenerationModels } from '../generation/index.js';
 import type { GeneratorBatchers, WorkClass } from '../generation/batcher.js';
 import { busyError, checkDatasetTarget, liveHolder, openDatasetWriter, type DatasetWriter } from '../datasets/index.js';
 import type { FaceSampleInfo, GenerateSummaryInfo } from '../generation/events.js';
-import type { RawImageData } from '../../runtime/models/types.js';
 import { checkGuard, loadGuard } from './generation-guard.js';
 import { checkExclusionAngle } from '../packing/exclusion-angle.js';
 
@@ -49,14 +47,13 @@ export interface GenerateInput {
   excludeMinAngleDeg?: number;
 }
 
-type Matrix = { data: Float32Array; rows: number; dim: number };
 
 /** A request that passed validate(): its identities read, its parameters filled and checked. */
 export interface ValidatedGenerate {
   matrix: Matrix;
   params: GenerateParams;
   /** The identities' file ('' for inline identities). */
-  identitiesPath: string;
+  identitiesPath: SafePath | '';
   inline?: Matrix;
 }
 
@@ -67,7 +64,6 @@ export interface GenerationDepsApp {
   jobs: JobManager;
   paths: PathPolicy;
   models: () => GenerationModels;
-  maxImagesPerIdentity: number;
   /** limits.maxGenerateImages: identities × images of one request. @default DEFAULT_MAX_GENERATE_IMAGES */
   maxImages?: number;
   maxIdentities: number;
@@ -84,18 +80,17 @@ export interface GenerationDepsApp {
 export class GenerationApp {
   /** Per output folder, the start() in progress: checking for a writer and starting one is one step. */
   private readonly claims = new Map<string, Promise<unknown>>();
-  constructor(private readonly deps: GenerationDepsApp) {}
+  /** Per job folder, the identities start() read, for the job's first run (so it does not read them back). */
+  private readonly held = new Map<string, Matrix>();
+  private readonly files: GenerationFiles;
+  constructor(private readonly deps: GenerationDepsApp) {
+    this.files = new GenerationFiles(deps.jobs.dirOf(''), deps.paths.files);
+  }
 
   /** Checks a request and reads its identities: a bad request fails here, before any job or queue slot exists. */
   async validate(input: GenerateInput): Promise<ValidatedGenerate> {
     const { deps } = this;
-    if (input.datasetFormat !== 'none' && !input.outputDir) throw new InvalidArgumentError({ field: 'output_dir', description: 'required when dataset_format is set' });
-    if (input.outputDir && input.datasetFormat === 'none') throw new InvalidArgumentError({ field: 'dataset_format', description: 'set IMAGEFOLDER or RECORDIO to write output_dir' });
-    if (input.skipImages && input.datasetFormat === 'none') throw new InvalidArgumentError({ field: 'skip_images', description: 'skipping images only makes sense when a dataset is written' });
-    if (!Number.isInteger(input.jpegQuality) || input.jpegQuality < 1 || input.jpegQuality > 100) throw new InvalidArgumentError({ field: 'jpeg_quality', description: 'must be in 1..100' });
-    if (!Number.isInteger(input.imageSize) || input.imageSize < 0 || input.imageSize > 1024) throw new InvalidArgumentError({ field: 'image_size', description: 'must be in 0..1024' });
-
-    let identitiesPath = '';
+    let identitiesPath: SafePath | '' = '';
     let inline: { data: Float32Array; rows: number; dim: number } | undefined;
     const src = input.identities;
     if (src.kind === 'inline') inline = src;
@@ -105,13 +100,21 @@ export class GenerationApp {
       const job = deps.jobs.get(src.jobId);
       if (job.kind !== 'pack') throw new InvalidArgumentError({ field: 'pack_job_id', description: `job ${src.jobId} is a ${job.kind} job` });
       if (job.state !== 'succeeded') throw new FailedPreconditionError(`pack job ${src.jobId} is ${job.state}, not succeeded`);
-      identitiesPath = join(deps.jobs.dirOf(src.jobId), 'result.npy');
+      identitiesPath = ownPath(join(deps.jobs.dirOf(src.jobId), 'result.npy'));
     }
     // Validate now (cheap) so a bad request fails before a job exists.
-    const matrix = inline ?? (await this.readMatrix(identitiesPath));
+    const matrix = inline ?? (await this.files.readMatrix(identitiesPath as SafePath));
     if (matrix.rows > deps.maxIdentities) throw new InvalidArgumentError({ field: 'embeddings', description: `${matrix.rows} identities exceed limits.maxIdentities (${deps.maxIdentities})` });
-    const params = validateGenerateParams(withGenerateDefaults({ ...input.params, identities: matrix }), { maxImagesPerIdentity: deps.maxImagesPerIdentity, ...(deps.maxImages ? { maxImages: deps.maxImages } : {}) });
+    const params = this.checkIdentities(input.params, matrix);
     return { matrix, params, identitiesPath, inline };
+  }
+
+  /** The request's parameters (checked when decoded) against the identities it names. */
+  private checkIdentities(input: GenerateInput['params'], identities: Matrix): GenerateParams {
+    const params = withGenerateDefaults({ ...input, identities });
+    const violations = identityViolations(params, this.deps.maxImages ? { maxImages: this.deps.maxImages } : {});
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    return params;
   }
 
   async start(input: GenerateInput, options: StartOptions<GenerateJobRequest> = {}, checked?: ValidatedGenerate): Promise<StartedGenerate> {
@@ -119,8 +122,9 @@ export class GenerationApp {
     const { matrix, identitiesPath, inline } = checked ?? (await this.validate(input));
     const outputDir = input.outputDir ? deps.paths.resolve(input.outputDir, 'output_dir') : undefined;
     if (input.excludePath) {
-      input = { ...input, excludePath: deps.paths.resolve(input.excludePath, 'exclude_path') };
-      await checkGuard(input.excludePath!, input.excludeMinAngleDeg, deps.paths.files);
+      const excludePath = deps.paths.resolve(input.excludePath, 'exclude_path');
+      input = { ...input, excludePath };
+      await checkGuard(excludePath, input.excludeMinAngleDeg, deps.paths.files);
     } else if (input.excludeMinAngleDeg) checkExclusionAngle(input.excludeMinAngleDeg);
     // A bad output folder fails the request now, not after the samples have been rendered.
     if (outputDir) await checkDatasetTarget(outputDir, deps.files, 'output_dir');
@@ -128,10 +132,10 @@ export class GenerationApp {
 
     const request: GenerateJobRequest = { ...input, outputDir, identitiesPath };
     delete (request as Partial<GenerateInput>).identities;
-    if (!outputDir) return this.launch(request, inline, options);
+    if (!outputDir) return this.launch(request, matrix, inline !== undefined, options);
     request.fingerprint = fingerprintOf(request, matrix);
     const previous = this.claims.get(outputDir) ?? Promise.resolve();
-    const claim = previous.catch(() => undefined).then(() => this.claimAndLaunch(outputDir, request, inline, options));
+    const claim = previous.catch(() => undefined).then(() => this.claimAndLaunch(outputDir, request, matrix, inline !== undefined, options));
     this.claims.set(outputDir, claim);
     try {
       return await claim;
@@ -141,7 +145,7 @@ export class GenerationApp {
   }
 
   /** One writer per output folder: attach to an identical job that writes it, refuse a different one. */
-  private async claimAndLaunch(outputDir: string, request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions<GenerateJobRequest>): Promise<StartedGenerate> {
+  private async claimAndLaunch(outputDir: string, request: GenerateJobRequest, matrix: Matrix, inline: boolean, options: StartOptions<GenerateJobRequest>): Promise<StartedGenerate> {
     const { jobs } = this.deps;
     const writer = jobs.list({ kind: generateJob.kind }).find((j) => !TERMINAL_STATES.has(j.state) && jobs.requestOf(generateJob, j.id)?.outputDir === outputDir);
     if (writer) {
@@ -153,7 +157,7 @@ export class GenerationApp {
     }
     const holder = await liveHolder(outputDir);
     if (holder) throw busyError(outputDir, holder);
-    return this.launch(request, inline, options);
+    return this.launch(request, matrix, inline, options);
   }
 
   private async fingerprintOfJob(job: JobRecord): Promise<string> {
@@ -161,26 +165,34 @@ export class GenerationApp {
     if (!req) return '';
     if (req.fingerprint) return req.fingerprint;
     try {
-      return fingerprintOf(req, await this.readMatrix(req.identitiesPath));
+      return fingerprintOf(req, await this.files.readMatrix(this.files.identitiesOf(req)));
     } catch {
       return '';
     }
   }
 
-  private launch(request: GenerateJobRequest, inline: Matrix | undefined, options: StartOptions<GenerateJobRequest>): Promise<JobRecord> {
-    const { deps } = this;
-    if (inline) {
-      const rows = inline;
-      return deps.jobs.start(generateJob, request, {
+  /**
+   * Starts the job. The identities already read stay in memory for its first run (`held`, by job
+   * folder); inline ones are also written to the job folder, which only a resumed run reads.
+   */
+  private async launch(request: GenerateJobRequest, matrix: Matrix, inline: boolean, options: StartOptions<GenerateJobRequest>): Promise<JobRecord> {
+    let dir: string | undefined;
+    try {
+      return await this.deps.jobs.start(generateJob, request, {
         ...options,
-        prepare: async (dir) => {
-          const file = join(dir, 'identities.npy');
-          await writeFileAtomic(file, encodeNpyFloat32(rows.data, rows.rows, rows.dim));
+        prepare: async (jobDir) => {
+          dir = jobDir;
+          this.held.set(jobDir, matrix);
+          if (!inline) return request;
+          const file = join(jobDir, 'identities.npy');
+          await writeFileAtomic(file, encodeNpyFloat32(matrix.data, matrix.rows, matrix.dim));
           return { ...request, identitiesPath: file };
         },
       });
+    } catch (error) {
+      if (dir !== undefined) this.held.delete(dir);
+      throw error;
     }
-    return deps.jobs.start(generateJob, request, options);
   }
 
   /** The models as a request of class `cls` sees them: the generator batched across requests when batching is on. */
@@ -194,38 +206,14 @@ export class GenerationApp {
     };
   }
 
-  /** Identities from a request's .npy (confined to the data root) or from a job folder (the daemon's own). */
-  private async readMatrix(path: string, signal?: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }> {
-    const m = await readNpyMatrix(this.guardFor(path), path, 'embeddings_path', signal);
-    return { data: m.data, rows: m.rows, dim: m.cols };
-  }
-
-  private guardFor(path: string): FileGuard {
-    return isInside(resolve(this.deps.jobs.dirOf('')), resolve(path)) ? OWN_FILES : this.deps.paths.files;
-  }
-
-  /**
-   * The identities' sidecar (`<file>.json`, as Pack writes it), copied next to the dataset's
-   * identities.npy so that evaluation can check which recognizer's space they live in.
-   */
-  private async copySidecar(identitiesPath: string, outputDir: string, signal: AbortSignal): Promise<void> {
-    if (!identitiesPath) return;
-    const from = identitiesPath.replace(/\.npy$/i, '') + '.json';
-    let text: string;
-    try {
-      text = (await this.guardFor(from).read(from, { maxBytes: 1 << 20, field: 'embeddings_path', signal })).toString('utf8');
-      await readSidecarFile(from, { files: this.guardFor(from), field: 'embeddings_path', signal, maxBytes: 1 << 20 }); // valid JSON, checked in the fence
-    } catch {
-      return; // no (readable) sidecar: evaluation matches references by width and says so
-    }
-    await writeFileAtomic(join(outputDir, 'identities.json'), text);
-  }
-
   readonly run = async (ctx: JobContext<GenerateJobRequest>): Promise<unknown> => {
     const req = ctx.request;
-    const identities = await this.readMatrix(req.identitiesPath, ctx.signal);
-    const params = validateGenerateParams(withGenerateDefaults({ ...req.params, identities }), { maxImagesPerIdentity: this.deps.maxImagesPerIdentity, ...(this.deps.maxImages ? { maxImages: this.deps.maxImages } : {}) });
-    const guard = req.excludePath ? await loadGuard(req.excludePath, req.excludeMinAngleDeg, this.deps.paths.files, ctx.signal) : undefined;
+    // The first run has the identities start() read; a resumed run reads its file (checked again: a request's file may have changed).
+    const held = this.held.get(ctx.dir);
+    this.held.delete(ctx.dir);
+    const identities = held ?? (await this.files.readMatrix(this.files.identitiesOf(req), ctx.signal));
+    const params = held ? withGenerateDefaults({ ...req.params, identities }) : this.checkIdentities(req.params, identities);
+    const guard = req.excludePath ? await loadGuard(recordedPath(req.excludePath), req.excludeMinAngleDeg, this.deps.paths.files, ctx.signal) : undefined;
     if (guard) params.exclude = guard.exclude;
     let rejectedNearReal = 0;
     let droppedNearReal = 0;
@@ -234,7 +222,7 @@ export class GenerationApp {
     let writer: DatasetWriter | undefined;
     if (req.outputDir && req.datasetFormat !== 'none') {
       const options = { imageSize: req.imageSize || 112, numClasses: identities.rows, holder: ctx.id, fingerprint: req.fingerprint ?? '', guard: this.deps.files };
-      writer = await openDatasetWriter(req.outputDir, req.datasetFormat, options);
+      writer = await openDatasetWriter(recordedPath(req.outputDir), req.datasetFormat, options);
     }
     let done = 0;
     let skipped = 0;
@@ -265,7 +253,7 @@ export class GenerationApp {
         // The reference embeddings next to the images, for dataset-quality evaluation.
         const refs = join(req.outputDir, 'identities.npy');
         if (!existsSync(refs)) {
-          await this.copySidecar(req.identitiesPath, req.outputDir, ctx.signal);
+          if (req.identitiesPath) await this.files.copySidecar(this.files.identitiesOf(req), req.outputDir, ctx.signal);
           await writeFileAtomic(refs, encodeNpyFloat32(identities.data, identities.rows, identities.dim));
         }
       }
@@ -330,27 +318,3 @@ export class GenerationApp {
   };
 }
 
-function fingerprintOf(req: GenerateJobRequest, m: Matrix): string {
-  const { params, format, jpegQuality, imageSize, datasetFormat, outputDir } = req;
-  const h = createHash('sha256');
-  h.update(JSON.stringify({ params, format, jpegQuality, imageSize, datasetFormat, outputDir, shape: [m.rows, m.dim] }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
-  h.update(new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-  return h.digest('hex');
-}
-
-const OWN_FILES = new FileGuard(undefined);
-
-export async function encodeImage(image: RawImageData, format: 'png' | 'jpeg', quality: number): Promise<Uint8Array> {
-  const s = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
-  // Fixed encoder settings: the same pixels always encode to the same bytes.
-  const buf = format === 'png' ? await s.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer() : await s.jpeg({ quality, chromaSubsampling: '4:2:0' }).toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
-export async function resizeImage(image: RawImageData, size: number): Promise<RawImageData> {
-  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    .resize(size, size, { kernel: 'lanczos3' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}

@@ -2,12 +2,12 @@
 // embeddings of faces drawn from the default generator (random identities, default variation),
 // as the paper builds its gallery from embeddings of generated faces.
 import { readdir, stat } from 'node:fs/promises';
-import { join, extname } from 'node:path';
-import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { extname } from 'node:path';
+import { FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
 import type { Generator } from '../../runtime/models/types.js';
 import type { RecognitionService } from '../recognition/service.js';
 import { DEFAULT_VARIATION, sampleSeed, stackImages } from '../generation/index.js';
-import { MAX_BYTES } from '../read-limits.js';
+import { MAX_BYTES } from '../files/read-limits.js';
 import type { GalleryBuilder } from './packing.js';
 import { Rng } from '../../util/rng.js';
 import { normalizeRows } from '../../util/vec.js';
@@ -35,7 +35,11 @@ export function createGalleryBuilder(deps: GalleryDeps): GalleryBuilder {
       for (const file of files) {
         throwIfAborted(signal);
         // A symlink out of the root, a FIFO or a device fails the job; only undecodable images are skipped.
-        const encoded = await guard.read(join(dir, file), { maxBytes: MAX_BYTES.image, field: 'gallery.image_dir', signal });
+        const encoded = await guard.read(guard.join(dir, file, 'gallery.image_dir'), { maxBytes: MAX_BYTES.image, field: 'gallery.image_dir', signal });
+        if (encoded.length === 0) {
+          skipped += 1; // an empty file is no image
+          continue;
+        }
         try {
           const res = await service.embed({ image: { encoded }, recognizer, aligned: false, largestFace: true, flip: false }, { signal });
           const face = res.faces[0];

@@ -4,16 +4,16 @@
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { encodeNpyFloat32 } from '@hyperface/sdk/npy';
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { encodeNpyFloat32 } from '../../util/npy.js';
+import { InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import { packJob, type PackJobRequest } from './packing-job.js';
-import { readNpyMatrix } from '../npy-files.js';
+import { readNpyMatrix } from '../files/npy-files.js';
 import { estimatePack } from '../jobs/memory.js';
-import type { PathPolicy } from '../paths.js';
-import { FileGuard, isInside } from '../safe-files.js';
+import type { PathPolicy } from '../files/paths.js';
+import { FileGuard, isInside, ownPath, recordedPath, type SafePath } from '../files/safe-files.js';
 import { dimViolations, FIXED_MODES, packParamViolations, packSidecar, runPacking, withPackDefaults, type PackParams } from '../packing/index.js';
 import { normalizeRows } from '../../util/vec.js';
 import type { PackResultInfo } from '../packing/events.js';
@@ -45,7 +45,7 @@ export interface PackInput {
 
 export interface GalleryBuilder {
   /** Embeds every face image under `dir` with `recognizer` (largest face per image). */
-  fromImageDir(dir: string, recognizer: string, signal: AbortSignal, files: FileGuard): Promise<{ data: Float32Array; rows: number; dim: number; files?: string[] }>;
+  fromImageDir(dir: SafePath, recognizer: string, signal: AbortSignal, files: FileGuard): Promise<{ data: Float32Array; rows: number; dim: number; files?: string[] }>;
   /** Embeddings of `size` faces drawn from the default generator, embedded by `recognizer`. */
   builtin(size: number, recognizer: string, seed: number, signal: AbortSignal): Promise<{ data: Float32Array; rows: number; dim: number }>;
 }
@@ -67,7 +67,13 @@ export interface PackingDeps {
 /** The JSON sidecar written next to an output .npy. */
 const sidecarOf = (npy: string): string => npy.replace(/\.npy$/i, '') + '.json';
 
+type Rows = { data: Float32Array; rows: number; cols: number };
+
 export class PackingApp {
+  /** Per job folder, the gallery rows start() read or was sent, for the job's first run (not read back). */
+  private readonly held = new Map<string, Rows>();
+  /** Per job id, whether a stream waits for its result rows, and once the run has them, the rows. */
+  private readonly results = new Map<string, Rows | null>();
   constructor(private readonly deps: PackingDeps) {}
 
   async start(input: PackInput, options: StartOptions<PackJobRequest> = {}): Promise<JobRecord> {
@@ -86,6 +92,7 @@ export class PackingApp {
     let galleryFile: string | undefined;
     let galleryRows = gallery.kind === 'builtin' ? gallery.size || 1000 : 0;
     let inline: { data: Float32Array; rows: number; dim: number } | undefined;
+    let galleryRead: Rows | undefined;
 
     if (gallery.kind === 'npy') {
       const path = deps.paths.resolve(gallery.path, 'gallery.npy_path');
@@ -94,11 +101,13 @@ export class PackingApp {
       dim ||= m.cols;
       galleryFile = path;
       galleryRows = m.rows;
+      galleryRead = m;
     } else if (gallery.kind === 'inline') {
       checkGallery(gallery.rows, gallery.dim, dim, 'gallery.embeddings', gallery.data);
       dim ||= gallery.dim;
       inline = gallery;
       galleryRows = gallery.rows;
+      galleryRead = { data: gallery.data, rows: gallery.rows, cols: gallery.dim };
     } else if (gallery.kind === 'image_dir' || gallery.kind === 'builtin' || dim === 0) {
       const r = deps.recognizerDim(input.recognizer);
       recognizer = r.name;
@@ -150,21 +159,27 @@ export class PackingApp {
     }
     if (request.gallery.kind === 'image_dir' && !existsSync(request.gallery.path)) throw new NotFoundError(`gallery folder ${gallery.kind === 'image_dir' ? gallery.path : ''}`);
 
-    if (inline || fixed) {
-      // Inline rows live in the job folder; the job record points at those files.
-      const prepare = async (dir: string): Promise<PackJobRequest> => {
-        const out: PackJobRequest = { ...request };
-        if (inline) {
-          const file = join(dir, 'gallery.npy');
-          await writeFileAtomic(file, encodeNpyFloat32(inline.data, inline.rows, inline.dim));
-          out.gallery = { kind: 'file', path: file };
-        }
-        if (fixed) out.fixed = await fixed.prepare(dir);
-        return out;
-      };
-      return deps.jobs.start(packJob, inline ? { ...request, gallery: { kind: 'file', path: '' } } : request, { ...options, prepare });
+    // Inline rows live in the job folder (the job record points at that file, for a resume); the
+    // rows read or sent stay in memory for the first run.
+    let jobDir: string | undefined;
+    const prepare = async (dir: string): Promise<PackJobRequest> => {
+      jobDir = dir;
+      if (galleryRead) this.held.set(dir, galleryRead);
+      const out: PackJobRequest = { ...request };
+      if (inline) {
+        const file = join(dir, 'gallery.npy');
+        await writeFileAtomic(file, encodeNpyFloat32(inline.data, inline.rows, inline.dim));
+        out.gallery = { kind: 'file', path: file };
+      }
+      if (fixed) out.fixed = await fixed.prepare(dir);
+      return out;
+    };
+    try {
+      return await deps.jobs.start(packJob, inline ? { ...request, gallery: { kind: 'file', path: '' } } : request, { ...options, prepare });
+    } catch (error) {
+      if (jobDir !== undefined) this.held.delete(jobDir);
+      throw error;
     }
-    return deps.jobs.start(packJob, request, options);
   }
 
   /** The job runner registered with the JobManager for 'pack' jobs. */
@@ -187,6 +202,7 @@ export class PackingApp {
     }, fixed.groups);
     const reports = fixedReports(outcome.metrics.fixed, fixed.angleSource);
     const npy = encodeNpyFloat32(outcome.embeddings, outcome.identities, outcome.dim);
+    if (this.results.has(ctx.id)) this.results.set(ctx.id, { data: outcome.embeddings, rows: outcome.identities, cols: outcome.dim });
     const npyPath = join(ctx.dir, 'result.npy');
     const sidecarPath = join(ctx.dir, 'result.json');
     const sidecar = packSidecar(req.params, outcome, { jobId: ctx.id, recognizer: req.recognizer || null, gallery: describeGallery(req), softwareVersion: this.deps.version, ...reports, ...(req.fixed ? { fixedSources: req.fixed } : {}) });
@@ -223,26 +239,41 @@ export class PackingApp {
    * The rows of a finished job's result: its own copy in the job folder, read through the file
    * guard (a regular file of the daemon's own, type- and size-checked), for the stream that asked.
    */
-  resultRows(jobId: string, signal?: AbortSignal): Promise<{ data: Float32Array; rows: number; cols: number }> {
-    return readNpyMatrix(OWN_FILES, join(this.deps.jobs.dirOf(jobId), 'result.npy'), 'result', signal);
+  resultRows(jobId: string, signal?: AbortSignal): Promise<Rows> {
+    const kept = this.results.get(jobId);
+    this.results.delete(jobId);
+    if (kept) return Promise.resolve(kept);
+    return readNpyMatrix(OWN_FILES, ownPath(join(this.deps.jobs.dirOf(jobId), 'result.npy')), 'result', signal);
+  }
+
+  /**
+   * A stream will ask for the job's result rows: the run keeps them in memory for it (resultRows)
+   * instead of the stream reading back the file it just wrote. The returned function lets go.
+   */
+  wantResult(jobId: string): () => void {
+    if (!this.results.has(jobId)) this.results.set(jobId, null);
+    return () => this.results.delete(jobId);
   }
 
   private async loadGallery(req: PackJobRequest, ctx: JobContext): Promise<{ data: Float32Array; rows: number } | null> {
     const g = req.gallery;
     if (g.kind === 'none') return null;
+    const held = this.held.get(ctx.dir);
+    this.held.delete(ctx.dir);
+    if (held) return { data: normalizedCopy(held.data, held.rows, held.cols), rows: held.rows };
     const cached = join(ctx.dir, 'gallery.npy');
     const file = g.kind === 'file' ? g.path : cached;
     if (existsSync(file)) {
       // The request's file is confined to the data root; the cached copy is the job's own.
       // (an inline gallery's copy is in the job folder too: the data dir is closed to request paths)
       const own = g.kind !== 'file' || isInside(resolve(this.deps.jobs.dirOf('')), resolve(file));
-      const m = await readNpyMatrix(own ? OWN_FILES : this.deps.paths.files, file, 'gallery', ctx.signal);
+      const m = await readNpyMatrix(own ? OWN_FILES : this.deps.paths.files, own ? ownPath(file) : recordedPath(file), 'gallery', ctx.signal);
       if (m.cols !== req.params.dim) throw new InvalidArgumentError({ field: 'gallery', description: `gallery rows have ${m.cols} dimensions, the packing has ${req.params.dim}` });
       return { data: normalizedCopy(m.data, m.rows, m.cols), rows: m.rows };
     }
     const built =
       g.kind === 'image_dir'
-        ? await this.deps.galleries.fromImageDir(g.path, req.recognizer, ctx.signal, this.deps.paths.files)
+        ? await this.deps.galleries.fromImageDir(recordedPath(g.path), req.recognizer, ctx.signal, this.deps.paths.files)
         : await this.deps.galleries.builtin(g.kind === 'builtin' ? g.size : 1000, req.recognizer, req.params.seed, ctx.signal);
     if (built.dim !== req.params.dim) throw new InvalidArgumentError({ field: 'gallery', description: `gallery embeddings have ${built.dim} dimensions, the packing has ${req.params.dim}` });
     await writeFileAtomic(cached, encodeNpyFloat32(built.data, built.rows, built.dim));

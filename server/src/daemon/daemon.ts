@@ -5,46 +5,46 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { SERVICE_NAMES } from '@hyperface/sdk/proto';
-import type { Config } from './config/schema.js';
-import { createLogger, type Logger } from './logging.js';
-import { UnavailableError } from './errors.js';
-import { JobManager } from './domain/jobs/manager.js';
-import { resolveMemoryBudget } from './domain/jobs/memory.js';
-import { PathPolicy } from './domain/paths.js';
-import { PackingApp } from './domain/app/packing.js';
-import { GenerationApp } from './domain/app/generation.js';
-import { InteractiveGeneration } from './domain/app/interactive-generation.js';
-import { GeneratorBatchers } from './domain/generation/batcher.js';
-import { AdmissionQueue } from './domain/serving/queue.js';
-import { startRetention } from './domain/jobs/retention.js';
-import { createGalleryBuilder } from './domain/app/galleries.js';
-import { EvaluationApp } from './domain/app/evaluation.js';
-import { packJob } from './domain/app/packing-job.js';
-import { generateJob } from './domain/app/generation-job.js';
-import { datasetJob, verifyJob } from './domain/app/evaluation-jobs.js';
-import { pickJudge } from './domain/evaluation/judge.js';
-import { RecognitionService } from './domain/recognition/service.js';
-import { PreprocessPool } from './runtime/pool/pool.js';
-import { largestFaceAligner } from './runtime/pool/largest-face.js';
-import { ComputeEngines } from './runtime/compute/engines.js';
-import { ModelRepository } from './runtime/models/repository.js';
-import { GrpcServer, type ServiceName } from './transport/server.js';
-import { DaemonHealth } from './transport/health.js';
-import { jobHandlers } from './transport/jobs.js';
-import { lateCatalog, modelHandlers } from './transport/models.js';
-import { packingHandlers } from './transport/packing.js';
-import { generationHandlers } from './transport/generation.js';
-import { recognitionHandlers } from './transport/recognition.js';
-import { evaluationHandlers } from './transport/evaluation.js';
-import type { TransportDeps } from './transport/call.js';
-import { createInterceptors, TokenSet } from './transport/interceptors.js';
-import { Telemetry } from './telemetry.js';
-import type { JobContext, JobRunner } from './domain/jobs/manager.js';
-import type { JobKind } from './domain/jobs/types.js';
-import { Late } from './util/late.js';
-import { LoopDelay, Watchdog, WATCHDOG_MARKER } from './util/watchdog.js';
+import type { Config } from '../config/schema.js';
+import { createLogger, type Logger } from '../shared/logging.js';
+import { UnavailableError } from '../shared/errors.js';
+import { JobManager } from '../domain/jobs/manager.js';
+import { resolveMemoryBudget } from '../domain/jobs/memory.js';
+import { PathPolicy } from '../domain/files/paths.js';
+import { PackingApp } from '../domain/services/packing.js';
+import { GenerationApp } from '../domain/services/generation.js';
+import { InteractiveGeneration } from '../domain/services/interactive-generation.js';
+import { GeneratorBatchers } from '../domain/generation/batcher.js';
+import { AdmissionQueue } from '../domain/serving/queue.js';
+import { startRetention } from '../domain/jobs/retention.js';
+import { createGalleryBuilder } from '../domain/services/galleries.js';
+import { EvaluationApp } from '../domain/services/evaluation.js';
+import { packJob } from '../domain/services/packing-job.js';
+import { generateJob } from '../domain/services/generation-job.js';
+import { datasetJob, verifyJob } from '../domain/services/evaluation-jobs.js';
+import { pickJudge } from '../domain/evaluation/judge.js';
+import { RecognitionService } from '../domain/recognition/service.js';
+import { PreprocessPool } from '../runtime/pool/pool.js';
+import { largestFaceAligner } from '../runtime/pool/largest-face.js';
+import { ComputeEngines } from '../runtime/compute/engines.js';
+import { ModelRepository } from '../runtime/models/repository.js';
+import { GrpcServer, type ServiceName } from '../transport/server.js';
+import { DaemonHealth } from '../transport/health.js';
+import { jobHandlers } from '../transport/jobs.js';
+import { lateCatalog, modelHandlers } from '../transport/model-service.js';
+import { packingHandlers } from '../transport/packing.js';
+import { generationHandlers } from '../transport/generation.js';
+import { recognitionHandlers } from '../transport/recognition.js';
+import { evaluationHandlers } from '../transport/evaluation.js';
+import type { TransportDeps } from '../transport/call.js';
+import { createInterceptors, TokenSet } from '../transport/interceptors.js';
+import { Telemetry } from '../shared/telemetry.js';
+import type { JobContext, JobRunner } from '../domain/jobs/manager.js';
+import type { JobKind } from '../domain/jobs/types.js';
+import { Late } from '../util/late.js';
+import { LoopDelay, Watchdog, WATCHDOG_MARKER } from '../util/watchdog.js';
 
-export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 
 export interface Daemon {
   readonly port: number;
@@ -166,7 +166,6 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
     jobs,
     paths,
     models: requireModels,
-    maxImagesPerIdentity: config.limits.maxImagesPerIdentity,
     maxImages: config.limits.maxGenerateImages,
     maxIdentities: config.limits.maxIdentities,
     generateAhead: config.limits.generateAhead,

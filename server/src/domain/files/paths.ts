@@ -3,15 +3,10 @@
 // and never the daemon's own data dir, wherever that lies (it may sit inside the root).
 import { realpathSync, existsSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { InvalidArgumentError, PermissionDeniedError } from '../errors.js';
-import { clip, FileGuard } from './safe-files.js';
+import { InvalidArgumentError, PermissionDeniedError } from '../../shared/errors.js';
+import { clip, FileGuard, type SafePath } from './safe-files.js';
 
-declare const safePath: unique symbol;
-/**
- * A path PathPolicy.resolve confined to the data root (no `..`, no symlink escape). Only resolve
- * makes one, so a function that takes a SafePath cannot be handed a raw request string.
- */
-export type SafePath = string & { readonly [safePath]: true };
+export type { SafePath } from './safe-files.js';
 
 export class PathPolicy {
   private readonly root: string;
@@ -50,7 +45,7 @@ export class PathPolicy {
     if (!inside(this.realRoot, real)) throw new PermissionDeniedError(`${field}: ${clip(p)} leaves the data root through a symlink`);
     this.files.checkNotState(abs, field, p);
     this.files.checkNotState(real, field, p);
-    return abs as SafePath; // the one place a SafePath is made
+    return abs as SafePath; // the one place a request string becomes a SafePath
   }
 }
 

@@ -1,7 +1,7 @@
 // ModelService: the model repository as seen on the wire.
 import type { ModelServiceHandlers } from '@hyperface/sdk/gen/hyperface/v1/ModelService';
 import type { ModelInfo as WireModelInfo } from '@hyperface/sdk/gen/hyperface/v1/ModelInfo';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../shared/errors.js';
 import type { ModelInfo, ModelKind } from '../runtime/models/types.js';
 import { unary, type TransportDeps } from './call.js';
 import { enumOf } from './bounds.js';

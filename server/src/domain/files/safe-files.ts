@@ -6,7 +6,7 @@
 import { constants, realpathSync } from 'node:fs';
 import { access, open, realpath, stat, lstat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, throwIfAborted } from '../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, throwIfAborted } from '../../shared/errors.js';
 
 export interface SafeReadOptions {
   /** Refuse files larger than this many bytes. */
@@ -18,6 +18,36 @@ export interface SafeReadOptions {
 }
 
 const CHUNK = 4 << 20;
+
+declare const safePath: unique symbol;
+/**
+ * A path that may be opened: a request path confined by PathPolicy.resolve (no `..`, no symlink
+ * escape), a name joined below one by FileGuard.join, or a file of the daemon's own (ownPath). Every
+ * read here takes one, so no code can open a raw request string.
+ */
+export type SafePath = string & { readonly [safePath]: true };
+
+/**
+ * A file the daemon made itself (its job folders, a config file it was started with): never a
+ * request string. Reads of it still go through a guard (file type, size cap, cancellation).
+ */
+export function ownPath(p: string): SafePath {
+  return resolve(p) as SafePath;
+}
+
+/**
+ * A request path that PathPolicy.resolve confined when the job was accepted, read back from the
+ * job's record (the daemon's own data dir, which no request can reach). Reads still go through the
+ * policy's guard, which checks the real path against the root again.
+ */
+export function recordedPath(p: string): SafePath {
+  return p as SafePath;
+}
+
+/** `<file>.json` beside `<file>.npy` (a sidecar): the same folder, so as confined as `path`. */
+export function sidecarOf(path: SafePath): SafePath {
+  return (path.replace(/\.npy$/i, '') + '.json') as SafePath;
+}
 
 /** True when `p` is `root` or lies below it (both absolute, already normalised). */
 export function isInside(root: string, p: string): boolean {
@@ -55,15 +85,15 @@ export class FileGuard {
   }
 
   /** Resolves `name` against `base` (a folder already confined), refusing `..`/absolute escapes by name. */
-  join(base: string, name: string, field: string): string {
+  join(base: SafePath, name: string, field: string): SafePath {
     if (name.includes('\0')) throw new InvalidArgumentError({ field, description: 'contains a NUL byte' });
     const full = resolve(base, name);
     if (!isInside(resolve(base), full)) throw new PermissionDeniedError(`${field}: ${clip(name)} leaves its folder`);
-    return full;
+    return full as SafePath;
   }
 
   /** The real path of an existing file, checked against the real root. */
-  async real(path: string, field: string): Promise<string> {
+  async real(path: SafePath, field: string): Promise<string> {
     let real: string;
     try {
       real = await realpath(path);
@@ -77,7 +107,7 @@ export class FileGuard {
   }
 
   /** stat() of a confined regular file; anything else (FIFO, device, socket, folder) is refused. */
-  async regularFile(path: string, field: string): Promise<{ real: string; size: number }> {
+  async regularFile(path: SafePath, field: string): Promise<{ real: string; size: number }> {
     const real = await this.real(path, field);
     const st = await stat(real).catch((error: unknown) => {
       throw fsError(error, path, field);
@@ -87,7 +117,7 @@ export class FileGuard {
   }
 
   /** Reads a whole confined regular file, at most `maxBytes`, cancellably. */
-  async read(path: string, options: SafeReadOptions): Promise<Buffer> {
+  async read(path: SafePath, options: SafeReadOptions): Promise<Buffer> {
     const field = options.field ?? 'path';
     const handle = await this.openRead(path, options);
     try {
@@ -108,7 +138,7 @@ export class FileGuard {
   }
 
   /** Opens a confined regular file for reading; the caller closes the handle. */
-  async openRead(path: string, options: SafeReadOptions): Promise<FileHandle> {
+  async openRead(path: SafePath, options: SafeReadOptions): Promise<FileHandle> {
     const field = options.field ?? 'path';
     throwIfAborted(options.signal);
     const { real, size } = await this.regularFile(path, field);

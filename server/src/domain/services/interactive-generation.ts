@@ -6,7 +6,8 @@
 import type { AdmissionQueue } from '../serving/queue.js';
 import { generateSamples, planSize } from '../generation/index.js';
 import type { FaceSampleInfo, GenerateSummaryInfo } from '../generation/events.js';
-import { encodeImage, resizeImage, type GenerateInput, type GenerationApp, type ValidatedGenerate } from './generation.js';
+import { encodeImage, resizeImage } from '../../runtime/images/codec.js';
+import type { GenerateInput, GenerationApp, ValidatedGenerate } from './generation.js';
 
 export interface InteractiveGenerationDeps {
   app: GenerationApp;

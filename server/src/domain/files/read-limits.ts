@@ -2,7 +2,7 @@
 // from the configuration (limits.maxEvaluationPairs, limits.maxDatasetSamples); the byte caps are
 // fixed: well above any real benchmark or dataset file, well below what would exhaust memory.
 import { constants } from 'node:buffer';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 
 export interface ReadLimits {
   /** Verification pairs in one source (.bin, pairs.txt, .npy labels); also EvaluateDataset `pairs`. */

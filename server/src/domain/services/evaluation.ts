@@ -4,13 +4,13 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fenceHeapMb } from '../fence/fenced.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../shared/errors.js';
 import type { JobContext, JobManager } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import { estimateEvaluation } from '../jobs/memory.js';
 import { datasetJob, verifyJob } from './evaluation-jobs.js';
-import type { PathPolicy } from '../paths.js';
-import { boundCount, DEFAULT_READ_LIMITS, type ReadLimits } from '../read-limits.js';
+import type { PathPolicy } from '../files/paths.js';
+import { boundCount, DEFAULT_READ_LIMITS, type ReadLimits } from '../files/read-limits.js';
 import { evaluateDataset, evaluateVerification, type EvaluationDeps, type EvaluationJobEvent, type VerificationSource } from '../evaluation/index.js';
 
 export interface VerifyInput {
