@@ -26,13 +26,16 @@ export interface TestDaemon {
 }
 
 /** In-process daemon on a free port. `models: false` skips loading the recognizers/generators. */
-export async function startTestDaemon(overrides: Record<string, unknown> = {}, options: { models?: boolean } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(overrides: Record<string, unknown> = {}, options: { models?: boolean; waitReady?: boolean } = {}): Promise<TestDaemon> {
   const dataDir = (overrides.dataDir as string | undefined) ?? tempDir();
   const config = await loadConfig({
     env: {},
     overrides: { listen: '127.0.0.1:0', dataDir, dataRoot: '/', ...(options.models === false ? { 'models.builtin': false } : {}), ...overrides },
   });
   const daemon = await startDaemon(config, { log: createLogger(process.env.HYPERFACE_TEST_LOG ? 'debug' : 'error') });
+  // Models load after the port opens; a test's first call must not race them (UNAVAILABLE under load).
+  // A failed start-up is the test's to see through daemon.ready.
+  if (options.waitReady !== false) await daemon.ready.catch(() => undefined);
   const address = `127.0.0.1:${daemon.port}`;
   const client = new HyperfaceClient({ address });
   return {

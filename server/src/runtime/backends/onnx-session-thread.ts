@@ -5,7 +5,7 @@
 // a request is pending, so an idle recognizer never keeps the process alive.
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
-import { abortError, FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { abortError, FailedPreconditionError, HyperfaceError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
 import type { ExecutionProviderName } from '../models/config.js';
 import type { FaceBatch } from '../models/types.js';
 import type { EmbedPlan, RecognizerSession } from './onnx-session.js';

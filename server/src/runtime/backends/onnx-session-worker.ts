@@ -4,7 +4,7 @@
 // (code, message, field violations): classes do not cross the thread boundary.
 import { parentPort } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
-import { HyperfaceError } from '../../errors.js';
+import { HyperfaceError } from '../../shared/errors.js';
 import type { ExecutionProviderName } from '../models/config.js';
 import { createOnnxSession, embedChunks, LocalSession, type EmbedPlan } from './onnx-session.js';
 

@@ -6,7 +6,7 @@
 
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError, throwIfAborted } from '../../shared/errors.js';
 import type { ExecutionProviderName, InputSpec } from '../models/config.js';
 import type { FaceBatch } from '../models/types.js';
 import { batchToInput } from './image-tensor.js';
