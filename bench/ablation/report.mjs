@@ -66,7 +66,7 @@ export function markdownTable(result) {
   lines.push(`| arm − ${baseline} | n | Δ rank-1 faceres | Δ rank-1 judge | Δ consistency | Δ renders NN cos | Δ proxy accuracy | Δ proxy EER |`);
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const [arm, d] of Object.entries(differences)) {
-    const c = (name) => `${pts(d[name].mean)} [${pts(d[name].ci95[0])}, ${pts(d[name].ci95[1])}] p=${f(d[name].p, 3)}`;
+    const c = (name) => `${pts(d[name].mean)} [${pts(d[name].ci95[0])}, ${pts(d[name].ci95[1])}] p${d[name].p < 0.001 ? '<0.001' : `=${f(d[name].p, 3)}`}`;
     lines.push(`| ${arm} | ${d.faceres_rank1.n} | ${c('faceres_rank1')} | ${c('judge_rank1')} | ${c('consistency')} | ${c('render_nn_cos')} | ${c('proxy_accuracy')} | ${c('proxy_eer')} |`);
   }
   return lines.join('\n') + '\n';

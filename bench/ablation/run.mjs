@@ -6,8 +6,9 @@
 //   random         uniform on the sphere
 // Per arm and seed: (a) rendered separability (leave-one-out nearest-centroid rank-1 over all
 // identities under faceres and the judge faceapi, identity consistency target ↔ render); (b) a
-// training proxy: a small head trained on the arm's frozen faceapi features, evaluated on a neutral
-// benchmark (sampler identities, 10-fold protocol). Then paired differences against random-gallery.
+// training proxy: a linear head fitted on the arm's frozen faceapi features (LDA, or with
+// --proxy cosface an MLP head trained with a CosFace loss), evaluated on a neutral benchmark (sampler
+// identities, 10-fold protocol). Then paired differences against random-gallery.
 //
 //   npx tsc -b sdk server && nice -n 10 node bench/ablation/run.mjs [--identities 1000] [--k 4]
 //      [--seeds 11,12,13,14,15] [--arms alpha1,random-gallery,random,alpha0,alpha0.25,alpha4]
