@@ -7,6 +7,7 @@
 import { type FaceConfig, faceToSvgString } from 'facesjs';
 import sharp from 'sharp';
 import type { RawImageData } from '../../models/types.js';
+import { detailValue, shiftFeatures } from './detail.js';
 import { type FaceParams, toFaceConfig } from './params.js';
 import { GLASSES, type SampleVariation } from './variation.js';
 
@@ -66,7 +67,9 @@ export function sampleFaceConfig(params: FaceParams, v: SampleVariation): FaceCo
 
 /** The full SVG for one sample at `size` x `size` pixels. */
 export function sampleSvg(params: FaceParams, variation: SampleVariation, size: number): string {
-  const face = faceToSvgString(sampleFaceConfig(params, variation));
+  const config = sampleFaceConfig(params, variation);
+  // facesjs rewrites hair.id under a hat: hand it a copy so `config` still says what was asked for
+  const face = shiftFeatures(faceToSvgString({ ...config, hair: { ...config.hair } }), config, params.detail);
   const open = face.indexOf('>');
   const close = face.lastIndexOf('</svg>');
   const inner = face.slice(open + 1, close < 0 ? undefined : close);
@@ -76,7 +79,9 @@ export function sampleSvg(params: FaceParams, variation: SampleVariation, size: 
   const sx = 1 - 0.12 * Math.abs(variation.yaw);
   const tf =
     `translate(${f3(cx + (variation.shiftX + 0.04 * variation.yaw) * w)} ${f3(cy + variation.shiftY * w)}) rotate(${f3(variation.rotation)}) ` +
-    `scale(${f3(variation.scale * sx)} ${f3(variation.scale)}) translate(${-cx} ${-cy})`;
+    `scale(${f3(variation.scale * sx)} ${f3(variation.scale)}) translate(${-cx} ${-cy})` +
+    // face length (an identity detail) about the eye line, so the eyes stay on the template
+    (params.detail ? ` translate(0 ${cy}) scale(1 ${f3(detailValue(params.detail, 'face.length'))}) translate(0 ${-cy})` : '');
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="${size}" height="${size}" ` +
     `viewBox="${f3(x)} ${f3(y)} ${f3(w)} ${f3(w)}" preserveAspectRatio="none">` +
