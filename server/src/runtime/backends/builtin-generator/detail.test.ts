@@ -52,9 +52,10 @@ describe('builtin generator: identity details', () => {
       const plain = await renderFace(withDetail(p, undefined), drawVariation(0, NO_VARIATION), 112);
       for (const t of [0, 1]) {
         const moved = await renderFace(withDetail(p, t), drawVariation(0, NO_VARIATION), 112);
-        // the same with the eyes' own size kept, so their pupils can be compared pixel for pixel
+        // the same with the eyes' own size and shape kept (and the brows, which can come down to the
+        // eyes' top edge, where facesjs put them), so the pupils can be compared pixel for pixel
         const details = withDetail(p, t);
-        details.detail![DETAIL.findIndex((d) => d.name === 'eye.size')] = 0.5;
+        for (const name of ['eye.size', 'eye.height', 'eyebrow.dy', 'eyebrow.size']) details.detail![DETAIL.findIndex((d) => d.name === name)] = 0.5;
         const sameEyes = await renderFace(details, drawVariation(0, NO_VARIATION), 112);
         assert.notEqual(b64(moved.data), b64(plain.data), 'details at their ends change the face');
         // ArcFace 112 template eye centres; the pupils: brows, nose and mouth stay more than 3 px away
@@ -62,7 +63,7 @@ describe('builtin generator: identity details', () => {
           const a = darkCentroid(plain.data, ex, ey, 3);
           const b = darkCentroid(sameEyes.data, ex, ey, 3);
           // face length scales about the eye line, brows, nose and mouth move vertically, eye.size
-          // scales each eye about its own centre (facesjs' `size`): the pupils stay within anti-aliasing
+          // and eye.height scale each eye about its own centre: the pupils stay within anti-aliasing
           assert.ok(Math.hypot(a[0] - b[0], a[1] - b[1]) < 1, `eye at (${ex}, ${ey}) moved from ${a.join(',')} to ${b.join(',')} (identity ${id}, details ${t})`);
           checked++;
         }

@@ -15,14 +15,20 @@ export interface DetailSpec {
 }
 
 export const DETAIL: readonly DetailSpec[] = [
-  { name: 'eye.size', range: [0.8, 1.2] },
-  { name: 'eyebrow.size', range: [0.8, 1.2] },
-  { name: 'mouth.size', range: [0.75, 1.25] },
+  { name: 'eye.size', range: [0.65, 1.35] },
+  { name: 'eyebrow.size', range: [0.65, 1.35] },
+  { name: 'mouth.size', range: [0.65, 1.35] },
   // SVG units of facesjs' 400x600 canvas (eyes at y 310, brows 270, nose 370, mouth 440)
-  { name: 'eyebrow.dy', range: [-14, 14] },
-  { name: 'nose.dy', range: [-14, 14] },
-  { name: 'mouth.dy', range: [-16, 16] },
-  { name: 'face.length', range: [0.9, 1.1] },
+  { name: 'eyebrow.dy', range: [-25, 25] },
+  { name: 'nose.dy', range: [-20, 20] },
+  { name: 'mouth.dy', range: [-28, 28] },
+  { name: 'face.length', range: [0.82, 1.18] },
+  // horizontal / vertical scale about the feature's own centre (eye shape: narrow ↔ round)
+  { name: 'nose.width', range: [0.65, 1.35] },
+  { name: 'mouth.width', range: [0.7, 1.3] },
+  { name: 'eye.height', range: [0.7, 1.3] },
+  // hair (and brow) colour mixed towards black (< 0) or towards grey (> 0): shade and greying
+  { name: 'hair.shade', range: [-0.6, 0.6] },
 ];
 export const DETAIL_COUNT = DETAIL.length;
 
@@ -42,11 +48,25 @@ export function detailValue(detail: Float32Array | undefined, name: string): num
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-/** Feature sizes (facesjs scales a feature about its own centre when it has `size`). */
+function mixHex(hex: string, to: readonly [number, number, number], t: number): string {
+  const v = Number.parseInt(hex.replace('#', ''), 16);
+  const c = [(v >> 16) & 255, (v >> 8) & 255, v & 255].map((x, k) => Math.round(x + ((to[k] ?? x) - x) * t));
+  return `#${c.map((x) => Math.max(0, Math.min(255, x)).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Hair colour with the identity's shade applied. */
+export function shadeHair(hex: string, detail: Float32Array | undefined): string {
+  const s = detailValue(detail, 'hair.shade');
+  if (!detail || s === 0 || !/^#[0-9a-fA-F]{6}$/.test(hex)) return hex;
+  return s < 0 ? mixHex(hex, [0, 0, 0], -s) : mixHex(hex, [176, 176, 172], s);
+}
+
+/** Feature sizes (facesjs scales a feature about its own centre when it has `size`) and hair shade. */
 export function withDetailSizes(c: FaceConfig, detail: Float32Array | undefined): FaceConfig {
   if (!detail) return c;
   return {
     ...c,
+    hair: { ...c.hair, color: shadeHair(c.hair.color, detail) },
     eye: { ...c.eye, size: round3(detailValue(detail, 'eye.size')) },
     eyebrow: { ...c.eyebrow, size: round3(detailValue(detail, 'eyebrow.size')) },
     mouth: { ...c.mouth, size: round3(detailValue(detail, 'mouth.size')) },
@@ -93,22 +113,44 @@ function drawnFeatures(c: FaceConfig): string[] {
   return out;
 }
 
+/** The SVG transform a detail adds to one drawn feature (instance `k` of it), or '' for none. */
+function featureTransform(name: string, k: number, detail: Float32Array): string {
+  // facesjs' positions: eyes (140|260, 310), nose (200, 370), mouth (200, 440)
+  const scaleAbout = (x: number, y: number, sx: number, sy: number): string =>
+    sx === 1 && sy === 1 ? '' : ` translate(${x} ${y}) scale(${round3(sx)} ${round3(sy)}) translate(${-x} ${-y})`;
+  const move = (dy: number): string => (dy === 0 ? '' : `translate(0 ${round3(dy)})`);
+  switch (name) {
+    case 'eyebrow':
+      return move(detailValue(detail, 'eyebrow.dy'));
+    case 'nose':
+      return (move(detailValue(detail, 'nose.dy')) + scaleAbout(200, 370, detailValue(detail, 'nose.width'), 1)).trim();
+    case 'mouth':
+      return (move(detailValue(detail, 'mouth.dy')) + scaleAbout(200, 440, detailValue(detail, 'mouth.width'), 1)).trim();
+    case 'eye':
+      return scaleAbout(k === 0 ? 140 : 260, 310, 1, detailValue(detail, 'eye.height')).trim();
+    default:
+      return '';
+  }
+}
+
 /**
- * Moves brows, nose and mouth vertically by the identity's details in facesjs' SVG (`face`, the
- * output of faceToSvgString for `c`): facesjs writes each drawn feature as three lines
- * (`<g …>`, its one-line SVG, `</g>`), which are wrapped in a translate.
+ * Moves and reshapes brows, nose, mouth and eyes by the identity's details in facesjs' SVG (`face`,
+ * the output of faceToSvgString for `c`), and draws glasses in the `frame` colour: facesjs writes
+ * each drawn feature as three lines (`<g …>`, its one-line SVG, `</g>`), which are wrapped in the
+ * detail's transform.
  */
-export function shiftFeatures(face: string, c: FaceConfig, detail: Float32Array | undefined): string {
-  if (!detail) return face;
-  const dy: Record<string, number> = { eyebrow: detailValue(detail, 'eyebrow.dy'), nose: detailValue(detail, 'nose.dy'), mouth: detailValue(detail, 'mouth.dy') };
+export function shiftFeatures(face: string, c: FaceConfig, detail: Float32Array | undefined, frame?: string): string {
+  if (!detail && !frame) return face;
   const lines = face.split('\n');
   const names = drawnFeatures(c);
   if (lines.length !== 2 + 3 * names.length) throw new Error(`facesjs wrote ${lines.length} lines for ${names.length} features; identity details cannot place them`);
   const out = [lines[0] ?? ''];
   names.forEach((name, k) => {
     const block = lines.slice(1 + 3 * k, 4 + 3 * k).join('\n');
-    const d = dy[name];
-    out.push(d ? `<g transform="translate(0 ${round3(d)})">\n${block}\n</g>` : block);
+    const t = detail ? featureTransform(name, names.slice(0, k).filter((n) => n === name).length, detail) : '';
+    // glasses: facesjs fills them with the clothing colours; a person's own pair keeps its colour
+    const drawn = name === 'glasses' && frame ? c.teamColors.reduce((b, team) => b.split(team).join(frame), block) : block;
+    out.push(t ? `<g transform="${t}">\n${drawn}\n</g>` : drawn);
   });
   out.push(lines[lines.length - 1] ?? '');
   return out.join('\n');

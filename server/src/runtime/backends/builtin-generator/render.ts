@@ -45,6 +45,14 @@ function identityHash(params: FaceParams): number {
   return h;
 }
 
+/** Frame colours of a person's own glasses: black, browns, tortoiseshell, gold, silver, wine, navy, grey. */
+const FRAME_COLORS = ['#1c1c1c', '#4a2c1a', '#7b4a2a', '#8c6239', '#b8962e', '#a9a9a9', '#6e1a24', '#1f3a5f', '#555555'];
+
+/** The colour of the person's own glasses (facesjs would draw them in each photo's clothing colours). */
+export function frameColor(params: FaceParams): string {
+  return FRAME_COLORS[(Math.imul(identityHash(params), 0x9e3779b1) >>> 24) % FRAME_COLORS.length] ?? '#1c1c1c';
+}
+
 /** The identity's FaceConfig with one sample's expression, flips, stubble and accessories applied. */
 export function sampleFaceConfig(params: FaceParams, v: SampleVariation): FaceConfig {
   // Glasses belong to the person: wearers mostly wear their own pair, others rarely any.
@@ -69,7 +77,7 @@ export function sampleFaceConfig(params: FaceParams, v: SampleVariation): FaceCo
 export function sampleSvg(params: FaceParams, variation: SampleVariation, size: number): string {
   const config = sampleFaceConfig(params, variation);
   // facesjs rewrites hair.id under a hat: hand it a copy so `config` still says what was asked for
-  const face = shiftFeatures(faceToSvgString({ ...config, hair: { ...config.hair } }), config, params.detail);
+  const face = shiftFeatures(faceToSvgString({ ...config, hair: { ...config.hair } }), config, params.detail, config.glasses.id === 'none' ? undefined : frameColor(params));
   const open = face.indexOf('>');
   const close = face.lastIndexOf('</svg>');
   const inner = face.slice(open + 1, close < 0 ? undefined : close);
