@@ -11,7 +11,7 @@ import { DETAIL_COUNT } from './detail.js';
 import type { FaceParams } from './params.js';
 
 /** Ridge weight and the largest move of one detail (in its [0, 1] units). */
-export const REFINE = { lambda: 0.05, cap: 0.3 } as const;
+export const REFINE = { lambda: 0.05, cap: 0.15 } as const;
 
 interface DetailModel {
   /** [DETAIL_COUNT, rank]: how each detail moves the entry's code. */
