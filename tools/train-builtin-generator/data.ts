@@ -65,20 +65,20 @@ export async function buildTrainingSet(
 /** The set cached at `path`.{f32,json} when its key matches, else built and cached. */
 export async function cachedSet(path: string | undefined, build: () => Promise<TrainingSet>, key: string): Promise<TrainingSet> {
   if (path && existsSync(`${path}.json`)) {
-    const meta = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { key: string; dim: number; params: { numeric: number[]; categorical: number[] }[] };
+    const meta = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { key: string; dim: number; params: { numeric: number[]; categorical: number[]; detail?: number[] }[] };
     if (meta.key === key) {
       const bin = await readFile(`${path}.f32`);
       return {
         dim: meta.dim,
         inputs: new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength)),
-        params: meta.params.map((p) => ({ numeric: Float32Array.from(p.numeric), categorical: Int32Array.from(p.categorical) })),
+        params: meta.params.map((p) => ({ numeric: Float32Array.from(p.numeric), categorical: Int32Array.from(p.categorical), ...(p.detail ? { detail: Float32Array.from(p.detail) } : {}) })),
       };
     }
   }
   const set = await build();
   if (path) {
     await writeFileAtomic(`${path}.f32`, new Uint8Array(set.inputs.buffer, set.inputs.byteOffset, set.inputs.byteLength));
-    await writeFileAtomic(`${path}.json`, JSON.stringify({ key, dim: set.dim, params: set.params.map((p) => ({ numeric: [...p.numeric], categorical: [...p.categorical] })) }));
+    await writeFileAtomic(`${path}.json`, JSON.stringify({ key, dim: set.dim, params: set.params.map((p) => ({ numeric: [...p.numeric], categorical: [...p.categorical], ...(p.detail ? { detail: [...p.detail] } : {}) })) }));
   }
   return set;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Rng } from '../../../util/rng.js';
 import { bankParams, encodeBank, loadBank, nearestBankEntry, quantiseParams, saveBank } from './bank.js';
+import { DETAIL, DETAIL_COUNT } from './detail.js';
 import { DEFAULT_MODEL_DIR } from './index.js';
 import { loadModel, predictParams } from './model.js';
 import { loadGenderTable, randomFaceParams } from './params.js';
@@ -56,10 +57,41 @@ describe('identity bank', () => {
     }
   });
 
+  it('stores each entry\'s identity details (format /2); banks without details (/1) still load', async () => {
+    await loadGenderTable();
+    const dim = 16;
+    const rank = 8;
+    const r = new Rng(6);
+    const count = 12;
+    const emb = new Float32Array(count * dim);
+    const sub = unitRows(count, rank, r);
+    for (let e = 0; e < count; e++) emb.set(sub.subarray(e * rank, (e + 1) * rank), e * dim);
+    const withDetails = Array.from({ length: count }, (_, i) => quantiseParams(randomFaceParams(Rng.derive(3, `bank/${i}`))));
+    const dir = await mkdtemp(join(tmpdir(), 'hf-bank-'));
+    try {
+      const m2 = await saveBank(dir, encodeBank(emb, dim, axisBasis(dim, rank), rank, withDetails));
+      assert.equal(m2.format, 'hyperface-builtin-bank/2');
+      assert.deepEqual(m2.detail, DETAIL.map((d) => d.name));
+      const b2 = await loadBank(dir, m2);
+      assert.equal(bankParams(b2, 4).detail?.length, DETAIL_COUNT);
+      assert.deepEqual(bankParams(b2, 4), withDetails[4]);
+      await assert.rejects(loadBank(dir, { ...m2, detail: ['eye.size'] }), /details .* differ/);
+      const plain = withDetails.map((p) => ({ numeric: p.numeric, categorical: p.categorical }));
+      const m1 = await saveBank(dir, encodeBank(emb, dim, axisBasis(dim, rank), rank, plain));
+      assert.equal(m1.format, 'hyperface-builtin-bank/1');
+      const b1 = await loadBank(dir, m1);
+      assert.equal(bankParams(b1, 4).detail, undefined, 'a /1 bank decodes to facesjs geometry');
+      assert.equal(nearestBankEntry(b1, emb.subarray(4 * dim, 5 * dim)), 4);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the committed generator decodes through its bank: far-apart identities get distinct faces, the same identity always the same', async () => {
     const { weights, manifest } = await loadModel(DEFAULT_MODEL_DIR);
     assert.ok(weights.bank && manifest.bank, 'the committed model has an identity bank');
     assert.ok(manifest.bank.count >= 10_000, `bank of ${manifest.bank.count}`);
+    assert.equal(manifest.bank.format, 'hyperface-builtin-bank/2', 'the bank was drawn from the sampler with identity details');
     const r = new Rng(77);
     const ids = unitRows(200, weights.dim, r);
     const seen = new Set<string>();

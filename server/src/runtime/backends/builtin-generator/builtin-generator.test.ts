@@ -9,7 +9,7 @@ import { Rng } from '../../../util/rng.js';
 import { builtinGeneratorFromWeights, createBuiltinGenerator, DEFAULT_MODEL_DIR, NO_VARIATION, renderIdentity } from './index.js';
 import { loadModel, type MlpWeights, OUTPUT_DIM, predictParams, saveModel } from './model.js';
 import { CATEGORICAL, CATEGORICAL_SIZES, type FaceParams, loadGenderTable, NUMERIC_COUNT, randomFaceParams, toFaceConfig } from './params.js';
-import { renderFace, sampleFaceConfig } from './render.js';
+import { frameColor, renderFace, sampleFaceConfig, sampleSvg } from './render.js';
 import { drawVariation } from './variation.js';
 
 const DEFAULT_V: VariationSettings = { beta: 0.02, pose: 0.5, color: 0.5, background: 0.5, accessories: 0.3 };
@@ -92,6 +92,32 @@ describe('builtin generator: randomness and rendering', () => {
     }
     assert.ok(wearers >= 8 && wearers <= 30, `${wearers}/60 identities wear glasses`);
     assert.ok(photosWithGlasses > 100 && photosWithGlasses < 400, `${photosWithGlasses}/1200 photos`);
+  });
+
+  it('a person\'s glasses keep their frame colour while the clothing colours change from photo to photo', async () => {
+    await loadGenderTable();
+    const v: VariationSettings = { ...DEFAULT_V, accessories: 1 };
+    const frames = new Set<string>();
+    let checked = 0;
+    for (let id = 0; id < 40 && checked < 30; id++) {
+      const p = randomFaceParams(new Rng(300 + id));
+      const lines = new Set<string>();
+      for (let s = 0; s < 12; s++) {
+        const variation = drawVariation(id * 100 + s, v);
+        const c = sampleFaceConfig(p, variation);
+        if (c.glasses.id === 'none' || c.glasses.id === 'glasses2-black') continue;
+        const svg = sampleSvg(p, variation, 112);
+        // the glasses' SVG (one line of facesjs' output) is the same in every photo, in the frame colour
+        const line = svg.split('\n').find((l) => l.includes(frameColor(p)) && !c.teamColors.some((t) => l.includes(t)));
+        assert.ok(line, `identity ${id}: glasses drawn in ${frameColor(p)}, not in the clothing colours ${c.teamColors.join(' ')}`);
+        lines.add(line);
+        checked++;
+      }
+      assert.ok(lines.size <= 1, `identity ${id}: one pair of glasses`);
+      frames.add(frameColor(p));
+    }
+    assert.ok(checked >= 30, `${checked} photos with coloured glasses`);
+    assert.ok(frames.size >= 3, 'frame colours differ between people');
   });
 
   it('nuisance never changes who it is: every sample of an identity keeps its identity features', async () => {

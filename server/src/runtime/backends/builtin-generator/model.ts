@@ -5,7 +5,8 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../../../util/rng.js';
 import { CATEGORICAL, CATEGORICAL_SIZES, NUMERIC, NUMERIC_COUNT, type FaceParams } from './params.js';
-import { type BankManifest, bankParams, type IdentityBank, loadBank, nearestBankEntry } from './bank.js';
+import { type BankManifest, type IdentityBank, loadBank } from './bank.js';
+import { decodeWithBank } from './refine.js';
 
 export const MODEL_FORMAT = 'hyperface-builtin-generator/1';
 
@@ -167,7 +168,7 @@ export function decodeOutputs(raw: Float64Array, decoding?: Decoding, noise?: Fl
 
 /** The identity parameters of a clean identity embedding (decoded as the weights say). */
 export function predictParams(weights: MlpWeights, x: Float32Array): FaceParams {
-  if (weights.bank) return bankParams(weights.bank, nearestBankEntry(weights.bank, x));
+  if (weights.bank) return decodeWithBank(weights.bank, x);
   const raw = mlpForward(weights, x);
   const d = weights.decoding;
   return d ? decodeOutputs(raw, d, identityNoise(weights, x, d.seed)) : decodeOutputs(raw);

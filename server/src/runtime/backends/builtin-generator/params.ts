@@ -4,6 +4,7 @@
 // the builtin gallery.
 import { svgsIndex, type FaceConfig } from 'facesjs';
 import type { Rng } from '../../../util/rng.js';
+import { drawDetail, loadFeatureSvgs, withDetailSizes } from './detail.js';
 
 export type Gender = 'male' | 'female';
 
@@ -73,6 +74,8 @@ export const CATEGORICAL: readonly CategoricalSpec[] = [
 export interface FaceParams {
   numeric: Float32Array;
   categorical: Int32Array;
+  /** Continuous details within the face (detail.ts); absent = facesjs' own geometry (the MLP decoder). */
+  detail?: Float32Array;
 }
 
 export const NUMERIC_COUNT = NUMERIC.length;
@@ -115,6 +118,7 @@ let genderLoad: Promise<GenderTable> | undefined;
 
 /** facesjs' svgsGenders (not re-exported by the package; loaded from its build folder). */
 export async function loadGenderTable(): Promise<GenderTable> {
+  await loadFeatureSvgs();
   if (genderTable) return genderTable;
   genderLoad ??= (async () => {
     const url = new URL('./svgs-index.js', import.meta.resolve('facesjs'));
@@ -193,7 +197,8 @@ export function randomFaceParams(rng: Rng): FaceParams {
     }
     categorical[h] = Math.max(0, spec.options.indexOf(pick));
   });
-  return { numeric, categorical };
+  // drawn last, so the facesjs part of an identity is the same as before details existed
+  return { numeric, categorical, detail: drawDetail(rng) };
 }
 
 function numericValue(params: FaceParams, name: string): number {
@@ -231,7 +236,7 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
 /** The facesjs FaceConfig for an identity plus the per-sample extras. */
 export function toFaceConfig(params: FaceParams, extras: Accessories = NO_ACCESSORIES): FaceConfig {
   const shave = round2(numericValue(params, 'head.shave'));
-  return {
+  return withDetailSizes({
     fatness: round2(numericValue(params, 'fatness')),
     teamColors: extras.teamColors,
     hairBg: { id: option(params, 'hairBg') },
@@ -250,5 +255,5 @@ export function toFaceConfig(params: FaceParams, extras: Accessories = NO_ACCESS
     nose: { id: option(params, 'nose'), flip: option(params, 'nose.flip') === 'true', size: round2(numericValue(params, 'nose.size')) },
     glasses: { id: extras.glasses },
     accessories: { id: extras.accessories },
-  };
+  }, params.detail);
 }

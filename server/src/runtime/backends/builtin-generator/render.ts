@@ -7,6 +7,7 @@
 import { type FaceConfig, faceToSvgString } from 'facesjs';
 import sharp from 'sharp';
 import type { RawImageData } from '../../models/types.js';
+import { detailValue, shiftFeatures } from './detail.js';
 import { type FaceParams, toFaceConfig } from './params.js';
 import { GLASSES, type SampleVariation } from './variation.js';
 
@@ -44,6 +45,14 @@ function identityHash(params: FaceParams): number {
   return h;
 }
 
+/** Frame colours of a person's own glasses: black, browns, tortoiseshell, gold, silver, wine, navy, grey. */
+const FRAME_COLORS = ['#1c1c1c', '#4a2c1a', '#7b4a2a', '#8c6239', '#b8962e', '#a9a9a9', '#6e1a24', '#1f3a5f', '#555555'];
+
+/** The colour of the person's own glasses (facesjs would draw them in each photo's clothing colours). */
+export function frameColor(params: FaceParams): string {
+  return FRAME_COLORS[(Math.imul(identityHash(params), 0x9e3779b1) >>> 24) % FRAME_COLORS.length] ?? '#1c1c1c';
+}
+
 /** The identity's FaceConfig with one sample's expression, flips, stubble and accessories applied. */
 export function sampleFaceConfig(params: FaceParams, v: SampleVariation): FaceConfig {
   // Glasses belong to the person: wearers mostly wear their own pair, others rarely any.
@@ -66,7 +75,9 @@ export function sampleFaceConfig(params: FaceParams, v: SampleVariation): FaceCo
 
 /** The full SVG for one sample at `size` x `size` pixels. */
 export function sampleSvg(params: FaceParams, variation: SampleVariation, size: number): string {
-  const face = faceToSvgString(sampleFaceConfig(params, variation));
+  const config = sampleFaceConfig(params, variation);
+  // facesjs rewrites hair.id under a hat: hand it a copy so `config` still says what was asked for
+  const face = shiftFeatures(faceToSvgString({ ...config, hair: { ...config.hair } }), config, params.detail, config.glasses.id === 'none' ? undefined : frameColor(params));
   const open = face.indexOf('>');
   const close = face.lastIndexOf('</svg>');
   const inner = face.slice(open + 1, close < 0 ? undefined : close);
@@ -76,7 +87,9 @@ export function sampleSvg(params: FaceParams, variation: SampleVariation, size: 
   const sx = 1 - 0.12 * Math.abs(variation.yaw);
   const tf =
     `translate(${f3(cx + (variation.shiftX + 0.04 * variation.yaw) * w)} ${f3(cy + variation.shiftY * w)}) rotate(${f3(variation.rotation)}) ` +
-    `scale(${f3(variation.scale * sx)} ${f3(variation.scale)}) translate(${-cx} ${-cy})`;
+    `scale(${f3(variation.scale * sx)} ${f3(variation.scale)}) translate(${-cx} ${-cy})` +
+    // face length (an identity detail) about the eye line, so the eyes stay on the template
+    (params.detail ? ` translate(0 ${cy}) scale(1 ${f3(detailValue(params.detail, 'face.length'))}) translate(0 ${-cy})` : '');
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="${size}" height="${size}" ` +
     `viewBox="${f3(x)} ${f3(y)} ${f3(w)} ${f3(w)}" preserveAspectRatio="none">` +

@@ -9,7 +9,7 @@
 //                          shift under the light, blur, sensor noise, clothing colours
 //   background           → backdrop colour and gradient
 //   accessories a        → glasses: min(0.5, a) of the identities wear glasses, in 1 - a/3 of their
-//                          photos (always their own pair); the others in a/20 of theirs. A cap or
+//                          photos (always their own pair, in its frame colour: render.ts); the others in a/20 of theirs. A cap or
 //                          headband in a/4 of all photos
 // Each factor draws from its own named stream a fixed number of values whatever the amounts, so
 // changing one amount never changes another factor's draws.
