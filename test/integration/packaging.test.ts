@@ -138,6 +138,24 @@ test('installing the server as a dependency did not run the onnxruntime-node CUD
   assert.equal(existsSync(join(app, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so')), false);
 });
 
+test('the installed server package embeds: its main entry exports startDaemon and loadConfig, and the daemon they start serves', { timeout: 300_000 }, async () => {
+  writeFileSync(
+    join(app, 'embed.mjs'),
+    `import { startDaemon, loadConfig, VERSION } from '@hyperface/server';
+const config = await loadConfig({ overrides: { listen: '127.0.0.1:0', dataDir: process.argv[2] } });
+const daemon = await startDaemon(config);
+await daemon.ready;
+console.log(JSON.stringify({ entry: import.meta.resolve('@hyperface/server'), version: VERSION, port: daemon.port }));
+await daemon.shutdown();
+`,
+  );
+  const { stdout } = await run(process.execPath, ['embed.mjs', join(dir, 'embed-data')], { cwd: app, env: cleanEnv({ HYPERFACE_LOG_LEVEL: 'warn' }), timeout: 240_000 });
+  const out = JSON.parse(stdout.trim().split('\n').pop()!) as { entry: string; version: string; port: number };
+  assert.ok(out.entry.startsWith(`file://${app}/node_modules/@hyperface/server/dist/index.js`), `entry resolved to ${out.entry}`);
+  assert.match(out.version, /^\d+\.\d+\.\d+/);
+  assert.ok(out.port > 0, `port ${out.port}`);
+});
+
 test('the installed daemon answers the installed SDK: health, models, a streamed Pack', { timeout: 300_000 }, async () => {
   const data = join(dir, 'data');
   daemon = spawn(join(app, 'node_modules/.bin/hyperface'), ['serve', '--listen', '127.0.0.1:0', '--data-dir', data], {
