@@ -997,7 +997,8 @@ export const HYPERFACE_V1 = {
         "PACK_MODE_PAPER": 2,
         "PACK_MODE_STOCHASTIC": 3,
         "PACK_MODE_RANDOM": 4,
-        "PACK_MODE_RANDOM_GALLERY": 5
+        "PACK_MODE_RANDOM_GALLERY": 5,
+        "PACK_MODE_CODE": 6
        }
       },
       "PackInit": {
