@@ -7,7 +7,7 @@ import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import type { PackMetricsInfo } from './objective.js';
 import type { PackParams } from './params.js';
 import type { PackOutcome, PackRunContext } from './run.js';
-import { CodeSet, planCode, randomFrame, type CodeFamily } from './spherical-code.js';
+import { CodeSet, planCode, randomFrameSteps, type CodeFamily } from './spherical-code.js';
 import { Rng } from '../../util/rng.js';
 
 /** Where a `code` job keeps the rows it has rotated, so a resumed job reads them back instead of redoing them. */
@@ -40,6 +40,24 @@ export interface CodeReport {
 const VERIFY_TOLERANCE = 1e-4;
 /** A progress event at least this often, whatever progress_every says. */
 const PROGRESS_SECONDS = 20;
+/** Longest stretch of synchronous work between two turns of the event loop (the daemon's watchdog, health). */
+const SLICE_MS = 50;
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs a generator to its end, letting the event loop turn every SLICE_MS. */
+async function drive<T>(steps: Generator<void, T>, signal?: AbortSignal): Promise<T> {
+  let since = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - since > SLICE_MS) {
+      await turn();
+      throwIfAborted(signal);
+      since = performance.now();
+    }
+  }
+}
 
 export function codeViolation(p: PackParams, hasGallery: boolean): InvalidArgumentError | null {
   if (hasGallery) return new InvalidArgumentError({ field: 'gallery', description: 'mode code is gallery-free (it places points by an algebraic code and ignores faces): pass gallery none (--gallery none), or use init code with mode fast/paper for a gallery' });
@@ -63,7 +81,7 @@ export async function runCode(params: PackParams, hasGallery: boolean, ctx: Pack
   const metrics: PackMetricsInfo = { minAngleDeg: exact.minAngleDeg, meanNnAngleDeg: exact.meanNnAngleDeg, maxCosine: exact.maxCosine, meanGalleryDistance: 0, loss: exact.meanNnCosine, packingLoss: exact.meanNnCosine, galleryLoss: 0 };
   const cross = plan.family === 'cross-polytope';
   const len = cross ? Math.min(n, d) : plan.length;
-  const frame = randomFrame(len, d, seed);
+  const frame = await drive(randomFrameSteps(len, d, seed), ctx.signal);
   const B = Math.min(params.batchSize, n);
   const T = Math.ceil(n / B);
   const fp = JSON.stringify(['code', n, d, seed, B, ctx.compute.provider]);
@@ -92,8 +110,7 @@ export async function runCode(params: PackParams, hasGallery: boolean, ctx: Pack
   let rotated = true;
   let stopReason: PackOutcome['stopReason'] = 'completed';
   let lastEvent = performance.now();
-  let rowSeconds = 0;
-  let slowest = 0;
+  let blockSeconds = 0;
   for (let b = startBlock; b < T; b++) {
     throwIfAborted(ctx.signal);
     const t0 = performance.now();
@@ -105,21 +122,19 @@ export async function runCode(params: PackParams, hasGallery: boolean, ctx: Pack
       for (let i = lo; i < hi; i++) for (let c = 0; c < d; c++) block[(i - lo) * d + c] = (i < d ? 1 : -1) * frame[(i % len) * d + c]!;
     } else {
       set.rows(lo, hi, len, scratch);
-      const r0 = performance.now();
-      rowSeconds += (r0 - t0) / 1000;
       block.set(await ctx.compute.matmul(scratch, hi - lo, len, frame, d, ctx.signal));
     }
     if (spool) await spool.write(lo, block);
-    const dt = (performance.now() - t0) / 1000;
-    slowest = Math.max(slowest, dt);
+    blockSeconds += (performance.now() - t0) / 1000;
     const done = b + 1;
     if (done % params.progressEvery === 0 || done === T || (performance.now() - lastEvent) / 1000 >= PROGRESS_SECONDS) {
       progress(done, 'rotate');
       lastEvent = performance.now();
     }
-    // the budget: if the next block and redrawing every row unrotated would not fit, return the code unrotated
-    const redraw = cross ? 0 : (rowSeconds / Math.max(1, done - startBlock)) * T * 1.5;
-    if (params.maxSeconds > 0 && done < T && elapsed() + slowest + redraw >= params.maxSeconds) {
+    // the budget: as soon as the remaining blocks would not fit, return the code unrotated (drawing
+    // every row again costs what the blocks' drawing and storing cost, less than rotating them)
+    const per = blockSeconds / (done - startBlock);
+    if (params.maxSeconds > 0 && done < T && elapsed() + 1.1 * per * (T - done) >= params.maxSeconds) {
       stopReason = 'max_seconds';
       rotated = false;
       break;
@@ -136,7 +151,10 @@ export async function runCode(params: PackParams, hasGallery: boolean, ctx: Pack
       x.fill(0);
       for (let i = 0; i < n; i++) x[i * d + (i % d)] = i < d ? 1 : -1;
     } else {
-      for (let lo = 0; lo < n; lo += B) set.rows(lo, Math.min(n, lo + B), d, x.subarray(lo * d, Math.min(n, lo + B) * d));
+      for (let lo = 0; lo < n; lo += B) {
+        set.rows(lo, Math.min(n, lo + B), d, x.subarray(lo * d, Math.min(n, lo + B) * d));
+        await turn();
+      }
     }
     // the spool holds rotated rows a resume would mix with these: checkpoint nothing further
   }

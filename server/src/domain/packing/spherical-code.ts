@@ -253,8 +253,9 @@ export class CodeSet {
 /**
  * A Haar-random orthonormal frame: `rows` orthonormal vectors in R^D (Gram–Schmidt, twice, of seeded
  * Gaussian vectors), as float32 [rows, D]. Multiplying the code's rows by it keeps every inner product.
+ * A generator that yields after each row, so a caller can keep its event loop turning (O(rows²·D)).
  */
-export function randomFrame(rows: number, d: number, seed: number): Float32Array {
+export function* randomFrameSteps(rows: number, d: number, seed: number): Generator<void, Float32Array> {
   const rng = Rng.derive(seed, 'pack-code-rotation');
   const f = new Float64Array(rows * d);
   for (let i = 0; i < f.length; i++) f[i] = rng.normal();
@@ -272,6 +273,15 @@ export function randomFrame(rows: number, d: number, seed: number): Float32Array
     for (let c = 0; c < d; c++) norm += v[c]! * v[c]!;
     const inv = 1 / Math.sqrt(norm);
     for (let c = 0; c < d; c++) v[c]! *= inv;
+    yield;
   }
   return Float32Array.from(f);
+}
+
+export function randomFrame(rows: number, d: number, seed: number): Float32Array {
+  const it = randomFrameSteps(rows, d, seed);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
 }
