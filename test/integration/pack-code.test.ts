@@ -58,6 +58,7 @@ test('hyperface pack --mode code: 20,000 × 512 with an exact 86.52° min angle,
 test('mode code limits are INVALID_ARGUMENT with the reason; progress is exact', async () => {
   const cases: [string, Parameters<TestDaemon['client']['pack']>[0], RegExp][] = [
     ['beyond capacity at D = 64', { identities: 40_000, dim: 64, mode: 'PACK_MODE_CODE' }, /at most 32768 identities/],
+    ['init code beyond capacity', { identities: 40_000, dim: 64, mode: 'PACK_MODE_FAST', init: 'PACK_INIT_CODE' }, /at most 32768 identities/],
     ['D too small', { identities: 40, dim: 16, mode: 'PACK_MODE_CODE' }, /D >= 31/],
     ['with a gallery', { identities: 100, dim: 64, mode: 'PACK_MODE_CODE', gallery: { embeddings: { shape: [2, 64], data: Buffer.alloc(2 * 64 * 4, 1) } } }, /gallery-free/],
   ];

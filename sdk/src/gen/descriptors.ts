@@ -1005,7 +1005,8 @@ export const HYPERFACE_V1 = {
        "values": {
         "PACK_INIT_UNSPECIFIED": 0,
         "PACK_INIT_GALLERY": 1,
-        "PACK_INIT_RANDOM": 2
+        "PACK_INIT_RANDOM": 2,
+        "PACK_INIT_CODE": 3
        }
       },
       "GallerySource": {

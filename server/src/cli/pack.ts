@@ -6,7 +6,7 @@ import { connect, intOption, numberOption, parseCommand, printJson, Progress, sa
 
 export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer NAME) --out FILE.npy
   [--gallery none|builtin|builtin:SIZE|FILE.npy|IMAGE_DIR] [--mode paper|stochastic|fast|random|random-gallery|code]
-  [--init gallery|random] [--alpha A] [--lr LR] [--iterations T] [--batch-size B] [--max-seconds S] [--seed S]
+  [--init gallery|random|code] [--alpha A] [--lr LR] [--iterations T] [--batch-size B] [--max-seconds S] [--seed S]
   [--device cpu|gpu] [--checkpoint-every K] [--address HOST:PORT] [--data-dir DIR] [--json]
   [--exclude FILE.npy|IMAGE_DIR [--exclude-min-angle DEG]] [--extend EXISTING.npy]
 
@@ -24,6 +24,7 @@ export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer
                     randomly rotated) with EXACT min/mean-NN angles. N <= 2D: 90°; D = 512: 86.52° up to
                     262,144 identities, 82.92° up to 4,194,304; --batch-size = rows per rotated block
                     (docs/packing.md, "Algebraic spherical codes")
+  --init code starts fast/paper/stochastic from mode code's points (then the gallery term pulls them)
   defaults: alpha 1, lr 0.01, builtin gallery of 1000 faces, iterations per N (docs/packing.md)
   --exclude keeps every packed identity at least DEG (default: the recognizer's FAR 1e-3 angle among the
   excluded identities) from every excluded row; --extend packs N new identities among fixed existing ones
@@ -75,7 +76,7 @@ export async function packCommand(argv: string[]): Promise<number> {
     return e;
   };
   request.mode = enumOf(values.mode, 'mode', { fast: 'PACK_MODE_FAST', paper: 'PACK_MODE_PAPER', stochastic: 'PACK_MODE_STOCHASTIC', random: 'PACK_MODE_RANDOM', 'random-gallery': 'PACK_MODE_RANDOM_GALLERY', code: 'PACK_MODE_CODE' } as const);
-  request.init = enumOf(values.init, 'init', { gallery: 'PACK_INIT_GALLERY', random: 'PACK_INIT_RANDOM' } as const);
+  request.init = enumOf(values.init, 'init', { gallery: 'PACK_INIT_GALLERY', random: 'PACK_INIT_RANDOM', code: 'PACK_INIT_CODE' } as const);
   request.device = enumOf(values.device, 'device', { cpu: 'DEVICE_CPU', gpu: 'DEVICE_GPU' } as const);
   const alpha = numberOption(values.alpha, 'alpha', 'float');
   if (alpha !== undefined) request.alpha = alpha;

@@ -9,6 +9,7 @@ import type { PackParams } from './params.js';
 import type { PackOutcome, PackRunContext } from './run.js';
 import { CodeSet, planCode, randomFrameSteps, type CodeFamily } from './spherical-code.js';
 import { Rng } from '../../util/rng.js';
+import type { ComputeEngine } from '../../runtime/compute/engine.js';
 
 /** Where a `code` job keeps the rows it has rotated, so a resumed job reads them back instead of redoing them. */
 export interface PackRowSpool {
@@ -176,6 +177,29 @@ export async function runCode(params: PackParams, hasGallery: boolean, ctx: Pack
     provider: ctx.compute.provider,
     code: { family: plan.family, m: plan.m, length: plan.length, subcodeDim: set.k, capacity: plan.capacity, guaranteedMinAngleDeg: plan.guaranteedMinAngleDeg, rotated, verifiedPairs: check.pairs, maxCosineError: check.maxError },
   };
+}
+
+/** The points of mode code (same seed = the same rows as runCode's), as the start of an optimiser (`init: code`). */
+export async function codePoints(n: number, d: number, seed: number, blockRows: number, compute: ComputeEngine, signal?: AbortSignal): Promise<Float32Array> {
+  const plan = planCode(n, d);
+  const set = new CodeSet(plan, n, seed);
+  const cross = plan.family === 'cross-polytope';
+  const len = cross ? Math.min(n, d) : plan.length;
+  const frame = await drive(randomFrameSteps(len, d, seed), signal);
+  const x = new Float32Array(n * d);
+  const B = Math.min(blockRows, n);
+  const scratch = new Float32Array(B * len);
+  for (let lo = 0; lo < n; lo += B) {
+    throwIfAborted(signal);
+    const hi = Math.min(n, lo + B);
+    if (cross) {
+      for (let i = lo; i < hi; i++) x.set(frame.subarray((i % len) * d, (i % len) * d + d).map((v) => (i < d ? v : -v)), i * d);
+    } else {
+      set.rows(lo, hi, len, scratch);
+      x.set(await compute.matmul(scratch, hi - lo, len, frame, d, signal), lo * d);
+    }
+  }
+  return x;
 }
 
 /** fp32 cosines of sampled pairs (random ones, and each sampled row with its nearest partner) against the code's prediction. */

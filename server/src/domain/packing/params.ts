@@ -19,8 +19,8 @@ export interface PackParams {
   dim: number;
   /** @default `defaultMode(identities)`: 'paper' up to STOCHASTIC_ABOVE identities, 'stochastic' above */
   mode: PackMode;
-  /** @default 'gallery' when a gallery is given, else 'random' */
-  init: 'gallery' | 'random';
+  /** @default 'gallery' when a gallery is given, else 'random'; 'code': mode code's points (spherical-code.ts) */
+  init: 'gallery' | 'random' | 'code';
   /** Weight of the gallery regulariser; ignored without a gallery. @default 1.0 */
   alpha: number;
   /** Adam learning rate (paper/stochastic); fast mode's initial step scale. @default 0.01 */
@@ -118,7 +118,7 @@ export function packParamViolations(p: PackParams, limits: { maxIdentities?: num
   const setting = limits.maxIdentities !== undefined ? ' (limits.maxIdentities)' : '';
   if (!isInt(p.identities) || p.identities < 2 || p.identities > maxN) v('identities', `must be an integer in [2, ${maxN}]${setting}`);
   if (!PACK_MODES.includes(p.mode)) v('mode', `unknown mode ${String(p.mode)}`);
-  if (!['gallery', 'random'].includes(p.init)) v('init', `unknown init ${String(p.init)}`);
+  if (!['gallery', 'random', 'code'].includes(p.init)) v('init', `unknown init ${String(p.init)}`);
   if (!Number.isFinite(p.alpha) || p.alpha < 0 || p.alpha > 1000) v('alpha', 'must be a finite number in [0, 1000]');
   if (!Number.isFinite(p.learningRate) || p.learningRate <= 0 || p.learningRate > 10) v('learning_rate', 'must be in (0, 10]');
   if (!isInt(p.iterations) || p.iterations < 1 || p.iterations > 10_000_000) v('iterations', 'must be an integer in [1, 10000000]');

@@ -18,7 +18,7 @@ import { FastOptimiser } from './fast-optimiser.js';
 import { isBaselineMode, type PackParams } from './params.js';
 import { Rng } from '../../util/rng.js';
 import { FixedSet, packScore, type FixedGroup } from './fixed.js';
-import { runCode, type CodeReport, type PackRowSpool } from './code-run.js';
+import { codePoints, runCode, type CodeReport, type PackRowSpool } from './code-run.js';
 
 export interface PackProgressInfo {
   iteration: number;
@@ -147,7 +147,7 @@ export async function runPacking(
     log(`pack: resuming at iteration ${startIteration}/${params.iterations}`);
   } else {
     rng = new Rng(params.seed);
-    x = initialPoints(params, g, gRows, rng);
+    x = params.init === 'code' ? await codePoints(params.identities, d, params.seed, params.batchSize, ctx.compute, ctx.signal) : initialPoints(params, g, gRows, rng);
     if (fixed) {
       await fixed.refresh(x, ctx.compute, ctx.signal);
       fixed.project(x);

@@ -190,3 +190,17 @@ void test('mode code refuses a gallery; max_seconds returns the unrotated code w
   const s = 1 / Math.sqrt(511);
   assert.ok(Math.abs(Math.abs(cut.embeddings[0]!) - s) < 1e-7 && cut.embeddings[511] === 0, 'axis-aligned code rows');
 });
+
+void test('init code: fast and paper start from the code (its exact min angle at the first evaluation); with a gallery the term pulls them', async () => {
+  const seen: number[] = [];
+  const fast = await runPacking(withPackDefaults({ identities: 1500, dim: 40, mode: 'fast', init: 'code', iterations: 12, progressEvery: 1, seed: 2 }, false), null, {
+    compute: await compute(),
+    onProgress: (e) => seen.push(e.metrics.minAngleDeg),
+  });
+  assert.ok(Math.abs(seen[0]! - 61.06) < 0.01, `first evaluation is the code's 61.06°: ${seen[0]}`);
+  assert.ok(fast.metrics.minAngleDeg >= 61.06 - 0.01, `fast returns its best iterate: ${fast.metrics.minAngleDeg}`);
+  const rng = new Rng(4);
+  const gallery = Float32Array.from({ length: 50 * 64 }, () => rng.normal());
+  const paper = await runPacking(withPackDefaults({ identities: 300, dim: 64, mode: 'paper', init: 'code', iterations: 30, seed: 2 }, true), { data: gallery, rows: 50 }, { compute: await compute() });
+  assert.ok(paper.metrics.meanGalleryDistance > 0 && paper.metrics.meanGalleryDistance < 1, `gallery distance ${paper.metrics.meanGalleryDistance}`);
+});

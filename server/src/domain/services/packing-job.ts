@@ -17,7 +17,7 @@ const paramsSchema = z.looseObject({
   identities: count,
   dim: count,
   mode: z.enum(PACK_MODES),
-  init: z.enum(['gallery', 'random']),
+  init: z.enum(['gallery', 'random', 'code']),
   alpha: z.number(),
   learningRate: z.number(),
   iterations: count,

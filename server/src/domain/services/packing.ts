@@ -131,8 +131,9 @@ export class PackingApp {
       if (badDim.length > 0) throw new InvalidArgumentError(badDim);
     }
     params.dim = dim;
-    if (params.mode === 'code') {
-      const bad = codeViolation(params, gallery.kind !== 'none');
+    if (params.mode === 'code' || params.init === 'code') {
+      // init code takes a gallery (the optimiser's term); the code's own limits on N and D hold for both
+      const bad = codeViolation(params, params.mode === 'code' && gallery.kind !== 'none');
       if (bad) throw bad;
     }
     const fixed = await checkFixed(input, params.dim, deps.paths);
