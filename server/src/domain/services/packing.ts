@@ -7,7 +7,6 @@ import { dirname, join, resolve } from 'node:path';
 import { encodeNpyFloat32, npyHeader } from '../../util/npy.js';
 import { InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
 import { writeChunksAtomic, writeFileAtomic } from '../../util/fs-atomic.js';
-
 import { RowSpoolFile } from './row-spool.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
