@@ -1,7 +1,7 @@
 // Helpers over the client's streams: collect a packing result, batch a generation stream for a
 // training loop, read and write .npy files.
-import { readFile, writeFile } from 'node:fs/promises';
-import { decodeNpyMatrix, encodeNpyFloat32 } from './npy.js';
+import { open, readFile } from 'node:fs/promises';
+import { decodeNpyMatrix, npyHeader } from './npy.js';
 import { fromTensor } from './tensor.js';
 import type { PackEvent__Output } from './gen/hyperface/v1/PackEvent.js';
 import type { PackResult__Output } from './gen/hyperface/v1/PackResult.js';
@@ -21,7 +21,15 @@ export async function readNpy(path: string): Promise<Matrix> {
 }
 
 export async function writeNpy(path: string, m: Matrix): Promise<void> {
-  await writeFile(path, encodeNpyFloat32(m.data, m.rows, m.cols));
+  // header, then the rows in views: a result of gigabytes is not copied a second time
+  const fh = await open(path, 'w');
+  try {
+    await fh.write(npyHeader('float32', [m.rows, m.cols]));
+    const bytes = new Uint8Array(m.data.buffer, m.data.byteOffset, m.rows * m.cols * 4);
+    for (let off = 0; off < bytes.length; ) off += (await fh.write(bytes, off, Math.min(256 << 20, bytes.length - off))).bytesWritten;
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface PackOutcome {

@@ -997,14 +997,16 @@ export const HYPERFACE_V1 = {
         "PACK_MODE_PAPER": 2,
         "PACK_MODE_STOCHASTIC": 3,
         "PACK_MODE_RANDOM": 4,
-        "PACK_MODE_RANDOM_GALLERY": 5
+        "PACK_MODE_RANDOM_GALLERY": 5,
+        "PACK_MODE_CODE": 6
        }
       },
       "PackInit": {
        "values": {
         "PACK_INIT_UNSPECIFIED": 0,
         "PACK_INIT_GALLERY": 1,
-        "PACK_INIT_RANDOM": 2
+        "PACK_INIT_RANDOM": 2,
+        "PACK_INIT_CODE": 3
        }
       },
       "GallerySource": {

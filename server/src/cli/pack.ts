@@ -5,8 +5,8 @@ import { collectPack, writeNpy, type PackRequest } from '@hyperface/sdk';
 import { connect, intOption, numberOption, parseCommand, printJson, Progress, say, UsageError } from './common.js';
 
 export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer NAME) --out FILE.npy
-  [--gallery none|builtin|builtin:SIZE|FILE.npy|IMAGE_DIR] [--mode paper|stochastic|fast|random|random-gallery]
-  [--init gallery|random] [--alpha A] [--lr LR] [--iterations T] [--batch-size B] [--max-seconds S] [--seed S]
+  [--gallery none|builtin|builtin:SIZE|FILE.npy|IMAGE_DIR] [--mode paper|stochastic|fast|random|random-gallery|code]
+  [--init gallery|random|code] [--alpha A] [--lr LR] [--iterations T] [--batch-size B] [--max-seconds S] [--seed S]
   [--device cpu|gpu] [--checkpoint-every K] [--address HOST:PORT] [--data-dir DIR] [--json]
   [--exclude FILE.npy|IMAGE_DIR [--exclude-min-angle DEG]] [--extend EXISTING.npy]
 
@@ -20,6 +20,11 @@ export const PACK_USAGE = `hyperface pack --identities N (--dim D | --recognizer
                     with an annealed soft maximum; same gallery term, so --alpha means the same
     random          uniform random identities (baseline, no optimisation)
     random-gallery  gallery rows drawn at random (baseline, no optimisation)
+    code            no optimisation, gallery-free: an algebraic spherical code (binary BCH-dual codewords,
+                    randomly rotated) with EXACT min/mean-NN angles. N <= 2D: 90°; D = 512: 86.52° up to
+                    262,144 identities, 82.92° up to 4,194,304; --batch-size = rows per rotated block
+                    (docs/packing.md, "Algebraic spherical codes")
+  --init code starts fast/paper/stochastic from mode code's points (then the gallery term pulls them)
   defaults: alpha 1, lr 0.01, builtin gallery of 1000 faces, iterations per N (docs/packing.md)
   --exclude keeps every packed identity at least DEG (default: the recognizer's FAR 1e-3 angle among the
   excluded identities) from every excluded row; --extend packs N new identities among fixed existing ones
@@ -58,7 +63,7 @@ export async function packCommand(argv: string[]): Promise<number> {
     maxSeconds: numberOption(values['max-seconds'], 'max-seconds') ?? 0,
     streamEmbeddings: true,
   };
-  const gallery = values.gallery ?? (values.dim && !values.recognizer ? 'none' : 'builtin');
+  const gallery = values.gallery ?? ((values.dim && !values.recognizer) || values.mode === 'code' ? 'none' : 'builtin');
   if (gallery === 'none') request.gallery = { none: true };
   else if (gallery === 'builtin') request.gallery = { builtinSize: 0 };
   else if (gallery.startsWith('builtin:')) request.gallery = { builtinSize: intOption(gallery.slice('builtin:'.length), 'gallery builtin:SIZE') ?? 0 };
@@ -70,8 +75,8 @@ export async function packCommand(argv: string[]): Promise<number> {
     if (!e) throw new UsageError(`--${name} must be one of ${Object.keys(allowed).join(', ')}`);
     return e;
   };
-  request.mode = enumOf(values.mode, 'mode', { fast: 'PACK_MODE_FAST', paper: 'PACK_MODE_PAPER', stochastic: 'PACK_MODE_STOCHASTIC', random: 'PACK_MODE_RANDOM', 'random-gallery': 'PACK_MODE_RANDOM_GALLERY' } as const);
-  request.init = enumOf(values.init, 'init', { gallery: 'PACK_INIT_GALLERY', random: 'PACK_INIT_RANDOM' } as const);
+  request.mode = enumOf(values.mode, 'mode', { fast: 'PACK_MODE_FAST', paper: 'PACK_MODE_PAPER', stochastic: 'PACK_MODE_STOCHASTIC', random: 'PACK_MODE_RANDOM', 'random-gallery': 'PACK_MODE_RANDOM_GALLERY', code: 'PACK_MODE_CODE' } as const);
+  request.init = enumOf(values.init, 'init', { gallery: 'PACK_INIT_GALLERY', random: 'PACK_INIT_RANDOM', code: 'PACK_INIT_CODE' } as const);
   request.device = enumOf(values.device, 'device', { cpu: 'DEVICE_CPU', gpu: 'DEVICE_GPU' } as const);
   const alpha = numberOption(values.alpha, 'alpha', 'float');
   if (alpha !== undefined) request.alpha = alpha;

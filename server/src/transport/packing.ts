@@ -20,8 +20,8 @@ export function decodePackRequest(req: PackRequest__Output, bounds: RequestBound
     .check('progress_every', req.progressEvery, MAX_EVERY)
     .check('checkpoint_every', req.checkpointEvery, MAX_EVERY)
     .done();
-  const modes = { PACK_MODE_UNSPECIFIED: undefined, PACK_MODE_FAST: 'fast', PACK_MODE_PAPER: 'paper', PACK_MODE_STOCHASTIC: 'stochastic', PACK_MODE_RANDOM: 'random', PACK_MODE_RANDOM_GALLERY: 'random-gallery' } as const;
-  const inits = { PACK_INIT_UNSPECIFIED: undefined, PACK_INIT_GALLERY: 'gallery', PACK_INIT_RANDOM: 'random' } as const;
+  const modes = { PACK_MODE_UNSPECIFIED: undefined, PACK_MODE_FAST: 'fast', PACK_MODE_PAPER: 'paper', PACK_MODE_STOCHASTIC: 'stochastic', PACK_MODE_RANDOM: 'random', PACK_MODE_RANDOM_GALLERY: 'random-gallery', PACK_MODE_CODE: 'code' } as const;
+  const inits = { PACK_INIT_UNSPECIFIED: undefined, PACK_INIT_GALLERY: 'gallery', PACK_INIT_RANDOM: 'random', PACK_INIT_CODE: 'code' } as const;
   const devices = { DEVICE_UNSPECIFIED: undefined, DEVICE_CPU: 'cpu', DEVICE_GPU: 'gpu' } as const;
   let gallery: GallerySpec | undefined;
   const g = req.gallery;

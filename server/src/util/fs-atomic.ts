@@ -65,6 +65,29 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
   if (fsync) await syncDir(dirname(path));
 }
 
+/** Writes `chunks` one after another to `path` atomically, never holding more than one chunk extra (large results). */
+export async function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array>): Promise<void> {
+  const { tmp, fh } = await openTemp(path);
+  try {
+    for (const c of chunks) {
+      for (let off = 0; off < c.length; ) off += (await fh.write(c, off, c.length - off)).bytesWritten;
+    }
+    await fh.sync();
+  } catch (error) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  await syncDir(dirname(path));
+}
+
 /** Streams into a temporary file; `commit()` renames it into place, `abort()` removes it. */
 export class AtomicFileWriter {
   private pending: Uint8Array[] = [];

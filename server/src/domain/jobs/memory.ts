@@ -21,6 +21,8 @@ const BASE = 32 * MiB;
  */
 export function estimatePack(shape: { identities: number; dim: number; mode: string; galleryRows: number }): MemoryEstimate {
   const nd = shape.identities * shape.dim * 4;
+  // mode code holds the rows once (written out in views; the rotation runs in blocks)
+  if (shape.mode === 'code') return { bytes: nd + BASE, what: `Pack ${shape.identities} × ${shape.dim}, code, no gallery` };
   const bytes = 6 * nd + (shape.mode === 'fast' ? shape.identities * 64 * 8 : 0) + 3 * shape.galleryRows * shape.dim * 4 + BASE;
   return { bytes, what: `Pack ${shape.identities} × ${shape.dim}, ${shape.mode}, ${shape.galleryRows > 0 ? `gallery of ${shape.galleryRows}` : 'no gallery'}` };
 }

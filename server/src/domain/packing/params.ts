@@ -2,11 +2,15 @@
 // that names the proto's snake_case fields.
 import { InvalidArgumentError, type FieldViolation } from '../../shared/errors.js';
 
-/** `random` / `random-gallery`: no optimisation, seeded baselines (uniform on the sphere / gallery rows). */
-export type PackMode = 'fast' | 'paper' | 'stochastic' | 'random' | 'random-gallery';
+/**
+ * `random` / `random-gallery`: no optimisation, seeded baselines (uniform on the sphere / gallery rows).
+ * `code`: no optimisation, an algebraic spherical code (spherical-code.ts), gallery-free.
+ */
+export type PackMode = 'fast' | 'paper' | 'stochastic' | 'random' | 'random-gallery' | 'code';
+export const PACK_MODES: readonly PackMode[] = ['fast', 'paper', 'stochastic', 'random', 'random-gallery', 'code'];
 
-/** Modes that only draw the initial points (no optimisation steps). */
-export const isBaselineMode = (m: PackMode): boolean => m === 'random' || m === 'random-gallery';
+/** Modes that only draw the points (no optimisation steps). */
+export const isBaselineMode = (m: PackMode): boolean => m === 'random' || m === 'random-gallery' || m === 'code';
 
 export interface PackParams {
   /** Number of identities N (2 ..= limits.maxIdentities). */
@@ -15,15 +19,15 @@ export interface PackParams {
   dim: number;
   /** @default `defaultMode(identities)`: 'paper' up to STOCHASTIC_ABOVE identities, 'stochastic' above */
   mode: PackMode;
-  /** @default 'gallery' when a gallery is given, else 'random' */
-  init: 'gallery' | 'random';
+  /** @default 'gallery' when a gallery is given, else 'random'; 'code': mode code's points (spherical-code.ts) */
+  init: 'gallery' | 'random' | 'code';
   /** Weight of the gallery regulariser; ignored without a gallery. @default 1.0 */
   alpha: number;
   /** Adam learning rate (paper/stochastic); fast mode's initial step scale. @default 0.01 */
   learningRate: number;
   /** Optimisation steps. @default `defaultIterations(mode, N, hasGallery)` (see docs/packing.md). */
   iterations: number;
-  /** Mini-batch of identities per stochastic step (clamped to N). @default 1024 */
+  /** Mini-batch of identities per stochastic step (clamped to N); mode code: rows per rotated block. @default 1024 */
   batchSize: number;
   /** Seed for initialisation and mini-batches. @default 0 */
   seed: number;
@@ -113,8 +117,8 @@ export function packParamViolations(p: PackParams, limits: { maxIdentities?: num
   const maxN = limits.maxIdentities ?? Number.MAX_SAFE_INTEGER;
   const setting = limits.maxIdentities !== undefined ? ' (limits.maxIdentities)' : '';
   if (!isInt(p.identities) || p.identities < 2 || p.identities > maxN) v('identities', `must be an integer in [2, ${maxN}]${setting}`);
-  if (!['fast', 'paper', 'stochastic', 'random', 'random-gallery'].includes(p.mode)) v('mode', `unknown mode ${String(p.mode)}`);
-  if (!['gallery', 'random'].includes(p.init)) v('init', `unknown init ${String(p.init)}`);
+  if (!PACK_MODES.includes(p.mode)) v('mode', `unknown mode ${String(p.mode)}`);
+  if (!['gallery', 'random', 'code'].includes(p.init)) v('init', `unknown init ${String(p.init)}`);
   if (!Number.isFinite(p.alpha) || p.alpha < 0 || p.alpha > 1000) v('alpha', 'must be a finite number in [0, 1000]');
   if (!Number.isFinite(p.learningRate) || p.learningRate <= 0 || p.learningRate > 10) v('learning_rate', 'must be in (0, 10]');
   if (!isInt(p.iterations) || p.iterations < 1 || p.iterations > 10_000_000) v('iterations', 'must be an integer in [1, 10000000]');

@@ -18,6 +18,7 @@ import { FastOptimiser } from './fast-optimiser.js';
 import { isBaselineMode, type PackParams } from './params.js';
 import { Rng } from '../../util/rng.js';
 import { FixedSet, packScore, type FixedGroup } from './fixed.js';
+import { codePoints, runCode, type CodeReport, type PackRowSpool } from './code-run.js';
 
 export interface PackProgressInfo {
   iteration: number;
@@ -45,6 +46,8 @@ export interface PackOutcome {
   elapsedSeconds: number;
   stopReason: 'completed' | 'max_seconds';
   provider: string;
+  /** Mode code: the construction, and the fp32 check of sampled pairs. */
+  code?: CodeReport;
 }
 
 export interface PackRunContext {
@@ -52,6 +55,8 @@ export interface PackRunContext {
   signal?: AbortSignal;
   onProgress?: (p: PackProgressInfo) => void;
   checkpoints?: PackCheckpointStore;
+  /** Mode code: where rotated rows persist between checkpoints (without one, a resumed code job starts over). */
+  spool?: PackRowSpool;
   log?: (msg: string) => void;
   /** Paper mode on the fused runtime step (false: the step-by-step JS reference). @default true */
   fused?: boolean;
@@ -112,6 +117,7 @@ export async function runPacking(
     normalizeRows(g, gRows, d);
   }
   const started = performance.now();
+  if (params.mode === 'code') return runCode(params, g !== null, ctx, started);
   if (isBaselineMode(params.mode)) return baseline(params, g, gRows, ctx, started);
   // Fixed rows run paper mode on the JS step (the fused runtime step has no fixed block).
   const useFused = params.mode === 'paper' && ctx.fused !== false && !fixed;
@@ -141,7 +147,7 @@ export async function runPacking(
     log(`pack: resuming at iteration ${startIteration}/${params.iterations}`);
   } else {
     rng = new Rng(params.seed);
-    x = initialPoints(params, g, gRows, rng);
+    x = params.init === 'code' ? await codePoints(params.identities, d, params.seed, params.batchSize, ctx.compute, ctx.signal) : initialPoints(params, g, gRows, rng);
     if (fixed) {
       await fixed.refresh(x, ctx.compute, ctx.signal);
       fixed.project(x);
@@ -314,6 +320,7 @@ export function packSidecar(params: PackParams, outcome: PackOutcome, extra: Rec
     elapsedSeconds: outcome.elapsedSeconds,
     stopReason: outcome.stopReason,
     provider: outcome.provider,
+    ...(outcome.code ? { code: outcome.code } : {}),
     ...extra,
   };
 }

@@ -5,7 +5,7 @@ import { jobKind } from '../jobs/types.js';
 import type { PackMode, PackParams } from '../packing/index.js';
 import type { FixedRequest } from './packing-fixed.js';
 
-const PACK_MODES = ['fast', 'paper', 'stochastic', 'random', 'random-gallery'] as const;
+const PACK_MODES = ['fast', 'paper', 'stochastic', 'random', 'random-gallery', 'code'] as const;
 // A mode added to PackMode but not here is a compile error (its jobs could not resume).
 export const allModesListed: [Exclude<PackMode, (typeof PACK_MODES)[number]>] extends [never] ? true : never = true;
 
@@ -17,7 +17,7 @@ const paramsSchema = z.looseObject({
   identities: count,
   dim: count,
   mode: z.enum(PACK_MODES),
-  init: z.enum(['gallery', 'random']),
+  init: z.enum(['gallery', 'random', 'code']),
   alpha: z.number(),
   learningRate: z.number(),
   iterations: count,

@@ -4,9 +4,10 @@
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { encodeNpyFloat32 } from '../../util/npy.js';
+import { encodeNpyFloat32, npyHeader } from '../../util/npy.js';
 import { InvalidArgumentError, NotFoundError } from '../../shared/errors.js';
-import { writeFileAtomic } from '../../util/fs-atomic.js';
+import { writeChunksAtomic, writeFileAtomic } from '../../util/fs-atomic.js';
+import { RowSpoolFile } from './row-spool.js';
 import type { JobContext, JobManager, StartOptions } from '../jobs/manager.js';
 import type { JobRecord } from '../jobs/types.js';
 import { packJob, type PackJobRequest } from './packing-job.js';
@@ -14,7 +15,7 @@ import { readNpyMatrix } from '../files/npy-files.js';
 import { estimatePack } from '../jobs/memory.js';
 import type { PathPolicy } from '../files/paths.js';
 import { FileGuard, isInside, ownPath, recordedPath, type SafePath } from '../files/safe-files.js';
-import { dimViolations, FIXED_MODES, packParamViolations, packSidecar, runPacking, withPackDefaults, type PackParams } from '../packing/index.js';
+import { codeViolation, dimViolations, FIXED_MODES, packParamViolations, packSidecar, runPacking, withPackDefaults, type PackParams } from '../packing/index.js';
 import { normalizeRows } from '../../util/vec.js';
 import type { PackResultInfo } from '../packing/events.js';
 import type { ComputeEngine } from '../../runtime/compute/engine.js';
@@ -78,7 +79,8 @@ export class PackingApp {
 
   async start(input: PackInput, options: StartOptions<PackJobRequest> = {}): Promise<JobRecord> {
     const { deps } = this;
-    const gallery = input.gallery ?? (input.params.dim > 0 && !input.recognizer ? { kind: 'none' as const } : { kind: 'builtin' as const, size: 0 });
+    // mode code is gallery-free: unset = none (its dimension from `dim` or the recognizer)
+    const gallery = input.gallery ?? ((input.params.dim > 0 && !input.recognizer) || input.params.mode === 'code' ? { kind: 'none' as const } : { kind: 'builtin' as const, size: 0 });
     // Every count of the request, once, before any file or model is touched; `dim` once it is known.
     const hasFixed = input.exclude !== undefined || input.extend !== undefined;
     // Fixed rows run on the paper step unless a mode is asked for (packing/run.ts FIXED_MODES).
@@ -128,6 +130,11 @@ export class PackingApp {
       if (badDim.length > 0) throw new InvalidArgumentError(badDim);
     }
     params.dim = dim;
+    if (params.mode === 'code' || params.init === 'code') {
+      // init code takes a gallery (the optimiser's term); the code's own limits on N and D hold for both
+      const bad = codeViolation(params, params.mode === 'code' && gallery.kind !== 'none');
+      if (bad) throw bad;
+    }
     const fixed = await checkFixed(input, params.dim, deps.paths);
     options = { ...options, memory: estimatePack({ identities: params.identities, dim: params.dim, mode: params.mode, galleryRows }) };
     if (hasFixed) {
@@ -187,6 +194,7 @@ export class PackingApp {
     const req = ctx.request;
     const gallery = await this.loadGallery(req, ctx);
     const compute = await this.deps.compute(req.params.device);
+    const spool = req.params.mode === 'code' ? new RowSpoolFile(join(ctx.dir, SPOOL)) : undefined;
     const fixed = req.fixed
       ? await loadFixed(req.fixed, { dir: ctx.dir, signal: ctx.signal, recognizer: req.recognizer, dim: req.params.dim, files: this.deps.paths.files, own: OWN_FILES, galleries: this.deps.galleries })
       : { groups: [], angleSource: '' };
@@ -198,15 +206,17 @@ export class PackingApp {
         ctx.emit('pack', { progress: p }).catch((e: unknown) => ctx.log.warn('progress event lost', { error: e as Error }));
       },
       checkpoints: { load: () => ctx.loadCheckpoint(), save: (b) => ctx.saveCheckpoint(b) },
+      spool,
       log: (msg) => ctx.log.info(msg),
-    }, fixed.groups);
+    }, fixed.groups).finally(() => spool?.close());
     const reports = fixedReports(outcome.metrics.fixed, fixed.angleSource);
-    const npy = encodeNpyFloat32(outcome.embeddings, outcome.identities, outcome.dim);
+    // streamed from the rows in views: no second copy of a result that may be gigabytes
+    const npy = () => npyChunks(outcome.embeddings, outcome.identities, outcome.dim);
     if (this.results.has(ctx.id)) this.results.set(ctx.id, { data: outcome.embeddings, rows: outcome.identities, cols: outcome.dim });
     const npyPath = join(ctx.dir, 'result.npy');
     const sidecarPath = join(ctx.dir, 'result.json');
     const sidecar = packSidecar(req.params, outcome, { jobId: ctx.id, recognizer: req.recognizer || null, gallery: describeGallery(req), softwareVersion: this.deps.version, ...reports, ...(req.fixed ? { fixedSources: req.fixed } : {}) });
-    await writeFileAtomic(npyPath, npy);
+    await writeChunksAtomic(npyPath, npy());
     await writeFileAtomic(sidecarPath, JSON.stringify(sidecar, null, 2) + '\n');
     let outNpy = npyPath;
     let outSidecar = sidecarPath;
@@ -216,9 +226,10 @@ export class PackingApp {
       // Checked again: a link may have been planted while the job ran.
       for (const p of [outNpy, outSidecar]) await this.deps.files.writableTarget(p, 'output_path', 'file');
       await mkdir(dirname(req.outputPath), { recursive: true });
-      await writeFileAtomic(outNpy, npy);
+      await writeChunksAtomic(outNpy, npy());
       await writeFileAtomic(outSidecar, JSON.stringify(sidecar, null, 2) + '\n');
     }
+    await spool?.remove();
     const result: PackResultInfo = {
       jobId: ctx.id,
       shape: [outcome.identities, outcome.dim],
@@ -279,6 +290,15 @@ export class PackingApp {
     await writeFileAtomic(cached, encodeNpyFloat32(built.data, built.rows, built.dim));
     return { data: normalizedCopy(built.data, built.rows, built.dim), rows: built.rows };
   }
+}
+
+/** Mode code's rotated rows between checkpoints (job folder; removed once the result is written). */
+const SPOOL = 'rows.f32';
+
+function* npyChunks(data: Float32Array, rows: number, cols: number): Generator<Uint8Array> {
+  yield npyHeader('float32', [rows, cols]);
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, rows * cols * 4);
+  for (let off = 0; off < bytes.length; off += 16 << 20) yield bytes.subarray(off, Math.min(bytes.length, off + (16 << 20)));
 }
 
 /** Files the daemon wrote itself (job folders): not confined to the data root, still type- and size-checked. */

@@ -120,3 +120,29 @@ void test('abort between blocks', async () => {
   await assert.rejects(engine.nearestNeighbours(randomUnit(64, 4, 1), 64, 4, 1, ac.signal), { name: 'CancelledError' });
   await engine.release();
 });
+
+test('matmul: a row block times a fixed matrix equals the float64 product (mode code rotation)', async () => {
+  const engine = await createComputeEngine({ threads: 1 });
+  try {
+    const [rows, inner, cols] = [37, 31, 40];
+    const a = randomUnit(rows, inner, 3);
+    const b = randomUnit(inner, cols, 4);
+    const y = await engine.matmul(a, rows, inner, b, cols);
+    assert.equal(y.length, rows * cols);
+    let worst = 0;
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let k = 0; k < inner; k++) s += a[i * inner + k]! * b[k * cols + j]!;
+        worst = Math.max(worst, Math.abs(s - y[i * cols + j]!));
+      }
+    }
+    assert.ok(worst < 1e-5, `max |Δ| ${worst}`);
+    // a second shape gets its own session; the first is reused
+    await engine.matmul(a, 5, inner, b, cols);
+    await engine.matmul(a, rows, inner, b, cols);
+    assert.equal(engine.sessionCount, 2);
+  } finally {
+    await engine.release();
+  }
+});

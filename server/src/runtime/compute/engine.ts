@@ -96,6 +96,8 @@ export interface ComputeEngine {
   estimatePassSeconds(x: Float32Array, n: number, dim: number, signal?: AbortSignal): Promise<number>;
   /** The fused paper-mode step (nearest neighbours, gradient, Adam, renormalisation) with resident state. */
   paperStepper(opts: PaperStepperOptions): PaperStepper;
+  /** out [rows, cols] = a [rows, inner] · b [inner, cols] (a row block times a fixed matrix, e.g. a rotation). */
+  matmul(a: Float32Array, rows: number, inner: number, b: Float32Array, cols: number, signal?: AbortSignal): Promise<Float32Array>;
   /** Number of cached sessions (one per graph shape). */
   readonly sessionCount: number;
   release(): Promise<void>;
@@ -242,6 +244,25 @@ class OrtComputeEngine implements ComputeEngine {
   refineGallery(req: GalleryRefineRequest): Promise<TopKResult> {
     const { index: cand, width } = galleryCandidateLists(req);
     return candidateTopK({ queries: req.x, n: req.n, keys: req.gallery, keyRows: req.g, dim: req.dim, cand, width, k: 1, signal: req.signal }, this.blockElements, this.dotSession(req.dim));
+  }
+
+  async matmul(a: Float32Array, rows: number, inner: number, b: Float32Array, cols: number, signal?: AbortSignal): Promise<Float32Array> {
+    throwIfAborted(signal);
+    const build = () =>
+      buildOnnxModel({
+        inputs: [
+          { name: 'a', dtype: 'float32', shape: [rows, inner] },
+          { name: 'b', dtype: 'float32', shape: [inner, cols] },
+        ],
+        outputs: [{ name: 'y', dtype: 'float32', shape: [rows, cols] }],
+        nodes: [{ op: 'MatMul', inputs: ['a', 'b'], outputs: ['y'] }],
+      });
+    const g = await this.graph(`matmul:${rows}x${inner}x${cols}`, build, rows, cols);
+    const out = await g.session.run({ a: new ort.Tensor('float32', a.subarray(0, rows * inner), [rows, inner]), b: new ort.Tensor('float32', b.subarray(0, inner * cols), [inner, cols]) });
+    const y = out.y!.data as Float32Array;
+    const copy = y.slice(0, rows * cols);
+    for (const t of Object.values(out)) t.dispose();
+    return copy;
   }
 
   async nearestNeighbours(x: Float32Array, n: number, dim: number, k: number, signal?: AbortSignal): Promise<TopKResult> {

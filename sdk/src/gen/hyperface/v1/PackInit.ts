@@ -14,6 +14,11 @@ export const PackInit = {
    * Uniform on the sphere (normalised Gaussian).
    */
   PACK_INIT_RANDOM: 'PACK_INIT_RANDOM',
+  /**
+   * The points of PACK_MODE_CODE (same seed, same limits on N and D), then the optimiser runs from
+   * them (with a gallery: the gallery term pulls them towards the faces). docs/packing.md.
+   */
+  PACK_INIT_CODE: 'PACK_INIT_CODE',
 } as const;
 
 export type PackInit =
@@ -33,5 +38,11 @@ export type PackInit =
    */
   | 'PACK_INIT_RANDOM'
   | 2
+  /**
+   * The points of PACK_MODE_CODE (same seed, same limits on N and D), then the optimiser runs from
+   * them (with a gallery: the gallery term pulls them towards the faces). docs/packing.md.
+   */
+  | 'PACK_INIT_CODE'
+  | 3
 
 export type PackInit__Output = typeof PackInit[keyof typeof PackInit]

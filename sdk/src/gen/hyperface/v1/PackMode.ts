@@ -38,6 +38,19 @@ export const PackMode = {
    * Needs a gallery.
    */
   PACK_MODE_RANDOM_GALLERY: 'PACK_MODE_RANDOM_GALLERY',
+  /**
+   * No optimisation (seeded, gallery-free; docs/packing.md, "Algebraic spherical codes"): the points
+   * come from a binary linear code, x = (1 - 2c)/sqrt(n) for codewords c of length n = 2^m - 1 (m odd,
+   * the largest with n <= D), turned by a seeded random rotation; the min angle and mean NN angle
+   * are exact (from the code's weights, metrics_exact). N <= 2D: the cross-polytope, 90 degrees.
+   * Above: the dual of the 2-error BCH code (Gold) up to 2^(2m) points (D = 512: 86.52 degrees up
+   * to 262,144), then of the 3-error BCH code up to min(2^(3m), 2^22) (D = 512: 82.92 degrees).
+   * INVALID_ARGUMENT above that, for D < 31 with N > 2D, and with a gallery. `batch_size` = rows per
+   * rotated block, progress and checkpoints count blocks; `init`, `alpha`, `learning_rate` and
+   * `iterations` are ignored. When `max_seconds` would pass during the rotation, the rows come
+   * back unrotated (the same exact metrics; stop_reason "max_seconds").
+   */
+  PACK_MODE_CODE: 'PACK_MODE_CODE',
 } as const;
 
 export type PackMode =
@@ -84,5 +97,19 @@ export type PackMode =
    */
   | 'PACK_MODE_RANDOM_GALLERY'
   | 5
+  /**
+   * No optimisation (seeded, gallery-free; docs/packing.md, "Algebraic spherical codes"): the points
+   * come from a binary linear code, x = (1 - 2c)/sqrt(n) for codewords c of length n = 2^m - 1 (m odd,
+   * the largest with n <= D), turned by a seeded random rotation; the min angle and mean NN angle
+   * are exact (from the code's weights, metrics_exact). N <= 2D: the cross-polytope, 90 degrees.
+   * Above: the dual of the 2-error BCH code (Gold) up to 2^(2m) points (D = 512: 86.52 degrees up
+   * to 262,144), then of the 3-error BCH code up to min(2^(3m), 2^22) (D = 512: 82.92 degrees).
+   * INVALID_ARGUMENT above that, for D < 31 with N > 2D, and with a gallery. `batch_size` = rows per
+   * rotated block, progress and checkpoints count blocks; `init`, `alpha`, `learning_rate` and
+   * `iterations` are ignored. When `max_seconds` would pass during the rotation, the rows come
+   * back unrotated (the same exact metrics; stop_reason "max_seconds").
+   */
+  | 'PACK_MODE_CODE'
+  | 6
 
 export type PackMode__Output = typeof PackMode[keyof typeof PackMode]
