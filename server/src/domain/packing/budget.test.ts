@@ -126,3 +126,32 @@ void test('max_seconds on a resumed large-N run (no full pass before the end): a
     await engine.release();
   }
 });
+
+void test('max_seconds when fast mode returns its best iterate: the best one\'s exact metrics are kept, not recomputed by a second final pass', async () => {
+  const engine = await createComputeEngine({ threads: 2, refineFrom: 2000 });
+  try {
+    const calls: Record<string, number> = {};
+    const compute = slowed(engine, 2, calls);
+    // a spherical-code start (61° at 2,100 × 32) is better than anything fast mode reaches in the budget,
+    // so the returned iterate is the start, not the last one
+    const n = 2100;
+    const d = 32;
+    const budget = 16;
+    const warm = new Float32Array(n * d).fill(0.5);
+    for (const k of [24, 1]) await engine.nearestNeighbours(warm, n, d, k);
+    const p = withPackDefaults({ identities: n, dim: d, mode: 'fast', init: 'code', iterations: 1_000_000, maxSeconds: budget }, false);
+    const out = await runPacking(p, null, { compute });
+    assert.equal(out.stopReason, 'max_seconds');
+    const exact = await engine.nearestNeighbours(out.embeddings, n, d, 1);
+    let worst = -1;
+    for (const c of exact.value) worst = Math.max(worst, c);
+    const returned = (Math.acos(Math.min(1, worst)) * 180) / Math.PI;
+    assert.ok(returned > 55, `returned iterate has min angle ${returned.toFixed(2)}°: the code start`);
+    assert.ok(Math.abs(out.metrics.minAngleDeg - returned) < 1e-3, `reported ${out.metrics.minAngleDeg} vs exact ${returned}`);
+    // the start's full pass and one final pass (of the last iterate); before: a third for the best iterate, over budget
+    assert.equal(calls.nearestNeighbours, 2, JSON.stringify(calls));
+    assert.ok(out.elapsedSeconds <= budget * 1.02, `elapsed ${out.elapsedSeconds.toFixed(3)} s for a ${budget} s budget`);
+  } finally {
+    await engine.release();
+  }
+});

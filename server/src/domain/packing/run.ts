@@ -159,6 +159,8 @@ export async function runPacking(
   const elapsed = () => priorElapsed + (performance.now() - started) / 1000;
   /** Seconds held back from max_seconds for the final exact metrics (updated as passes are timed). */
   let reserved = 0;
+  /** The exact metrics of `best` when this run evaluated it (a second final pass would only repeat them). */
+  let bestMetrics: PackMetricsInfo | undefined;
   const timeFraction = () => (params.maxSeconds > 0 ? Math.min(1, elapsed() / Math.max(1e-3, params.maxSeconds - reserved)) : 0);
   const octx: OptimiserContext = { params, n, d, x, gallery: g, galleryRows: gRows, fixed, compute: ctx.compute, rng, signal: ctx.signal, timeFraction };
   const { bestMin: _b, ...optScalars } = restoreScalars;
@@ -228,7 +230,10 @@ export async function runPacking(
       const overBudget = params.maxSeconds > 0 && el + next + reserved >= params.maxSeconds;
       for (const [k, ev] of evs.entries()) {
         const score = packScore(ev.metrics.minAngleDeg, ev.metrics.fixed);
-        if (ev.exact && score > bestMin) bestMin = score;
+        if (ev.exact && score > bestMin) {
+          bestMin = score;
+          bestMetrics = ev.metrics;
+        }
         it++;
         if (ctx.onProgress && (it % params.progressEvery === 0 || it === T || (overBudget && k === evs.length - 1))) {
           const rate = (performance.now() - loopStart) / 1000 / Math.max(1, it - startIteration);
@@ -257,7 +262,8 @@ export async function runPacking(
   let out = x;
   if (params.mode === 'fast' && !(packScore(metrics.minAngleDeg, metrics.fixed) >= bestMin)) {
     out = best;
-    metrics = await exact(best);
+    // the exclusion constraint's candidates must be refreshed for `best`, hence the pass with `fixed`
+    metrics = !fixed && bestMetrics ? bestMetrics : await exact(best);
   }
   const ex = metrics.fixed?.exclusion;
   if (fixed && ex && ex.minAngleDeg < ex.requiredMinAngleDeg) {
