@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import type { RawImageData } from '../../models/types.js';
 import { detailValue, shiftFeatures } from './detail.js';
 import { type FaceParams, toFaceConfig } from './params.js';
-import { GLASSES, type SampleVariation } from './variation.js';
+import { GLASSES, HEADWEAR, type SampleVariation } from './variation.js';
 
 /** ArcFace 112 template (eye centres, mean) and the facesjs eye positions. */
 const ARC_EYE_MID: readonly [number, number] = [(38.2946 + 73.5318) / 2, (51.6963 + 51.5014) / 2];
@@ -45,6 +45,13 @@ function identityHash(params: FaceParams): number {
   return h;
 }
 
+/** murmur3's finaliser: every output bit depends on every input bit. */
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
 /** Frame colours of a person's own glasses: black, browns, tortoiseshell, gold, silver, wine, navy, grey. */
 const FRAME_COLORS = ['#1c1c1c', '#4a2c1a', '#7b4a2a', '#8c6239', '#b8962e', '#a9a9a9', '#6e1a24', '#1f3a5f', '#555555'];
 
@@ -55,11 +62,14 @@ export function frameColor(params: FaceParams): string {
 
 /** The identity's FaceConfig with one sample's expression, flips, stubble and accessories applied. */
 export function sampleFaceConfig(params: FaceParams, v: SampleVariation): FaceConfig {
-  // Glasses belong to the person: wearers mostly wear their own pair, others rarely any.
+  // Glasses and headwear belong to the person: wearers mostly wear their own, others rarely any.
   const h = identityHash(params);
   const wearer = (h % 1024) / 1024 < v.glasses.wearers;
   const glasses = (wearer ? v.glasses.ifWearer : v.glasses.ifNot) ? (GLASSES[(h >>> 10) % GLASSES.length] ?? 'none') : 'none';
-  const c = toFaceConfig(params, { ...v.extras, glasses });
+  const hh = mix32(h ^ 0x68617473); // independent bits for the headwear habit
+  const hatWearer = (hh % 1024) / 1024 < v.headwear.wearers;
+  const accessories = (hatWearer ? v.headwear.ifWearer : v.headwear.ifNot) ? (HEADWEAR[(hh >>> 10) % HEADWEAR.length] ?? 'none') : 'none';
+  const c = toFaceConfig(params, { ...v.extras, glasses, accessories });
   const shave = /rgba\(0,0,0,([0-9.]+)\)/.exec(c.head.shave)?.[1];
   const round2 = (x: number): number => Math.round(x * 100) / 100;
   return {
