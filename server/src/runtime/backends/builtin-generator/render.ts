@@ -38,11 +38,19 @@ export function partnerMouth(mouth: string): string {
   return list[h % list.length] ?? mouth;
 }
 
-/** A stable number per identity (its categorical features), e.g. to pick the person's own glasses. */
+/**
+ * A stable number per identity, e.g. to pick the person's own glasses. All of the identity's
+ * parameters enter, details included: two people the bank draws from one entry (told apart by their
+ * refined details) are two people, with habits of their own.
+ */
 function identityHash(params: FaceParams): number {
   let h = 0x811c9dc5;
   for (const k of params.categorical) h = Math.imul(h ^ k, 0x01000193) >>> 0;
-  return h;
+  for (const x of params.numeric) h = Math.imul(h ^ Math.round(x * 4096), 0x01000193) >>> 0;
+  // details at their midpoint are facesjs' own geometry: the same person as without details
+  for (const x of params.detail ?? []) if (Math.round((x - 0.5) * 4096) !== 0) h = Math.imul(h ^ Math.round((x - 0.5) * 4096), 0x01000193) >>> 0;
+  // FNV's low bits are weak (wearers are picked by h % 1024): 24 % instead of 30 % of decoded identities wore glasses
+  return mix32(h);
 }
 
 /** murmur3's finaliser: every output bit depends on every input bit. */
