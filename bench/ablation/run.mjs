@@ -13,7 +13,7 @@
 //   npx tsc -b sdk server && nice -n 10 node bench/ablation/run.mjs [--identities 1000] [--k 4]
 //      [--seeds 11,12,13,14,15] [--arms alpha1,random-gallery,random,alpha0,alpha0.25,alpha4]
 //      [--iterations 150] [--gallery-size 1000] [--neutral-ids 500] [--neutral-k 5] [--pairs 3000]
-//      [--proxy lda|cosface] [--epochs 40 (cosface)]
+//      [--proxy lda|cosface] [--epochs 10 (cosface)]
 //      [--cache /tmp/ablation-cache] [--data-only] [--cached-only] [--json FILE] [--markdown FILE]
 // --data-only packs, renders and embeds (the cache) without the analysis; --cached-only analyses
 // only the arms and seeds already in the cache (so a second process can follow a --data-only one).
@@ -21,7 +21,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { armData, builtinGallery, disposeModels, generatorVersion, neutralFaces, parseArm, saveJson, sharedFromCache } from './arms.mjs';
+import { armData, builtinGallery, disposeModels, generatorVersion, neutralFaces, neutralFile, parseArm, saveJson, sharedFromCache } from './arms.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -34,7 +34,7 @@ const { values: opt } = parseArgs({
     'neutral-ids': { type: 'string', default: '500' },
     'neutral-k': { type: 'string', default: '5' },
     pairs: { type: 'string', default: '3000' },
-    epochs: { type: 'string', default: '40' },
+    epochs: { type: 'string', default: '10' },
     proxy: { type: 'string', default: 'lda' },
     cache: { type: 'string', default: '/tmp/ablation-cache' },
     'data-only': { type: 'boolean', default: false },
@@ -69,7 +69,7 @@ const loads = [load()];
 log(`generator ${version}, ${runKey}, seeds ${seeds.join(',')}, arms ${arms.map((a) => a.name).join(',')}`);
 
 const neutralCfg = { ids: int('neutral-ids'), k: int('neutral-k'), seed: 9001, genSeed: 9002 };
-const neutral = opt['data-only'] ? null : { features: await neutralFaces(neutralCfg, cache), ...neutralCfg, pairs: neutralPairs(neutralCfg.ids, neutralCfg.k, int('pairs'), 9003) };
+const neutral = opt['data-only'] ? null : { features: await neutralFaces(neutralCfg, cache), file: neutralFile(neutralCfg, cache), ...neutralCfg, pairs: neutralPairs(neutralCfg.ids, neutralCfg.k, int('pairs'), 9003) };
 if (neutral) log(`neutral benchmark: ${neutral.ids} sampler identities × ${neutral.k}, ${neutral.pairs.genuine} genuine + ${neutral.pairs.impostor} impostor pairs`);
 
 // Arms outer, seeds inner: an interrupted run still has every seed of the arms listed first.
