@@ -54,9 +54,17 @@ for (let i = 0; i < N; i++) {
     const v = drawVariation(sampleSeed(Number(opt['gen-seed']), i, s, 0), DEFAULT_VARIATION);
     images.push(await renderFace(p, v, 112));
     identity.push(i);
+    const c = sampleFaceConfig(p, v);
+    const glasses = c.glasses.id !== 'none';
+    const hat = c.accessories.id !== 'none';
+    // is this person a wearer? (the same photo with the wearer's draw forced on)
+    const on = { ifWearer: true, ifNot: false };
+    const always = sampleFaceConfig(p, { ...v, glasses: { ...v.glasses, ...on }, ...(v.headwear ? { headwear: { ...v.headwear, ...on } } : {}) });
     conditions.push({
-      glasses: sampleFaceConfig(p, v).glasses.id !== 'none',
-      hat: v.extras.accessories !== 'none',
+      glasses,
+      'glasses off a wearer / on a non-wearer': glasses !== (always.glasses.id !== 'none'),
+      hat,
+      ...(v.headwear ? { 'hat off a wearer / on a non-wearer': hat !== (always.accessories.id !== 'none') } : {}),
       'mouth switched': v.expression.switchMouth,
       'blur 2 passes': v.blur === 2,
       'light > 0.1': v.light.strength > 0.1,

@@ -17,9 +17,13 @@ const run = promisify(execFile);
 // 0.694 (fails the rank-1 bound). Since the default pack mode is the paper's (issue 18), the targets
 // lie further from the gallery (the face manifold), and consistency fell to 0.605 (merged tree,
 // 2026-12-06): packing buys separation at the price of target fidelity, docs/generation.md.
+// Glasses and caps became habits of the person (h18v): which of these 60 people wear them now comes
+// from a well-mixed hash of all their parameters, and with 60 people the number of wearers moves
+// this mean by several points (0.560 with the earlier per-photo caps, 0.533 / 0.497 with two hashes
+// at the same glasses rate); at N = 1,000 it is 0.41-0.43 either way. The bound keeps a margin.
 const RANK1_FACERES = 0.97;
 const RANK1_JUDGE = 0.9;
-const CONSISTENCY = 0.55;
+const CONSISTENCY = 0.45;
 
 test('builtin generator keeps 60 packed identities apart: rank-1 under faceres and the judge, consistency, stated by the demo', { timeout: 900_000 }, async () => {
   const out = tempDir('hf-sep-');

@@ -65,6 +65,7 @@ describe('builtin generator: randomness and rendering', () => {
     assert.equal(a.yaw, b.yaw);
     assert.deepEqual(a.expression, b.expression);
     assert.deepEqual(a.glasses, b.glasses);
+    assert.deepEqual(a.headwear, b.headwear);
     assert.deepEqual(a.background, b.background);
         assert.deepEqual(b.gain, [1, 1, 1]);
     assert.equal(b.blur, 0);
@@ -76,6 +77,8 @@ describe('builtin generator: randomness and rendering', () => {
     assert.equal(off.glasses.wearers, 0);
     assert.ok(!off.glasses.ifNot);
     assert.equal(off.extras.accessories, 'none');
+    assert.equal(off.headwear.wearers, 0);
+    assert.ok(!off.headwear.ifNot);
   });
 
   it('glasses belong to the person: wearers wear their own pair in most photos, others rarely any', async () => {
@@ -92,6 +95,31 @@ describe('builtin generator: randomness and rendering', () => {
     }
     assert.ok(wearers >= 8 && wearers <= 30, `${wearers}/60 identities wear glasses`);
     assert.ok(photosWithGlasses > 100 && photosWithGlasses < 400, `${photosWithGlasses}/1200 photos`);
+  });
+
+  it('caps and headbands belong to the person too: wearers wear their own in most photos, at about the per-photo rate of before', async () => {
+    await loadGenderTable();
+    const v: VariationSettings = { ...NO_VARIATION, accessories: 0.3 };
+    let wearers = 0;
+    let photos = 0;
+    let wearersPhotos = 0;
+    const kinds = new Set<string>();
+    for (let id = 0; id < 400; id++) {
+      const p = randomFaceParams(new Rng(1000 + id));
+      const hats = Array.from({ length: 20 }, (_, s) => sampleFaceConfig(p, drawVariation(id * 100 + s, v)).accessories.id).filter((a) => a !== 'none');
+      assert.ok(new Set(hats).size <= 1, `identity ${id}: always the same cap or headband (${hats.join(' ')})`);
+      if (hats.length >= 10) {
+        wearers++;
+        wearersPhotos += hats.length;
+        kinds.add(hats[0]!);
+      }
+      photos += hats.length;
+    }
+    // a/4 = 7.5 % of the people, in 1 - a/3 = 90 % of their photos; 7.5 % of all photos as when drawn per photo
+    assert.ok(wearers >= 15 && wearers <= 50, `${wearers}/400 identities wear headwear`);
+    assert.ok(wearersPhotos / (20 * wearers) > 0.8, `wearers show it in ${wearersPhotos}/${20 * wearers} photos`);
+    assert.ok(photos > 0.05 * 8000 && photos < 0.1 * 8000, `${photos}/8000 photos with headwear`);
+    assert.ok(kinds.size >= 3, 'people wear different caps and headbands');
   });
 
   it('a person\'s glasses keep their frame colour while the clothing colours change from photo to photo', async () => {

@@ -8,9 +8,11 @@
 //   color                → white balance, contrast, brightness, directional light, slight skin-tone
 //                          shift under the light, blur, sensor noise, clothing colours
 //   background           → backdrop colour and gradient
-//   accessories a        → glasses: min(0.5, a) of the identities wear glasses, in 1 - a/3 of their
-//                          photos (always their own pair, in its frame colour: render.ts); the others in a/20 of theirs. A cap or
-//                          headband in a/4 of all photos
+//   accessories a        → habits of the person (render.ts picks who and which item from the identity):
+//                          glasses: min(0.5, a) of the identities wear glasses, in 1 - a/10 of their
+//                          photos (always their own pair, in its frame colour); the others in a/60 of theirs.
+//                          Cap or headband: a/4 of the identities wear their own one, in 1 - a/3 of their
+//                          photos; the others in a/40 of theirs (≈ a/4 of all photos, as when it was drawn per photo)
 // Each factor draws from its own named stream a fixed number of values whatever the amounts, so
 // changing one amount never changes another factor's draws.
 import { svgsIndex } from 'facesjs';
@@ -19,10 +21,17 @@ import { Rng } from '../../../util/rng.js';
 import { type Accessories, NO_ACCESSORIES } from './params.js';
 
 export const GLASSES = svgsIndex.glasses.filter((g) => g !== 'none' && g !== 'facemask');
-const HEADWEAR = svgsIndex.accessories.filter((a) => a !== 'none' && a !== 'eye-black' && a !== 'santa-hat');
+export const HEADWEAR = svgsIndex.accessories.filter((a) => a !== 'none' && a !== 'eye-black' && a !== 'santa-hat');
 
 /** β at which expression and hair changes reach full strength (the default 0.02 gives half). */
 export const BETA_FULL = 0.04;
+
+/** An accessory a person wears habitually: who wears it is the identity's, whether this photo shows it is the sample's. */
+export interface Habit {
+  wearers: number;
+  ifWearer: boolean;
+  ifNot: boolean;
+}
 
 export interface Expression {
   /** Show the identity's partner mouth (its smile when neutral, its neutral mouth when smiling). */
@@ -34,10 +43,12 @@ export interface Expression {
 
 /** Everything the variation settings decide for one sample, drawn from its seed. */
 export interface SampleVariation {
-  /** Headwear, clothing colours, skin shift (glasses: see `glasses`). */
+  /** Clothing colours, skin shift (glasses and headwear: see `glasses` / `headwear`). */
   extras: Accessories;
   /** Share of identities who wear glasses, and whether this photo shows them for a wearer / a non-wearer. */
-  glasses: { wearers: number; ifWearer: boolean; ifNot: boolean };
+  glasses: Habit;
+  /** The same for a cap or headband (each wearer has their own). */
+  headwear: Habit;
   expression: Expression;
   /** Toggles applied to the identity's own flips (true = drawn mirrored from the identity's). */
   flip: { nose: boolean; mouth: boolean; hair: boolean };
@@ -126,14 +137,17 @@ export function drawVariation(seed: number, v: VariationSettings): SampleVariati
   const val2 = gradient ? clamp(val1 + bg.uniform(-0.3, 0.3), 0, 1) : (bg.next(), val1);
   const background = { top: hsvHex(hue, sat, val1), bottom: hsvHex(hue, sat, val2) };
 
+  // Accessories are habits of the person: people who wear glasses or a cap wear them in most of
+  // their photos, their own pair / cap (a per-photo cap made two photos of one person look like two people).
   const g = acc.next();
-  const glasses = { wearers: Math.min(0.5, v.accessories), ifWearer: g < 1 - v.accessories / 3, ifNot: g < v.accessories / 20 };
-  const hatOn = acc.next() < 0.25 * v.accessories;
-  const hat = acc.choice(HEADWEAR);
+  const glasses = { wearers: Math.min(0.5, v.accessories), ifWearer: g < 1 - v.accessories / 10, ifNot: g < v.accessories / 60 };
+  const hw = acc.next();
+  const headwear = { wearers: v.accessories / 4, ifWearer: hw < 1 - v.accessories / 3, ifNot: hw < v.accessories / 40 };
 
   return {
-    extras: { glasses: 'none', accessories: hatOn ? hat : 'none', teamColors: team, skinJitter },
+    extras: { glasses: 'none', accessories: 'none', teamColors: team, skinJitter },
     glasses,
+    headwear,
     expression,
     flip: { nose: noseFlip, mouth: mouthFlip, hair: hairFlip },
     shaveDelta,
