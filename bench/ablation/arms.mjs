@@ -200,13 +200,16 @@ export function sharedFromCache(seedDir, k) {
   return shared;
 }
 
+/** Where neutralFaces caches the benchmark's features (raw float32, [ids·k, 128]). */
+export const neutralFile = ({ ids, k, seed, genSeed }, cacheDir) => join(cacheDir, `neutral-${ids}x${k}-seed${seed}-gen${genSeed}.f32`);
+
 /**
  * The neutral benchmark's faces: `ids` identities drawn from the renderer's own sampler
  * (randomFaceParams, not packed, not through the bank or the MLP), `k` faces each at the default
  * variation, embedded by faceapi (the features the training proxy's head reads).
  */
 export async function neutralFaces({ ids, k, seed, genSeed }, cacheDir) {
-  const file = join(cacheDir, `neutral-${ids}x${k}-seed${seed}-gen${genSeed}.f32`);
+  const file = neutralFile({ ids, k, seed, genSeed }, cacheDir);
   if (existsSync(file)) return loadF32(file);
   await loadModels();
   const faces = [];

@@ -3,10 +3,9 @@
 // nor decoded) are scored with the project's verification protocol (domain/evaluation/protocol.ts:
 // insightface's 10 folds, threshold chosen on 9, accuracy on the 10th).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadF32, Rng, saveF32, saveJson } from './arms.mjs';
+import { loadF32, Rng, saveJson } from './arms.mjs';
 import { applyLda, fitLda } from './lda.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -15,7 +14,9 @@ const { evaluatePairs } = await import(join(root, 'server/dist/domain/evaluation
 export const PYTHON = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const HEAD = join(root, 'bench/ablation/head.py');
 /** Bump when a recipe changes: cached proxy results of another recipe are not reused. */
-export const RECIPES = { cosface: 'mlp256-cosface-s30-m0.25-adam1e-3-b128-v1', lda: 'lda-d64-shrink0.01-v1' };
+export const RECIPES = { cosface: 'mlp256-128-cosface-s30-m0.25-adam1e-3-b128-v2', lda: 'lda-d64-shrink0.01-v1' };
+/** head.py's output dimension under RECIPES.cosface. */
+const COSFACE_OUT = 128;
 
 /**
  * Distinct pairs of the neutral benchmark (ids × k faces, row i·k + s): `pairs` genuine pairs out of
@@ -61,15 +62,34 @@ export function verify(emb, dim, pairs) {
 }
 
 let rawCache;
-let evalFile;
 /**
  * The arm's proxy trained with its fixed recipe on the arm's faceapi features and scored on the
- * benchmark: `lda` (closed-form Fisher LDA, 64 dims) or `cosface` (head.py, seeded by the arm's seed).
+ * benchmark: `lda` (closed-form Fisher LDA, 64 dims) or `cosface` (head.py's MLP, 128 → 256 → 128,
+ * trained `epochs` epochs on one thread, seeded by the seed: every arm of a seed starts from the
+ * same weights and sees its rows in the same order). With `headSeeds` R > 1 the CosFace head is
+ * trained R times (head seeds seed, seed + 100000, …) and its scores are averaged, so the
+ * head's own training noise weighs less in the paired differences.
  */
-export async function trainingProxy(data, neutral, { n, k, seed, epochs, proxy = 'lda' }, dir) {
+export async function trainingProxy(data, neutral, { n, k, seed, epochs, proxy = 'lda', headSeeds = 1 }, dir) {
+  if (proxy !== 'cosface' || headSeeds === 1) return proxyOnce(data, neutral, { n, k, seed, epochs, proxy }, dir, seed);
+  const reps = [];
+  for (let r = 0; r < headSeeds; r++) reps.push(await proxyOnce(data, neutral, { n, k, seed, epochs, proxy }, dir, seed + 100000 * r));
+  const avg = (get) => reps.reduce((s, x) => s + get(x), 0) / reps.length;
+  return {
+    ...reps[0],
+    proxy_accuracy: avg((x) => x.proxy_accuracy),
+    proxy_eer: avg((x) => x.proxy_eer),
+    proxy_auc: avg((x) => x.proxy_auc),
+    proxy_tar_1e2: avg((x) => x.proxy_tar_1e2),
+    fit: { ...reps[0].fit, train_accuracy: avg((x) => x.fit.train_accuracy), loss_last: avg((x) => x.fit.loss_last) },
+    head_seeds: reps.map((x, r) => ({ seed: seed + 100000 * r, accuracy: x.proxy_accuracy, eer: x.proxy_eer, train_accuracy: x.fit.train_accuracy, loss_last: x.fit.loss_last })),
+  };
+}
+
+async function proxyOnce(data, neutral, { n, k, seed, epochs, proxy }, dir, headSeed) {
   const rows = neutral.ids * neutral.k;
   rawCache ??= verify(neutral.features, 128, neutral.pairs);
-  const key = `${RECIPES[proxy]}${proxy === 'cosface' ? `-e${epochs}` : ''}-neutral${neutral.ids}x${neutral.k}s${neutral.seed}g${neutral.genSeed}p${neutral.pairs.genuine}`;
+  const key = `${RECIPES[proxy]}${proxy === 'cosface' ? `-e${epochs}` : ''}-neutral${neutral.ids}x${neutral.k}s${neutral.seed}g${neutral.genSeed}p${neutral.pairs.genuine}${headSeed === seed ? '' : `-hs${headSeed}`}`;
   const cached = join(dir, `proxy-${key}.json`);
   if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8'));
   let emb;
@@ -83,13 +103,15 @@ export async function trainingProxy(data, neutral, { n, k, seed, epochs, proxy =
     // how well the fitted projection separates the arm's own identities (nearest class mean)
     fit = { train_accuracy: trainNearestMean(applyLda(lda, data.faceapi, n * k, 128), n, k, dim), seconds: +((performance.now() - started) / 1000).toFixed(2) };
   } else {
-    evalFile ??= join(mkdtempSync(join(tmpdir(), 'hf-ablation-')), 'neutral.f32');
-    if (!existsSync(evalFile)) saveF32(evalFile, neutral.features);
-    const out = join(dir, 'head-out.f32');
-    const stdout = execFileSync(PYTHON, [HEAD, join(dir, 'faceapi.f32'), n, k, evalFile, rows, 128, seed, epochs, out].map(String), { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    // the features the head reads are the cached ones (the arm's faceapi.f32, the benchmark's file)
+    const evalFile = neutral.file;
+    if (!evalFile || !existsSync(evalFile)) throw new Error('the cosface proxy reads the neutral benchmark from its cache file (neutral.file)');
+    const out = join(dir, `head-out-${process.pid}.f32`);
+    const stdout = execFileSync(PYTHON, [HEAD, join(dir, 'faceapi.f32'), n, k, evalFile, rows, 128, headSeed, epochs, out, 256, COSFACE_OUT].map(String), { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
     fit = JSON.parse(stdout.trim().split('\n').at(-1));
     emb = loadF32(out);
-    dim = 128;
+    rmSync(out);
+    dim = COSFACE_OUT;
   }
   const v = verify(emb, dim, neutral.pairs);
   const result = {

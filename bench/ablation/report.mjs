@@ -53,6 +53,9 @@ export function markdownTable(result) {
   const { summary, differences, baseline } = result;
   const arms = Object.keys(summary);
   const lines = [];
+  const raw = result.rows?.find((r) => Number.isFinite(r.raw_accuracy))?.raw_accuracy;
+  const { proxy, epochs, head_seeds: heads } = result.config ?? {};
+  if (proxy) lines.push(`Training proxy: ${proxy === 'cosface' ? `CosFace MLP head (head.py), ${epochs} epochs${heads > 1 ? `, scores averaged over ${heads} head seeds` : ''}` : 'Fisher LDA (lda.mjs)'} on frozen faceapi features; the raw faceapi features score ${f(raw, 4)} on the same neutral pairs.`, '');
   lines.push('| arm | seeds | min angle of targets | gallery distance | targets: mean NN cos | distinct faces | same face as random-gallery | renders: mean NN cos (faceres) | rank-1 faceres | rank-1 judge | consistency | proxy train acc | proxy accuracy (neutral, 10-fold) | proxy EER |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const arm of arms) {

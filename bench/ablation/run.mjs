@@ -13,7 +13,7 @@
 //   npx tsc -b sdk server && nice -n 10 node bench/ablation/run.mjs [--identities 1000] [--k 4]
 //      [--seeds 11,12,13,14,15] [--arms alpha1,random-gallery,random,alpha0,alpha0.25,alpha4]
 //      [--iterations 150] [--gallery-size 1000] [--neutral-ids 500] [--neutral-k 5] [--pairs 3000]
-//      [--proxy lda|cosface] [--epochs 40 (cosface)]
+//      [--proxy lda|cosface] [--epochs 10] [--head-seeds 1] (the last two: cosface only)
 //      [--cache /tmp/ablation-cache] [--data-only] [--cached-only] [--json FILE] [--markdown FILE]
 // --data-only packs, renders and embeds (the cache) without the analysis; --cached-only analyses
 // only the arms and seeds already in the cache (so a second process can follow a --data-only one).
@@ -21,7 +21,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { armData, builtinGallery, disposeModels, generatorVersion, neutralFaces, parseArm, saveJson, sharedFromCache } from './arms.mjs';
+import { armData, builtinGallery, disposeModels, generatorVersion, neutralFaces, neutralFile, parseArm, saveJson, sharedFromCache } from './arms.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -34,7 +34,8 @@ const { values: opt } = parseArgs({
     'neutral-ids': { type: 'string', default: '500' },
     'neutral-k': { type: 'string', default: '5' },
     pairs: { type: 'string', default: '3000' },
-    epochs: { type: 'string', default: '40' },
+    epochs: { type: 'string', default: '10' },
+    'head-seeds': { type: 'string', default: '1' },
     proxy: { type: 'string', default: 'lda' },
     cache: { type: 'string', default: '/tmp/ablation-cache' },
     'data-only': { type: 'boolean', default: false },
@@ -69,7 +70,7 @@ const loads = [load()];
 log(`generator ${version}, ${runKey}, seeds ${seeds.join(',')}, arms ${arms.map((a) => a.name).join(',')}`);
 
 const neutralCfg = { ids: int('neutral-ids'), k: int('neutral-k'), seed: 9001, genSeed: 9002 };
-const neutral = opt['data-only'] ? null : { features: await neutralFaces(neutralCfg, cache), ...neutralCfg, pairs: neutralPairs(neutralCfg.ids, neutralCfg.k, int('pairs'), 9003) };
+const neutral = opt['data-only'] ? null : { features: await neutralFaces(neutralCfg, cache), file: neutralFile(neutralCfg, cache), ...neutralCfg, pairs: neutralPairs(neutralCfg.ids, neutralCfg.k, int('pairs'), 9003) };
 if (neutral) log(`neutral benchmark: ${neutral.ids} sampler identities × ${neutral.k}, ${neutral.pairs.genuine} genuine + ${neutral.pairs.impostor} impostor pairs`);
 
 // Arms outer, seeds inner: an interrupted run still has every seed of the arms listed first.
@@ -88,7 +89,7 @@ for (const arm of arms) {
     const sepFile = join(dir, `separability-${SEPARABILITY_VERSION}.json`);
     const sep = existsSync(sepFile) ? JSON.parse(readFileSync(sepFile, 'utf8')) : separability(data, N, K);
     if (!existsSync(sepFile)) saveJson(sepFile, sep);
-    const proxy = await trainingProxy(data, neutral, { n: N, k: K, seed, epochs: int('epochs'), proxy: opt.proxy }, dir);
+    const proxy = await trainingProxy(data, neutral, { n: N, k: K, seed, epochs: int('epochs'), headSeeds: int('head-seeds'), proxy: opt.proxy }, dir);
     const row = { arm: arm.name, seed, pack: data.pack, distinct_faces: data.distinct_faces, ...sep, ...proxy };
     rows.push(row);
     log(`  ${arm.name} seed ${seed}: rank-1 faceres ${sep.faceres_rank1.toFixed(4)} judge ${sep.judge_rank1.toFixed(4)} consistency ${sep.consistency.toFixed(4)}; proxy accuracy ${proxy.proxy_accuracy.toFixed(4)} (raw faceapi ${proxy.raw_accuracy.toFixed(4)})`);
@@ -109,7 +110,7 @@ for (const row of rows) {
 
 const result = {
   generator: version,
-  config: { identities: N, k: K, seeds, arms: arms.map((a) => a.name), iterations: int('iterations'), gallery_size: int('gallery-size'), generation_seed: '1000 + seed', neutral: { ids: neutral.ids, k: neutral.k, seed: neutral.seed, generation_seed: neutral.genSeed, genuine: neutral.pairs.genuine, impostor: neutral.pairs.impostor }, epochs: int('epochs'), proxy: opt.proxy, rendering: 'PNG-free (the 112 px crops the generator writes, embedded in process)' },
+  config: { identities: N, k: K, seeds, arms: arms.map((a) => a.name), iterations: int('iterations'), gallery_size: int('gallery-size'), generation_seed: '1000 + seed', neutral: { ids: neutral.ids, k: neutral.k, seed: neutral.seed, generation_seed: neutral.genSeed, genuine: neutral.pairs.genuine, impostor: neutral.pairs.impostor }, epochs: int('epochs'), head_seeds: int('head-seeds'), proxy: opt.proxy, rendering: 'PNG-free (the 112 px crops the generator writes, embedded in process)' },
   rows,
   ...analyse(rows, 'random-gallery'),
   seconds: (Date.now() - started) / 1000,

@@ -1,7 +1,8 @@
 // Issue 18, item 3: the powered ablation (bench/ablation/run.mjs). Unit tests of its statistics
 // (Student-t quantiles, paired-difference confidence intervals) and of the neutral benchmark's pair
 // draw, then the command itself at a few identities: it packs, renders, embeds, trains the head and
-// prints the paired-difference table; a second run reads everything from its cache.
+// prints the paired-difference table; a second run reads everything from its cache; a third trains
+// the CosFace head on the cached arms.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -220,5 +221,37 @@ test('the ablation command at a few identities: table, paired differences, cache
   assert.deepEqual(again.differences, r.differences);
   assert.deepEqual(again.rows.map((x) => x.proxy_accuracy), r.rows.map((x) => x.proxy_accuracy));
   assert.doesNotMatch(second.stderr, /render\+embed\)/, 'nothing rendered on the rerun');
-  console.log(`ablation smoke: first run ${firstSeconds.toFixed(1)} s, cached rerun ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  const rerunSeconds = (Date.now() - t1) / 1000;
+
+  // the trained proxy (head.py, Debian's python3-torch) on the same cached arms: it trains (loss
+  // falls, train accuracy per epoch recorded) and its result is cached under its own recipe key
+  const cosArgs = [...args('cosface.json'), '--proxy', 'cosface', '--head-seeds', '2', '--cached-only'];
+  const t2 = Date.now();
+  const cos = await run(process.execPath, cosArgs, { maxBuffer: 1 << 24 });
+  interface CosfaceRow {
+    arm: string;
+    seed: number;
+    judge_rank1: number;
+    proxy: string;
+    proxy_accuracy: number;
+    fit: { loss_first: number; loss_last: number; train_accuracy_per_epoch: number[] };
+    head_seeds: Array<{ seed: number; accuracy: number }>;
+  }
+  const c = JSON.parse(readFileSync(join(dir, 'cosface.json'), 'utf8')) as { config: { proxy: string }; rows: CosfaceRow[] };
+  assert.equal(c.config.proxy, 'cosface');
+  assert.equal(c.rows.length, 4, 'every cached arm and seed');
+  for (const row of c.rows) {
+    assert.equal(row.proxy, 'cosface');
+    assert.equal(row.fit.train_accuracy_per_epoch.length, 3, 'one entry per epoch (--epochs 3)');
+    assert.ok(row.fit.loss_last < row.fit.loss_first, `${row.arm}/${row.seed}: loss ${row.fit.loss_first} → ${row.fit.loss_last}`);
+    assert.ok(row.proxy_accuracy >= 0 && row.proxy_accuracy <= 1);
+    // two head seeds per arm and seed (the arm's seed first), their scores averaged
+    assert.deepEqual(row.head_seeds.map((h) => h.seed), [row.seed, row.seed + 100000]);
+    close(row.proxy_accuracy, (row.head_seeds[0]!.accuracy + row.head_seeds[1]!.accuracy) / 2, 1e-12, 'mean over head seeds');
+  }
+  // separability does not depend on the proxy: the same rows as the LDA run
+  assert.deepEqual(c.rows.map((x) => x.judge_rank1), r.rows.map((x) => x.judge_rank1));
+  assert.match(cos.stderr, /Training proxy: CosFace MLP head \(head\.py\), 3 epochs, scores averaged over 2 head seeds/);
+  assert.doesNotMatch(cos.stderr, /render\+embed\)/, 'the cosface run reads the cached faces');
+  console.log(`ablation smoke: first run ${firstSeconds.toFixed(1)} s, cached rerun ${rerunSeconds.toFixed(1)} s, cosface proxy ${((Date.now() - t2) / 1000).toFixed(1)} s`);
 });
