@@ -105,3 +105,21 @@ export async function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}, o
   const address = `127.0.0.1:${port}`;
   return { child, port, address, client: new HyperfaceClient({ address }), exited, stderr: () => err };
 }
+
+/**
+ * Starts `request` (detached) on a fresh daemon over a new data dir and SIGKILLs that daemon once a
+ * progress event reaches `iteration`: the job is left mid-way on disk for a restart to resume.
+ */
+export async function packKilledAt(request: Parameters<HyperfaceClient['pack']>[0], iteration: number): Promise<{ dataDir: string; jobId: string }> {
+  const dataDir = tempDir();
+  const first = await spawnDaemon(['--data-dir', dataDir, '--models-builtin', 'false']);
+  let jobId = '';
+  for await (const ev of first.client.pack(request)) {
+    if (ev.accepted) jobId = ev.accepted.jobId;
+    if (ev.progress && ev.progress.iteration >= iteration) break;
+  }
+  first.child.kill('SIGKILL');
+  await first.exited;
+  first.client.close();
+  return { dataDir, jobId };
+}

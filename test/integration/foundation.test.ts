@@ -13,7 +13,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { collectPack, decodeNpyMatrix, type HyperfaceError, InvalidArgumentError, SERVICE_NAMES } from '@hyperface/sdk';
-import { spawnDaemon, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { packKilledAt, spawnDaemon, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -173,16 +173,7 @@ test('a job killed with SIGKILL resumes after restart and ends like an uninterru
   // Uninterrupted reference.
   const ref = await collectPack(d.client.pack({ ...request, streamEmbeddings: true }));
 
-  const dataDir = tempDir();
-  const first = await spawnDaemon(['--data-dir', dataDir, '--models-builtin', 'false']);
-  let jobId = '';
-  for await (const ev of first.client.pack(request)) {
-    if (ev.accepted) jobId = ev.accepted.jobId;
-    if (ev.progress && ev.progress.iteration >= 120) break;
-  }
-  first.child.kill('SIGKILL');
-  await first.exited;
-  first.client.close();
+  const { dataDir, jobId } = await packKilledAt(request, 120);
 
   const second = await spawnDaemon(['--data-dir', dataDir, '--models-builtin', 'false']);
   try {

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectPack, decodeNpyMatrix } from '@hyperface/sdk';
-import { CLI, spawnDaemon, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { CLI, packKilledAt, spawnDaemon, startTestDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { codeOf } from '../helpers/calls.js';
 
 const run = promisify(execFile);
@@ -82,16 +82,7 @@ test('a code job killed with SIGKILL resumes from its checkpoint and row spool a
   const request = { identities: 100_000, dim: 512, mode: 'PACK_MODE_CODE' as const, batchSize: 250, checkpointEvery: 10, progressEvery: 1, seed: 9, detach: true };
   const ref = await collectPack(d.client.pack({ ...request, streamEmbeddings: true }));
 
-  const dataDir = tempDir();
-  const first = await spawnDaemon(['--data-dir', dataDir, '--models-builtin', 'false']);
-  let jobId = '';
-  for await (const ev of first.client.pack(request)) {
-    if (ev.accepted) jobId = ev.accepted.jobId;
-    if (ev.progress && ev.progress.iteration >= 40) break;
-  }
-  first.child.kill('SIGKILL');
-  await first.exited;
-  first.client.close();
+  const { dataDir, jobId } = await packKilledAt(request, 40);
   assert.ok(existsSync(join(dataDir, 'jobs', jobId, 'rows.f32')), 'the row spool is on disk');
 
   const second = await spawnDaemon(['--data-dir', dataDir, '--models-builtin', 'false']);

@@ -45,10 +45,23 @@ export interface AtomicWriteOptions {
 
 /** Writes `data` to `path` atomically. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
-  const fsync = options.fsync ?? true;
+  await replaceAtomically(path, options.fsync ?? true, (fh) => fh.writeFile(data));
+}
+
+/** Writes `chunks` one after another to `path` atomically, never holding more than one chunk extra (large results). */
+export async function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array>): Promise<void> {
+  await replaceAtomically(path, true, async (fh) => {
+    for (const c of chunks) {
+      for (let off = 0; off < c.length; ) off += (await fh.write(c, off, c.length - off)).bytesWritten;
+    }
+  });
+}
+
+/** Fills a temporary file next to `path`, then renames it into place; on any failure the temporary is removed. */
+async function replaceAtomically(path: string, fsync: boolean, fill: (fh: FileHandle) => Promise<void>): Promise<void> {
   const { tmp, fh } = await openTemp(path);
   try {
-    await fh.writeFile(data);
+    await fill(fh);
     if (fsync) await fh.sync();
   } catch (error) {
     await fh.close();
@@ -63,29 +76,6 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     throw error;
   }
   if (fsync) await syncDir(dirname(path));
-}
-
-/** Writes `chunks` one after another to `path` atomically, never holding more than one chunk extra (large results). */
-export async function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array>): Promise<void> {
-  const { tmp, fh } = await openTemp(path);
-  try {
-    for (const c of chunks) {
-      for (let off = 0; off < c.length; ) off += (await fh.write(c, off, c.length - off)).bytesWritten;
-    }
-    await fh.sync();
-  } catch (error) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await syncDir(dirname(path));
 }
 
 /** Streams into a temporary file; `commit()` renames it into place, `abort()` removes it. */
